@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import type { Deps } from './deps.js';
+import { accountsRoutes } from './accounts/routes.js';
+import { auditRoutes } from './audit/routes.js';
+import { officeAuthRoutes } from './auth/office-routes.js';
+import { roomRoutes } from './auth/room-routes.js';
+import { sessionMiddleware } from './auth/session-middleware.js';
+import { healthRoutes } from './health/routes.js';
+import { homeRoutes } from './home/routes.js';
+import { csrfProtection } from './http/csrf.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { requestId } from './http/request-id.js';
+import { securityHeaders } from './http/security-headers.js';
+import { createI18n, i18nMiddleware } from './i18n/i18n.js';
+import { publicKeyRoutes } from './keys/routes.js';
+import { setupRoutes } from './setup/routes.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Builds the Express app from its dependencies and does nothing else: no
+ * listen, no process hooks, nothing at import time. Order matters: headers and
+ * request id first; the probe and static files before sessions; then the
+ * session, CSRF check and the audience routers; the 404 and the single error
+ * handler last.
+ */
+export async function createApp(deps: Deps): Promise<Express> {
+  const app = express();
+  const i18n = await createI18n();
+  const tls = deps.config.publicUrl.startsWith('https:');
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy ? 1 : false);
+  app.set('views', path.join(root, 'views'));
+  app.set('view engine', 'ejs');
+  app.set('query parser', 'simple'); // no nested objects from query strings (prototype pollution)
+
+  app.use(requestId);
+  app.use(securityHeaders({ tls }));
+  app.use('/static', express.static(path.join(root, 'static'), { index: false, dotfiles: 'deny', maxAge: '1h' }));
+  app.use(i18nMiddleware(i18n));
+  app.use(healthRoutes(deps, deps.logger));
+
+  app.use(cookieParser());
+  // Forms only; flat fields (extended: false), small bodies. Uploads stream separately.
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
+  app.use(express.json({ limit: '64kb' }));
+  app.use(sessionMiddleware(deps));
+  app.use(csrfProtection({ secret: deps.secrets.signing, tls }));
+
+  app.use(homeRoutes());
+  app.use(publicKeyRoutes(deps));
+  app.use(setupRoutes(deps));
+  app.use(officeAuthRoutes(deps));
+  app.use(accountsRoutes(deps));
+  app.use(auditRoutes(deps));
+  app.use(roomRoutes(deps));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

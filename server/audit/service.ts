@@ -1,0 +1,62 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { redactMyNumbers } from '../log/redact.js';
+import { GENESIS, macOf, type ChainFields } from './chain.js';
+
+export type AuditResult = 'ok' | 'denied' | 'failed';
+
+/** One event as services describe it. Ids and counts only: never a number, password, code or key. */
+export interface AuditEvent {
+  action: string;
+  actorId?: string | null;
+  actorRole?: string | null;
+  companyId?: string | null;
+  targetIds?: string[];
+  purpose?: string | null;
+  result?: AuditResult;
+  requestId?: string | null;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+export interface AuditContext {
+  key: Buffer;
+  now: () => Date;
+}
+
+/**
+ * Appends one entry inside the caller's transaction, so the entry and the
+ * change it describes commit together — and if the entry cannot be written,
+ * the change is rolled back with it. The head row is locked (FOR UPDATE on
+ * PostgreSQL; SQLite serialises writers) so concurrent appends cannot fork the chain.
+ */
+export async function appendAudit(trx: Transaction<Database> | Kysely<Database>, ctx: AuditContext, event: AuditEvent): Promise<number> {
+  const dialectIsPg = isPostgres(trx);
+  let headQuery = trx.selectFrom('audit_head').select(['seq', 'mac']).where('id', '=', 1);
+  if (dialectIsPg) headQuery = headQuery.forUpdate();
+  const head = await headQuery.executeTakeFirst();
+  const seq = head ? Number(head.seq) + 1 : 1;
+  const fields: ChainFields = {
+    seq,
+    at: ctx.now().toISOString(),
+    actor_id: event.actorId ?? null,
+    actor_role: event.actorRole ?? null,
+    company_id: event.companyId ?? null,
+    action: event.action,
+    target_ids: JSON.stringify(event.targetIds ?? []),
+    purpose: event.purpose ?? null,
+    result: event.result ?? 'ok',
+    request_id: event.requestId ?? null,
+    // Defence in depth for P6: even a careless caller cannot put a My Number in the trail.
+    details: redactMyNumbers(JSON.stringify(event.details ?? {})),
+    prev_hash: head?.mac ?? GENESIS,
+  };
+  const mac = macOf(ctx.key, fields);
+  await trx.insertInto('audit_log').values({ ...fields, result: fields.result as AuditResult, mac }).execute();
+  if (head) await trx.updateTable('audit_head').set({ seq, mac }).where('id', '=', 1).execute();
+  else await trx.insertInto('audit_head').values({ id: 1, seq, mac }).execute();
+  return seq;
+}
+
+function isPostgres(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter.constructor.name.startsWith('Postgres');
+}

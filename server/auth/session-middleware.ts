@@ -1,0 +1,45 @@
+import type { RequestHandler } from 'express';
+import type { Deps } from '../deps.js';
+import { randomId } from '../keys/random.js';
+import { cookieNames, cookieOptions } from './cookies.js';
+import { loadSession, stepUpFresh, touchSession } from './sessions.js';
+
+/**
+ * Resolves the session cookie into `res.locals.actor` on every request. A dead
+ * session (revoked user or company, idle, too old) is cleared here, so
+ * revocation takes effect at the very next request. Anonymous visitors get a
+ * random pre-session id that anchors their CSRF token; it is replaced by a new
+ * session id at login (no fixation).
+ */
+export function sessionMiddleware(deps: Deps): RequestHandler {
+  const tls = deps.config.publicUrl.startsWith('https:');
+  const names = cookieNames(tls);
+  const opts = cookieOptions(tls);
+  return async (req, res, next) => {
+    const now = deps.clock.now();
+    res.locals.stepUpFresh = (a: Parameters<typeof stepUpFresh>[0]) => stepUpFresh(a, deps.clock.now());
+    const sid: string | undefined = req.cookies?.[names.session];
+    if (sid && sid.length <= 100) {
+      const s = await loadSession(deps.db, sid, now);
+      if (s) {
+        await touchSession(deps.db, s, now);
+        if (s.stage === 'full') res.locals.actor = s;
+        else res.locals.enrolling = s;
+        res.locals.csrfAnchor = s.sessionId;
+      } else {
+        res.clearCookie(names.session, opts);
+      }
+    }
+    if (!res.locals.csrfAnchor) {
+      let pre: string | undefined = req.cookies?.[names.pre];
+      if (!pre || pre.length > 100) {
+        pre = randomId(16);
+        res.cookie(names.pre, pre, opts);
+      }
+      res.locals.csrfAnchor = `pre:${pre}`;
+    }
+    // Authenticated pages must not be kept by browsers or proxies.
+    if (res.locals.actor || res.locals.enrolling) res.set('Cache-Control', 'no-store');
+    next();
+  };
+}

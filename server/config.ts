@@ -1,0 +1,212 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every limit kinko enforces lives here, once. Tests read these numbers from
+ * here instead of repeating them (security.md: "numbers are defaults kept in
+ * one config module").
+ */
+export const limits = Object.freeze({
+  upload: Object.freeze({
+    maxFileBytes: 100 * 1024 * 1024,
+    maxFilesPerRequest: 20,
+    maxFieldBytes: 64 * 1024,
+    maxFields: 50,
+    maxParts: 100,
+  }),
+  unpack: Object.freeze({
+    maxTotalBytes: 200 * 1024 * 1024,
+    maxEntries: 1000,
+    maxRatio: 100,
+  }),
+  parse: Object.freeze({ maxMillis: 30_000, maxMemoryMiB: 512, maxCellChars: 32_767 }),
+  login: Object.freeze({
+    accountFailures: 5,
+    accountWindowMs: 15 * 60_000,
+    accountLockMs: 15 * 60_000,
+    hardLockFailures: 20,
+    ipFailures: 30,
+    ipWindowMs: 10 * 60_000,
+    ipBlockMs: 30 * 60_000,
+  }),
+  totp: Object.freeze({ digits: 6, stepSeconds: 30, window: 1 }),
+  session: Object.freeze({
+    officeIdleMs: 15 * 60_000,
+    clientIdleMs: 30 * 60_000,
+    absoluteMs: 12 * 60 * 60_000,
+    stepUpMs: 5 * 60_000,
+  }),
+  password: Object.freeze({ minLength: 12, initialTtlMs: 72 * 60 * 60_000 }),
+  reveal: Object.freeze({ perHour: 50 }),
+  setupTokenTtlMs: 30 * 60_000,
+  downloadUrlTtlSeconds: 300,
+});
+
+export type Limits = typeof limits;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: string[], expects: string) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, expects);
+
+const secret = z
+  .string()
+  .regex(/^[A-Za-z0-9+/=_-]{43,}$/, 'a random secret of at least 32 bytes, base64 (e.g. `openssl rand -base64 32`)')
+  .optional();
+
+/** The environment kinko reads. Everything is optional: no settings = embedded mode. */
+const envSchema = z.object({
+  KINKO_DATA_DIR: z.string().min(1, 'a folder path').default('./data'),
+  KINKO_HOST: z.string().min(1, 'an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+  PORT: z.coerce.number({ error: 'a port number' }).int('a whole port number').min(1).max(65535).optional(),
+  KINKO_PORT: z.coerce.number({ error: 'a port number' }).int('a whole port number').min(1).max(65535).optional(),
+  KINKO_PUBLIC_URL: url(['http:', 'https:'], 'an http(s) URL such as https://kinko.example.jp').optional(),
+  KINKO_TRUST_PROXY: bool.default(false),
+  KINKO_DATABASE_URL: url(['postgres:', 'postgresql:', 'sqlite:'], 'postgres://user:pass@host:5432/db or sqlite:/path/to/file').optional(),
+  KINKO_STORAGE: z.enum(['local', 's3'], { error: '"local" or "s3"' }).default('local'),
+  KINKO_S3_ENDPOINT: url(['http:', 'https:'], 'an http(s) URL of the S3 endpoint (MinIO: http://minio:9000)').optional(),
+  KINKO_S3_REGION: z.string().min(1).default('ap-northeast-1'),
+  KINKO_S3_DROPS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  KINKO_S3_VAULT_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  KINKO_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  KINKO_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  KINKO_S3_FORCE_PATH_STYLE: bool.default(false),
+  KINKO_SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://user:pass@host:587 or smtps://host:465').optional(),
+  KINKO_MAIL_FROM: z.string().email('an email address').default('kinko@localhost'),
+  KINKO_SECRET: secret,
+  KINKO_AUDIT_KEY: secret,
+  KINKO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KINKO_FAILPOINTS: z.string().optional(),
+});
+
+export type Config = Readonly<{
+  dataDir: string;
+  host: string;
+  port: number;
+  publicUrl: string;
+  trustProxy: boolean;
+  database: Readonly<{ kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }>;
+  storage: Readonly<
+    | { kind: 'local'; dropsDir: string; vaultDir: string }
+    | {
+        kind: 's3';
+        endpoint?: string;
+        region: string;
+        dropsBucket: string;
+        vaultBucket: string;
+        accessKeyId?: string;
+        secretAccessKey?: string;
+        forcePathStyle: boolean;
+      }
+  >;
+  mail: Readonly<{ kind: 'smtp'; url: string; from: string } | { kind: 'outbox'; dir: string; from: string }>;
+  /** Signing secret for download URLs and cookies; from env or a file kinko creates under the data folder. */
+  secret?: string;
+  /** MAC key of the audit chain; kept outside the database (P6). */
+  auditKey?: string;
+  secretsDir: string;
+  logLevel: string;
+  failpoints: readonly string[];
+  limits: Limits;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the environment once, validates it and returns a frozen config.
+ * A wrong or missing setting throws ConfigError naming the variable and what it
+ * expects, so start-up stops with one clear line instead of failing later.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(clean);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${String(i.path[0])}: expected ${i.message}, got ${JSON.stringify(clean[String(i.path[0])] ?? '(unset)')}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const dataDir = path.resolve(e.KINKO_DATA_DIR);
+  const port = e.KINKO_PORT ?? e.PORT ?? 3000;
+
+  let database: Config['database'] = { kind: 'sqlite', file: path.join(dataDir, 'kinko.sqlite') };
+  if (e.KINKO_DATABASE_URL) {
+    const u = new URL(e.KINKO_DATABASE_URL);
+    if (u.protocol === 'sqlite:') {
+      const file = decodeURIComponent(e.KINKO_DATABASE_URL.slice('sqlite:'.length).replace(/^\/\//, ''));
+      if (!file) problems.push('KINKO_DATABASE_URL: expected sqlite:/path/to/file, got an empty path');
+      database = { kind: 'sqlite', file: path.resolve(file || '.') };
+    } else {
+      if (!u.hostname) problems.push('KINKO_DATABASE_URL: expected a host name in postgres://user:pass@host:5432/db');
+      database = { kind: 'postgres', url: e.KINKO_DATABASE_URL };
+    }
+  }
+
+  let storage: Config['storage'] = {
+    kind: 'local',
+    dropsDir: path.join(dataDir, 'drops'),
+    vaultDir: path.join(dataDir, 'vault'),
+  };
+  if (e.KINKO_STORAGE === 's3') {
+    if (!e.KINKO_S3_DROPS_BUCKET) problems.push('KINKO_S3_DROPS_BUCKET: expected the bucket for incoming drops (required when KINKO_STORAGE=s3)');
+    if (!e.KINKO_S3_VAULT_BUCKET) problems.push('KINKO_S3_VAULT_BUCKET: expected the bucket for vault records (required when KINKO_STORAGE=s3)');
+    if (e.KINKO_S3_DROPS_BUCKET && e.KINKO_S3_DROPS_BUCKET === e.KINKO_S3_VAULT_BUCKET)
+      problems.push('KINKO_S3_VAULT_BUCKET: expected a bucket separate from KINKO_S3_DROPS_BUCKET (the vault must stand alone, P2)');
+    if (!!e.KINKO_S3_ACCESS_KEY_ID !== !!e.KINKO_S3_SECRET_ACCESS_KEY)
+      problems.push('KINKO_S3_SECRET_ACCESS_KEY: expected both KINKO_S3_ACCESS_KEY_ID and KINKO_S3_SECRET_ACCESS_KEY, or neither');
+    storage = {
+      kind: 's3',
+      endpoint: e.KINKO_S3_ENDPOINT,
+      region: e.KINKO_S3_REGION,
+      dropsBucket: e.KINKO_S3_DROPS_BUCKET ?? '',
+      vaultBucket: e.KINKO_S3_VAULT_BUCKET ?? '',
+      accessKeyId: e.KINKO_S3_ACCESS_KEY_ID,
+      secretAccessKey: e.KINKO_S3_SECRET_ACCESS_KEY,
+      forcePathStyle: e.KINKO_S3_FORCE_PATH_STYLE,
+    };
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const mail: Config['mail'] = e.KINKO_SMTP_URL
+    ? { kind: 'smtp', url: e.KINKO_SMTP_URL, from: e.KINKO_MAIL_FROM }
+    : { kind: 'outbox', dir: path.join(dataDir, 'outbox'), from: e.KINKO_MAIL_FROM };
+
+  return deepFreeze({
+    dataDir,
+    host: e.KINKO_HOST,
+    port,
+    publicUrl: (e.KINKO_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    trustProxy: e.KINKO_TRUST_PROXY,
+    database,
+    storage,
+    mail,
+    secret: e.KINKO_SECRET,
+    auditKey: e.KINKO_AUDIT_KEY,
+    secretsDir: path.join(dataDir, 'secrets'),
+    logLevel: e.KINKO_LOG_LEVEL,
+    failpoints: (e.KINKO_FAILPOINTS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    limits,
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,20 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-meta.js';
+import * as m0002 from './0002-accounts.js';
+import * as m0003 from './0003-audit.js';
+
+/**
+ * Every migration, in order, listed by hand. A static list instead of scanning
+ * a folder: it works the same from TypeScript sources, a compiled build and a
+ * bundled Docker image, and a stray file dropped next to the migrations can
+ * never be executed against the office database.
+ *
+ * To add one: create `NNNN-what.ts` exporting `up` (and `down`), add it here
+ * with the next number, and add its tables to `../schema.ts`. Never rename or
+ * edit a migration that has shipped: installed databases record the name.
+ */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-meta': m0001,
+  '0002-accounts': m0002,
+  '0003-audit': m0003,
+});

@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { Config } from './config.js';
+import { openDatabase } from './db/connection.js';
+import { migrateToLatest } from './db/migrate.js';
+import type { Database } from './db/schema.js';
+import { loadOrCreateSecret } from './keys/secrets.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { buildStorage } from '../storage-adapters/index.js';
+import type { StorageAdapter } from '../storage-adapters/types.js';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Everything the app needs, built in one place and handed to createApp.
+ * Tests build the same thing from a literal config (and may swap the clock).
+ */
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: { db: Kysely<Database>; dialect: 'sqlite' | 'postgres'; ping(): Promise<void>; close(): Promise<void> };
+  db: Kysely<Database>;
+  storage: { drops: StorageAdapter; vault: StorageAdapter };
+  secrets: { signing: Buffer; audit: Buffer };
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Run pending migrations while building (the embedded default does). */
+  migrate?: boolean;
+}
+
+export async function buildDeps(config: Config, opts: BuildOptions = {}): Promise<Deps> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const secrets = {
+    signing: loadOrCreateSecret(config.secretsDir, 'signing', config.secret),
+    audit: loadOrCreateSecret(config.secretsDir, 'audit', config.auditKey),
+  };
+  const database = await openDatabase(config.database);
+  try {
+    if (opts.migrate !== false) await migrateToLatest(database.db);
+    const storage = buildStorage(config, { signingSecret: secrets.signing.toString('base64') });
+    return {
+      config,
+      logger,
+      clock: opts.clock ?? systemClock,
+      database,
+      db: database.db,
+      storage,
+      secrets,
+      close: () => database.close(),
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

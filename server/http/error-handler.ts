@@ -1,0 +1,37 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../log/logger.js';
+import { AppError, NotFound } from './errors.js';
+
+/** Registered after every route: anything unmatched is the plain 404 page. */
+export const notFoundHandler: RequestHandler = () => {
+  throw new NotFound();
+};
+
+function wantsJson(req: Parameters<RequestHandler>[0]): boolean {
+  return req.path.startsWith('/api/') || (!req.accepts('html') && !!req.accepts('json'));
+}
+
+/**
+ * The single error handler, registered last. Known errors get their status and
+ * a translated message; anything else is logged with the request id and shown
+ * as a generic page carrying only that id — never a stack or an internal
+ * message, which could leak paths, SQL or personal data.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = err instanceof AppError;
+    const bodyError = !known && typeof err?.status === 'number' && err.status >= 400 && err.status < 500;
+    const status = known ? err.status : bodyError ? err.status : 500;
+    const key = known ? err.messageKey : status === 413 ? 'errors.payloadTooLarge' : bodyError ? 'errors.badRequest' : 'errors.internal';
+    const params = known ? err.params : {};
+    const requestId = res.locals.requestId as string;
+    if (status >= 500) logger.error({ err, requestId, path: req.path }, 'request failed');
+    else logger.info({ requestId, status, key }, 'request refused');
+    if (res.headersSent) return res.destroy();
+    const t = (res.locals.t as ((k: string, o?: object) => string) | undefined) ?? ((k: string) => k);
+    const message = t(key, params);
+    res.status(status).set('Cache-Control', 'no-store');
+    if (wantsJson(req)) return res.json({ error: { status, code: key.replace(/^errors\./, ''), message, requestId } });
+    res.render('error', { status, message, requestId, title: t('errors.title', { status }) });
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The one error family. Services throw these; the single error handler turns
+ * them into a page or JSON with the right status. `messageKey` is an i18n key
+ * (locales/*.json, "errors.*") so every failure a person can hit has a plain
+ * Japanese message, with English by choice.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly messageKey: string,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(messageKey);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequest extends AppError {
+  constructor(messageKey = 'errors.badRequest', params?: Record<string, string | number>) {
+    super(400, messageKey, params);
+  }
+}
+export class Unauthorized extends AppError {
+  constructor(messageKey = 'errors.unauthorized') {
+    super(401, messageKey);
+  }
+}
+export class Forbidden extends AppError {
+  constructor(messageKey = 'errors.forbidden') {
+    super(403, messageKey);
+  }
+}
+/** Also what another company's ids answer (P7): indistinguishable from a random id. */
+export class NotFound extends AppError {
+  constructor() {
+    super(404, 'errors.notFound');
+  }
+}
+export class Conflict extends AppError {
+  constructor(messageKey = 'errors.conflict', params?: Record<string, string | number>) {
+    super(409, messageKey, params);
+  }
+}
+export class PayloadTooLarge extends AppError {
+  constructor(params?: Record<string, string | number>) {
+    super(413, 'errors.payloadTooLarge', params);
+  }
+}
+export class UnsupportedType extends AppError {
+  constructor(params?: Record<string, string | number>) {
+    super(415, 'errors.unsupportedType', params);
+  }
+}
+export class TooManyRequests extends AppError {
+  constructor(messageKey = 'errors.tooManyRequests') {
+    super(429, messageKey);
+  }
+}
+export class ServiceUnavailable extends AppError {
+  constructor(messageKey = 'errors.unavailable') {
+    super(503, messageKey);
+  }
+}

@@ -1,0 +1,44 @@
+import http from 'node:http';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { buildDeps } from './deps.js';
+import { announceSetup } from './setup/service.js';
+
+/**
+ * Starts kinko: config → deps → app → listen. On SIGTERM/SIGINT it stops
+ * accepting connections, lets running requests finish (bounded), then closes
+ * the database, so a rolling restart loses no acknowledged upload.
+ */
+export async function serve(env: Record<string, string | undefined> = process.env): Promise<http.Server> {
+  const config = loadConfig(env);
+  const deps = await buildDeps(config);
+  const app = await createApp(deps);
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 30_000 }, app);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  deps.logger.info({ url: config.publicUrl, host: config.host, port: config.port, database: config.database.kind, storage: config.storage.kind }, 'kinko is listening');
+  await announceSetup(deps);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      server.closeAllConnections();
+    }, 25_000);
+    force.unref();
+    server.close(async () => {
+      await deps.close().catch(() => {});
+      deps.logger.flush?.();
+      process.exitCode = 0;
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return server;
+}

@@ -1,0 +1,42 @@
+/**
+ * kinko's two storage locations, built in one place from config: `drops`
+ * (incoming ciphertext) and `vault` (number records). They are always two
+ * separate folders or buckets, so the vault stands alone (P2).
+ */
+import type { Config } from '../server/config.js';
+import { createLocalAdapter } from './local.js';
+import { createS3Adapter } from './s3.js';
+import type { StorageAdapter } from './types.js';
+
+export interface Storage {
+  drops: StorageAdapter;
+  vault: StorageAdapter;
+}
+
+export function buildStorage(config: Config, opts: { signingSecret: string }): Storage {
+  const s = config.storage;
+  if (s.kind === 'local') {
+    const local = (name: string, root: string) =>
+      createLocalAdapter({ name, root, signingSecret: opts.signingSecret, baseUrl: config.publicUrl });
+    return { drops: local('drops', s.dropsDir), vault: local('vault', s.vaultDir) };
+  }
+  const s3 = (name: string, bucket: string) =>
+    createS3Adapter({
+      name,
+      bucket,
+      region: s.region,
+      endpoint: s.endpoint,
+      forcePathStyle: s.forcePathStyle,
+      accessKeyId: s.accessKeyId,
+      secretAccessKey: s.secretAccessKey,
+    });
+  return { drops: s3('drops', s.dropsBucket), vault: s3('vault', s.vaultBucket) };
+}
+
+export type { ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
+export { StorageError, StorageExistsError, StorageKeyError, StorageNotFoundError, StorageUrlError } from './errors.js';
+export { assertValidKey, assertValidPrefix } from './keys.js';
+export { openSignedDownload, type SignedDownload } from './signed-url.js';
+export { contentDisposition } from './content-disposition.js';
+export { createLocalAdapter, type LocalAdapterOptions } from './local.js';
+export { createS3Adapter, type S3Adapter, type S3AdapterOptions } from './s3.js';

@@ -1,0 +1,252 @@
+/**
+ * A storage location in a local folder (the embedded default).
+ *
+ * Writes go to `<root>/.tmp/<hash>-<random>` first, are fsync'd, then renamed
+ * (or hard-linked for createOnly) into place, so a reader or a crash never
+ * sees half an object. Download URLs are HMAC-signed and served by the app
+ * through openSignedDownload.
+ */
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StorageError, StorageExistsError, StorageKeyError, StorageNotFoundError } from './errors.js';
+import { assertValidKey, assertValidPrefix } from './keys.js';
+import {
+  OPEN_READ,
+  OPEN_TEMP,
+  TMP_DIR,
+  fsyncDir,
+  isMissing,
+  lstatOrNull,
+  prepareRoot,
+  resolveKey,
+  tempName,
+  tempPrefix,
+  type LocalRoot,
+} from './local-paths.js';
+import { buildSignedUrl, deriveUrlKey, registerSignedSource } from './signed-url.js';
+import type { ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
+
+export interface LocalAdapterOptions {
+  /** Location name ("drops", "vault"); part of the download URL path. */
+  name: string;
+  /** Folder holding the objects; created (0700) if missing. */
+  root: string;
+  /** App secret; a dedicated download-URL key is derived from it. */
+  signingSecret: string;
+  /** Public URL of the app, e.g. https://kinko.example.jp */
+  baseUrl: string;
+  /** Clock for URL expiry (tests). */
+  now?: () => number;
+}
+
+export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
+  const { name, baseUrl } = opts;
+  const now = opts.now ?? Date.now;
+  const urlKey = deriveUrlKey(opts.signingSecret);
+  let rootPromise: Promise<LocalRoot> | undefined;
+  // Created lazily so that building the app touches no disk; retried after a failure.
+  const ready = () =>
+    (rootPromise ??= prepareRoot(opts.root).catch((e) => {
+      rootPromise = undefined;
+      throw e;
+    }));
+
+  /** Opens a regular file without following a final symlink; fd-based size, no TOCTOU. */
+  async function openObject(key: string): Promise<{ stream: Readable; size: number }> {
+    const root = await ready();
+    const r = await resolveKey(root, key, false);
+    if (!r.exists) throw new StorageNotFoundError('no such object', key);
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(r.file, OPEN_READ);
+    } catch (e) {
+      if (isMissing(e) || (e as NodeJS.ErrnoException).code === 'EISDIR') throw new StorageNotFoundError('no such object', key);
+      // ELOOP = the final component is a symlink (O_NOFOLLOW).
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new StorageKeyError('refusing to follow a symlink inside the storage folder', key);
+      throw e;
+    }
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      await fh.close();
+      throw new StorageNotFoundError('no such object', key);
+    }
+    return { stream: fh.createReadStream(), size: st.size };
+  }
+
+  async function put(key: string, body: Readable, o: PutOptions = {}): Promise<PutResult> {
+    try {
+      assertValidKey(key);
+      o.signal?.throwIfAborted();
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
+    let tmp: string | undefined;
+    try {
+      const root = await ready();
+      const r = await resolveKey(root, key, true);
+      const existing = await lstatOrNull(r.file);
+      if (existing?.isSymbolicLink()) throw new StorageKeyError('refusing to replace a symlink inside the storage folder', key);
+      // Fail before streaming megabytes; the link() below is the atomic check.
+      if (o.createOnly && existing) throw new StorageExistsError('object already exists', key);
+      tmp = path.join(root.tmp, tempName(key));
+      const fh = await fs.open(tmp, OPEN_TEMP, 0o600);
+      let size: number;
+      try {
+        // The signal aborts the copy mid-stream; the catch below removes the temp file.
+        await pipeline(body, fh.createWriteStream({ autoClose: false, highWaterMark: 1 << 20 }), { signal: o.signal });
+        // Data reaches the disk before any name points at it (P9).
+        await fh.sync();
+        size = (await fh.stat()).size;
+      } finally {
+        await fh.close();
+      }
+      if (o.createOnly) {
+        // link() fails with EEXIST instead of replacing: no lost race with another put.
+        await fs.link(tmp, r.file).catch((e: NodeJS.ErrnoException) => {
+          throw e.code === 'EEXIST' ? new StorageExistsError('object already exists', key) : e;
+        });
+        await fs.unlink(tmp);
+      } else {
+        await fs.rename(tmp, r.file);
+      }
+      tmp = undefined;
+      // New names (the object, and any folders we created) survive a power cut.
+      for (const dir of new Set([...r.created.map((d) => path.dirname(d)), r.parent])) await fsyncDir(dir);
+      return { key, size };
+    } catch (e) {
+      body.destroy();
+      // Threat: half-written temp files piling up (disk exhaustion, stale
+      // plaintext-sized leftovers); an aborted or failed put leaves nothing.
+      if (tmp) await fs.rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async function head(key: string): Promise<ObjectInfo> {
+    assertValidKey(key);
+    const r = await resolveKey(await ready(), key, false);
+    const st = r.exists ? await lstatOrNull(r.file) : null;
+    if (st?.isSymbolicLink()) throw new StorageKeyError('refusing to follow a symlink inside the storage folder', key);
+    if (!st?.isFile()) throw new StorageNotFoundError('no such object', key);
+    return { key, size: st.size, lastModified: st.mtime };
+  }
+
+  /** Temp files of `key` left by failed or crashed puts. */
+  async function tempFilesOf(root: LocalRoot, key: string): Promise<string[]> {
+    const prefix = tempPrefix(key);
+    const out: string[] = [];
+    for await (const ent of await fs.opendir(root.tmp)) if (ent.name.startsWith(prefix)) out.push(ent.name);
+    return out;
+  }
+
+  async function remnants(key: string): Promise<string[]> {
+    assertValidKey(key);
+    const root = await ready();
+    const r = await resolveKey(root, key, false);
+    const out: string[] = [];
+    if (r.exists && (await lstatOrNull(r.file))) out.push(key);
+    for (const t of await tempFilesOf(root, key)) out.push(`${TMP_DIR}/${t}`);
+    return out;
+  }
+
+  async function del(key: string): Promise<void> {
+    assertValidKey(key);
+    const root = await ready();
+    const r = await resolveKey(root, key, false);
+    if (r.exists) {
+      // unlink never follows a symlink: at worst it removes the link itself.
+      await fs.unlink(r.file).then(
+        () => fsyncDir(r.parent),
+        (e: NodeJS.ErrnoException) => {
+          if (!isMissing(e) && e.code !== 'EISDIR' && e.code !== 'EPERM') throw e;
+        },
+      );
+    }
+    const temps = await tempFilesOf(root, key);
+    for (const t of temps) await fs.rm(path.join(root.tmp, t), { force: true });
+    // P5: the disposal certificate must not be undone by a crash.
+    if (temps.length) await fsyncDir(root.tmp);
+  }
+
+  async function* walk(dir: string, keyPrefix: string, namePrefix: string): AsyncGenerator<ObjectInfo> {
+    let handle;
+    try {
+      handle = await fs.opendir(dir);
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw e;
+    }
+    for await (const ent of handle) {
+      if (!ent.name.startsWith(namePrefix)) continue;
+      if (keyPrefix === '' && ent.name === TMP_DIR) continue;
+      const key = keyPrefix + ent.name;
+      // Never follow symlinks (they could lead outside the root); skip names
+      // that are not valid keys (stray files) since nothing could address them.
+      if (ent.isSymbolicLink() || !isValidKey(key)) continue;
+      const full = path.join(dir, ent.name);
+      if (ent.isDirectory()) yield* walk(full, key + '/', '');
+      else if (ent.isFile()) {
+        const st = await lstatOrNull(full);
+        if (st?.isFile()) yield { key, size: st.size, lastModified: st.mtime };
+      }
+    }
+  }
+
+  async function* list(prefix = ''): AsyncGenerator<ObjectInfo> {
+    assertValidPrefix(prefix);
+    const root = await ready();
+    const cut = prefix.lastIndexOf('/') + 1;
+    const dirPart = prefix.slice(0, cut);
+    let dir = root.dir;
+    if (dirPart) {
+      // Resolve the folder part with the same symlink checks as a key in it.
+      const r = await resolveKey(root, dirPart + 'x', false);
+      if (!r.exists) return;
+      dir = r.parent;
+    }
+    yield* walk(dir, dirPart, prefix.slice(cut));
+  }
+
+  async function check(): Promise<void> {
+    try {
+      const root = await ready();
+      await fs.access(root.tmp, constants.W_OK);
+    } catch (e) {
+      throw new StorageError(`storage "${name}": folder ${opts.root} is not usable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+
+  const adapter: StorageAdapter = {
+    name,
+    kind: 'local',
+    put,
+    get: async (key) => {
+      assertValidKey(key);
+      return (await openObject(key)).stream;
+    },
+    head,
+    delete: del,
+    remnants,
+    list,
+    downloadUrl: async (key, ttlSeconds, o) => {
+      assertValidKey(key);
+      return buildSignedUrl(baseUrl, urlKey, name, key, ttlSeconds, now(), o?.filename);
+    },
+    check,
+  };
+  registerSignedSource(adapter, urlKey, openObject);
+  return adapter;
+}
+
+function isValidKey(key: string): boolean {
+  try {
+    assertValidKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Every copy an S3 bucket keeps of one key: object versions, delete markers
+ * and incomplete multipart uploads. Disposal (P5) must remove all of them and
+ * then prove, by listing, that none is left.
+ *
+ * Listings use Prefix=key and keep only the exact key, since a prefix also
+ * matches `key2` or `key/child`. Backends without the versioning or
+ * multipart-listing API (s3rver) answer NotImplemented/MethodNotAllowed; then
+ * the plain object is all there is to find.
+ */
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { StorageError } from './errors.js';
+
+export interface Copy {
+  kind: 'version' | 'delete-marker' | 'multipart-upload' | 'object';
+  id?: string;
+}
+
+interface Target {
+  client: S3Client;
+  bucket: string;
+  pageSize: number;
+}
+
+export function isUnsupported(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err?.name === 'NotImplemented' || err?.name === 'MethodNotAllowed' || err?.$metadata?.httpStatusCode === 501 || err?.$metadata?.httpStatusCode === 405;
+}
+
+export function isNotFound(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (err?.name === 'NoSuchBucket') return false;
+  return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.$metadata?.httpStatusCode === 404;
+}
+
+/** Versions and delete markers of exactly `key`, page by page. */
+async function* versionPages(t: Target, key: string): AsyncGenerator<Copy[]> {
+  let KeyMarker: string | undefined;
+  let VersionIdMarker: string | undefined;
+  for (;;) {
+    const r = await t.client.send(
+      new ListObjectVersionsCommand({ Bucket: t.bucket, Prefix: key, KeyMarker, VersionIdMarker, MaxKeys: t.pageSize }),
+    );
+    const page: Copy[] = [
+      ...(r.Versions ?? []).filter((v) => v.Key === key).map((v) => ({ kind: 'version' as const, id: v.VersionId ?? 'null' })),
+      ...(r.DeleteMarkers ?? []).filter((m) => m.Key === key).map((m) => ({ kind: 'delete-marker' as const, id: m.VersionId ?? 'null' })),
+    ];
+    yield page;
+    if (!r.IsTruncated) return;
+    KeyMarker = r.NextKeyMarker;
+    VersionIdMarker = r.NextVersionIdMarker;
+  }
+}
+
+async function* uploadPages(t: Target, key: string): AsyncGenerator<Copy[]> {
+  let KeyMarker: string | undefined;
+  let UploadIdMarker: string | undefined;
+  for (;;) {
+    const r = await t.client.send(
+      new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: key, KeyMarker, UploadIdMarker, MaxUploads: t.pageSize }),
+    );
+    yield (r.Uploads ?? []).filter((u) => u.Key === key && u.UploadId).map((u) => ({ kind: 'multipart-upload' as const, id: u.UploadId }));
+    if (!r.IsTruncated) return;
+    KeyMarker = r.NextKeyMarker;
+    UploadIdMarker = r.NextUploadIdMarker;
+  }
+}
+
+/** Runs `each` on every page; returns false if the backend lacks the API. */
+async function forEachPage(pages: AsyncGenerator<Copy[]>, each: (page: Copy[]) => Promise<void>): Promise<boolean> {
+  try {
+    for await (const page of pages) await each(page);
+    return true;
+  } catch (e) {
+    if (isUnsupported(e)) return false;
+    throw e;
+  }
+}
+
+export async function listCopies(t: Target, key: string): Promise<Copy[]> {
+  const out: Copy[] = [];
+  const versioned = await forEachPage(versionPages(t, key), async (p) => void out.push(...p));
+  if (!versioned) {
+    const exists = await t.client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: key })).then(
+      () => true,
+      (e) => {
+        if (isNotFound(e)) return false;
+        throw e;
+      },
+    );
+    if (exists) out.push({ kind: 'object' });
+  }
+  await forEachPage(uploadPages(t, key), async (p) => void out.push(...p));
+  return out;
+}
+
+export async function deleteCopies(t: Target, key: string): Promise<void> {
+  // Deleting per page is safe: the markers are positions, not snapshots.
+  const versioned = await forEachPage(versionPages(t, key), async (page) => {
+    if (!page.length) return;
+    const r = await t.client.send(
+      new DeleteObjectsCommand({
+        Bucket: t.bucket,
+        // Deleting by version id removes the data itself; a delete without one
+        // would only add a delete marker on a versioned bucket.
+        Delete: { Objects: page.map((c) => ({ Key: key, VersionId: c.id })), Quiet: true },
+      }),
+    );
+    if (r.Errors?.length) {
+      const e = r.Errors[0];
+      throw new StorageError(`could not delete a version of the object (${e.Code}: ${e.Message})`, key);
+    }
+  });
+  if (!versioned) await t.client.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: key }));
+  await forEachPage(uploadPages(t, key), async (page) => {
+    for (const u of page) {
+      await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: key, UploadId: u.id })).catch((e) => {
+        if (!isNotFound(e)) throw e; // NoSuchUpload: finished or aborted meanwhile
+      });
+    }
+  });
+}

@@ -1,0 +1,223 @@
+/**
+ * A storage location in an S3-compatible bucket (AWS S3, MinIO; tested
+ * against moto and s3rver over HTTP, never against a mocked SDK).
+ *
+ * Puts stream through @aws-sdk/lib-storage (a multipart upload above one
+ * part), so memory stays at about queueSize × partSize whatever the size.
+ */
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  AbortMultipartUploadCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { contentDisposition } from './content-disposition.js';
+import { StorageError, StorageExistsError, StorageNotFoundError } from './errors.js';
+import { assertValidKey, assertValidPrefix } from './keys.js';
+import { deleteCopies, isNotFound, listCopies } from './s3-copies.js';
+import type { ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
+
+export interface S3AdapterOptions {
+  name: string;
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /**
+   * The backend honours `If-None-Match: *` on PutObject/CompleteMultipartUpload
+   * (AWS S3 since 2024, MinIO, moto). Set false for one that ignores it
+   * (s3rver): createOnly then falls back to a HEAD check, see put().
+   */
+  conditionalWrites?: boolean;
+  /** Multipart part size (≥ 5 MiB) and parts in flight: memory ≈ their product. */
+  partSize?: number;
+  queueSize?: number;
+  /** Keys per listing request (≤ 1000). */
+  pageSize?: number;
+}
+
+export interface S3Adapter extends StorageAdapter {
+  /** Closes pooled connections (tests, shutdown). */
+  close(): void;
+}
+
+export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
+  const { name, bucket } = opts;
+  const conditionalWrites = opts.conditionalWrites ?? true;
+  const partSize = Math.max(opts.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
+  const queueSize = opts.queueSize ?? 3;
+  const pageSize = Math.min(Math.max(opts.pageSize ?? 1000, 1), 1000);
+  const client = new S3Client({
+    region: opts.region,
+    endpoint: opts.endpoint,
+    forcePathStyle: opts.forcePathStyle ?? false,
+    credentials: opts.accessKeyId && opts.secretAccessKey ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined,
+    // Default checksums use aws-chunked streaming bodies that some
+    // S3-compatibles (s3rver) store verbatim, silently corrupting objects.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const target = { client, bucket, pageSize };
+
+  const mapError = (e: unknown, key: string, writing = false): unknown => {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err?.name === 'NoSuchBucket') return new StorageError(`storage "${name}": bucket "${bucket}" does not exist`, key);
+    if (isNotFound(e)) return new StorageNotFoundError('no such object', key);
+    // 412: If-None-Match met an existing object; 409: a concurrent conditional write won.
+    const status = err?.$metadata?.httpStatusCode;
+    if (writing && (status === 412 || status === 409 || err?.name === 'PreconditionFailed')) {
+      return new StorageExistsError('object already exists', key);
+    }
+    return e;
+  };
+
+  async function exists(key: string): Promise<boolean> {
+    return client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      (e) => {
+        if (isNotFound(e)) return false;
+        throw mapError(e, key);
+      },
+    );
+  }
+
+  async function put(key: string, body: Readable, o: PutOptions = {}): Promise<PutResult> {
+    try {
+      assertValidKey(key);
+      o.signal?.throwIfAborted();
+      // Without conditional writes this HEAD is the only createOnly check.
+      // Race: two puts of a new key can both pass it and the later one wins.
+      // Acceptable there (keys are random ids); use a backend with
+      // If-None-Match where it matters. With it, the HEAD just fails fast.
+      if (o.createOnly && (await exists(key))) throw new StorageExistsError('object already exists', key);
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
+    let size = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    // An abort destroys the source side: lib-storage then stops reading, waits
+    // for parts in flight and aborts the multipart upload *before* done()
+    // settles. (Its own abort() settles at once and cleans up later, which
+    // would let the caller see remnants of an upload it believes is gone.)
+    const piping = pipeline(body, counted, { signal: o.signal }).catch(() => {});
+    const upload = new Upload({
+      client,
+      partSize,
+      queueSize,
+      leavePartsOnError: false,
+      params: { Bucket: bucket, Key: key, Body: counted, ...(o.createOnly && conditionalWrites ? { IfNoneMatch: '*' } : {}) },
+    });
+    try {
+      await upload.done();
+      await piping;
+      return { key, size };
+    } catch (e) {
+      body.destroy();
+      counted.destroy();
+      // Belt and braces: lib-storage aborts the multipart upload itself, but
+      // a leftover upload keeps every part stored (and billed) indefinitely.
+      if (upload.uploadId) {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.uploadId })).catch(() => {});
+      }
+      throw o.signal?.aborted ? (o.signal.reason ?? e) : mapError(e, key, true);
+    }
+  }
+
+  async function get(key: string): Promise<Readable> {
+    assertValidKey(key);
+    try {
+      const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!(r.Body instanceof Readable)) throw new StorageError('S3 returned no body stream', key);
+      return r.Body;
+    } catch (e) {
+      throw mapError(e, key);
+    }
+  }
+
+  async function head(key: string): Promise<ObjectInfo> {
+    assertValidKey(key);
+    try {
+      const r = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { key, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
+    } catch (e) {
+      throw mapError(e, key);
+    }
+  }
+
+  async function* list(prefix = ''): AsyncGenerator<ObjectInfo> {
+    assertValidPrefix(prefix);
+    let ContinuationToken: string | undefined;
+    do {
+      const r = await client
+        .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken, MaxKeys: pageSize }))
+        .catch((e) => {
+          throw mapError(e, prefix);
+        });
+      for (const c of r.Contents ?? []) {
+        if (c.Key) yield { key: c.Key, size: c.Size ?? 0, lastModified: c.LastModified ?? new Date(0) };
+      }
+      ContinuationToken = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  async function check(): Promise<void> {
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch (e) {
+      const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const status = err.$metadata?.httpStatusCode;
+      const why =
+        status === 404 ? 'does not exist'
+        : status === 403 ? 'is not accessible with these credentials (access denied)'
+        : status === 301 || status === 400 ? `answered ${status}: check the region and endpoint`
+        : `cannot be reached (${err.code ?? err.name ?? err.message})`;
+      throw new StorageError(`storage "${name}": bucket "${bucket}" ${why}${opts.endpoint ? ` at ${opts.endpoint}` : ''}`);
+    }
+  }
+
+  return {
+    name,
+    kind: 's3',
+    put,
+    get,
+    head,
+    list,
+    check,
+    delete: async (key) => {
+      assertValidKey(key);
+      await deleteCopies(target, key).catch((e) => {
+        throw mapError(e, key);
+      });
+    },
+    remnants: async (key) => {
+      assertValidKey(key);
+      const copies = await listCopies(target, key);
+      return copies.map((c) => (c.id ? `${c.kind} ${c.id}` : c.kind));
+    },
+    downloadUrl: async (key, ttlSeconds, o) => {
+      assertValidKey(key);
+      const cmd = new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(o?.filename !== undefined ? { ResponseContentDisposition: contentDisposition(o.filename) } : {}),
+      });
+      // Threat: a leaked URL used later; it is valid for ttlSeconds only.
+      return getSignedUrl(client, cmd, { expiresIn: Math.max(1, Math.ceil(ttlSeconds)) });
+    },
+    close: () => client.destroy(),
+  };
+}
