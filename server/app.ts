@@ -11,6 +11,8 @@ import { sessionMiddleware } from './auth/session-middleware.js';
 import { healthRoutes } from './health/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { csrfProtection } from './http/csrf.js';
+import { dropsRoutes } from './drops/routes.js';
+import { notifyRoutes } from './notify/routes.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -57,6 +59,8 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(accountsRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(roomRoutes(deps));
+  app.use(dropsRoutes(deps));
+  app.use(notifyRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -81,6 +81,7 @@ const envSchema = z.object({
   KINKO_S3_FORCE_PATH_STYLE: bool.default(false),
   KINKO_SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://user:pass@host:587 or smtps://host:465').optional(),
   KINKO_MAIL_FROM: z.string().email('an email address').default('kinko@localhost'),
+  KINKO_NOTIFY_BATCH_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int('a whole number of seconds').min(0).max(86_400).default(300),
   KINKO_SECRET: secret,
   KINKO_AUDIT_KEY: secret,
   KINKO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -108,6 +109,8 @@ export type Config = Readonly<{
       }
   >;
   mail: Readonly<{ kind: 'smtp'; url: string; from: string } | { kind: 'outbox'; dir: string; from: string }>;
+  /** Arrivals in one room within this many seconds of the first are told in one e-mail. */
+  notifyBatchSeconds: number;
   /** Signing secret for download URLs and cookies; from env or a file kinko creates under the data folder. */
   secret?: string;
   /** MAC key of the audit chain; kept outside the database (P6). */
@@ -194,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database,
     storage,
     mail,
+    notifyBatchSeconds: e.KINKO_NOTIFY_BATCH_SECONDS,
     secret: e.KINKO_SECRET,
     auditKey: e.KINKO_AUDIT_KEY,
     secretsDir: path.join(dataDir, 'secrets'),

@@ -5,6 +5,7 @@ import { migrateToLatest } from './db/migrate.js';
 import type { Database } from './db/schema.js';
 import { loadOrCreateSecret } from './keys/secrets.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { buildMailer, type Mailer } from './mail/mailer.js';
 import { buildStorage } from '../storage-adapters/index.js';
 import type { StorageAdapter } from '../storage-adapters/types.js';
 
@@ -25,6 +26,8 @@ export interface Deps {
   db: Kysely<Database>;
   storage: { drops: StorageAdapter; vault: StorageAdapter };
   secrets: { signing: Buffer; audit: Buffer };
+  /** SMTP when configured, otherwise the data folder's outbox (server/mail/mailer.ts). */
+  mailer: Mailer;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
   try {
     if (opts.migrate !== false) await migrateToLatest(database.db);
     const storage = buildStorage(config, { signingSecret: secrets.signing.toString('base64') });
+    const mailer = buildMailer(config.mail, logger);
     return {
       config,
       logger,
@@ -53,7 +57,11 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
       db: database.db,
       storage,
       secrets,
-      close: () => database.close(),
+      mailer,
+      close: async () => {
+        await mailer.close().catch(() => {});
+        await database.close();
+      },
     };
   } catch (err) {
     await database.close();

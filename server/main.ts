@@ -2,6 +2,7 @@ import http from 'node:http';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { buildDeps } from './deps.js';
+import { startNoticeTimer } from './notify/service.js';
 import { announceSetup } from './setup/service.js';
 
 /**
@@ -21,6 +22,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   });
   deps.logger.info({ url: config.publicUrl, host: config.host, port: config.port, database: config.database.kind, storage: config.storage.kind }, 'kinko is listening');
   await announceSetup(deps);
+  const stopNotices = startNoticeTimer(deps);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -32,6 +34,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     }, 25_000);
     force.unref();
     server.close(async () => {
+      await stopNotices().catch(() => {});
       await deps.close().catch(() => {});
       deps.logger.flush?.();
       process.exitCode = 0;

@@ -122,7 +122,8 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
       // Threat: half-written temp files piling up (disk exhaustion, stale
       // plaintext-sized leftovers); an aborted or failed put leaves nothing.
       if (tmp) await fs.rm(tmp, { force: true });
-      throw e;
+      // Same error as the S3 adapter for an abort: the signal's own reason.
+      throw o.signal?.aborted ? (o.signal.reason ?? e) : e;
     }
   }
 

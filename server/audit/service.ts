@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { redactMyNumbers } from '../log/redact.js';
+import { REDACTED, redactMyNumbers } from '../log/redact.js';
 import { GENESIS, macOf, type ChainFields } from './chain.js';
 
 export type AuditResult = 'ok' | 'denied' | 'failed';
@@ -42,12 +42,13 @@ export async function appendAudit(trx: Transaction<Database> | Kysely<Database>,
     actor_role: event.actorRole ?? null,
     company_id: event.companyId ?? null,
     action: event.action,
-    target_ids: JSON.stringify(event.targetIds ?? []),
-    purpose: event.purpose ?? null,
+    // Defence in depth for P6: even a careless caller cannot put a My Number in
+    // the trail — every free-text field is redacted, not only details.
+    target_ids: JSON.stringify((event.targetIds ?? []).map((id) => redactMyNumbers(String(id)))),
+    purpose: event.purpose == null ? null : redactMyNumbers(event.purpose),
     result: event.result ?? 'ok',
     request_id: event.requestId ?? null,
-    // Defence in depth for P6: even a careless caller cannot put a My Number in the trail.
-    details: redactMyNumbers(JSON.stringify(event.details ?? {})),
+    details: JSON.stringify(redactDetails(event.details ?? {})),
     prev_hash: head?.mac ?? GENESIS,
   };
   const mac = macOf(ctx.key, fields);
@@ -55,6 +56,24 @@ export async function appendAudit(trx: Transaction<Database> | Kysely<Database>,
   if (head) await trx.updateTable('audit_head').set({ seq, mac }).where('id', '=', 1).execute();
   else await trx.insertInto('audit_head').values({ id: 1, seq, mac }).execute();
   return seq;
+}
+
+/**
+ * Redacts each key and value before serialising: redacting the JSON text instead
+ * would miss a number whose separators JSON escapes ("\n") and would turn a
+ * numeric value into invalid JSON.
+ */
+function redactDetails(details: NonNullable<AuditEvent['details']>): Record<string, string | number | boolean | null> {
+  // fromEntries defines own properties, so a "__proto__" key stays plain data.
+  return Object.fromEntries(
+    Object.entries(details).map(([k, v]) => {
+      if (typeof v === 'string') return [redactMyNumbers(k), redactMyNumbers(v)];
+      if (typeof v === 'number' && redactMyNumbers(String(v)) !== String(v)) return [redactMyNumbers(k), REDACTED];
+      // Typed callers pass only flat values; anything else is kept as redacted text.
+      if (v !== null && typeof v === 'object') return [redactMyNumbers(k), redactMyNumbers(JSON.stringify(v))];
+      return [redactMyNumbers(k), v];
+    }),
+  );
 }
 
 function isPostgres(db: Kysely<Database>): boolean {

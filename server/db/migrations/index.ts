@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-meta.js';
 import * as m0002 from './0002-accounts.js';
 import * as m0003 from './0003-audit.js';
+import * as m0008 from './0008-notify.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-meta': m0001,
   '0002-accounts': m0002,
   '0003-audit': m0003,
+  '0008-notify': m0008,
 });

@@ -1,0 +1,116 @@
+import QRCode from 'qrcode';
+import { appendAudit } from '../audit/service.js';
+import { limits } from '../config.js';
+import type { Deps } from '../deps.js';
+import { Sealer } from '../keys/seal.js';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { claimTotpStep, normaliseCode } from './second-factor.js';
+import { createSession, type SessionMeta } from './sessions.js';
+import { matchTotp, totpUri } from './totp.js';
+
+/**
+ * First login (design.md §1 flow 1): a person holding an `enrol` session —
+ * earned with the one-time initial password alone — sets their own password
+ * and registers an authenticator app. Only when both are done does the enrol
+ * session give way to a normal one.
+ */
+export interface EnrolmentForm {
+  needsPassword: boolean;
+  needsTotp: boolean;
+  /** Base32 seed in groups of four, for typing into an app by hand. */
+  secretGroups?: string;
+  /** data: URL of the otpauth QR code (the CSP allows data: images). */
+  qrDataUrl?: string;
+}
+
+async function enrollee(deps: Deps, userId: string) {
+  return deps.db
+    .selectFrom('users')
+    .select(['id', 'role', 'company_id', 'login_id', 'status', 'password_hash', 'password_is_initial', 'totp_enrolled', 'totp_secret_sealed'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function enrolmentForm(deps: Deps, userId: string): Promise<EnrolmentForm | null> {
+  const u = await enrollee(deps, userId);
+  if (!u || u.status !== 'active') return null;
+  const needsPassword = u.password_is_initial === 1;
+  const needsTotp = u.totp_enrolled !== 1;
+  if (!needsTotp || !u.totp_secret_sealed) return { needsPassword, needsTotp: false };
+  const secret = new Sealer(deps.secrets.signing).unseal(u.totp_secret_sealed, 'totp');
+  const office = await deps.db.selectFrom('office').select('name').executeTakeFirst();
+  const uri = totpUri(secret, office?.name ? `kinko ${office.name}` : 'kinko', u.login_id);
+  const qrDataUrl = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
+  return { needsPassword, needsTotp, secretGroups: secret.match(/.{1,4}/g)!.join(' '), qrDataUrl };
+}
+
+export interface EnrolmentInput {
+  newPassword?: unknown;
+  newPassword2?: unknown;
+  code?: unknown;
+}
+
+export type EnrolmentResult =
+  | { ok: true; sessionId: string }
+  | { ok: false; problem: string; params?: Record<string, string | number> };
+
+export async function completeEnrolment(
+  deps: Deps,
+  session: { userId: string; sessionId: string },
+  input: EnrolmentInput,
+  meta: SessionMeta & { requestId?: string },
+): Promise<EnrolmentResult> {
+  const u = await enrollee(deps, session.userId);
+  if (!u || u.status !== 'active') return { ok: false, problem: 'errors.unauthorized' };
+  const needsPassword = u.password_is_initial === 1;
+  const needsTotp = u.totp_enrolled !== 1;
+  const now = deps.clock.now();
+
+  let newHash: string | null = null;
+  if (needsPassword) {
+    const pw = typeof input.newPassword === 'string' ? input.newPassword : '';
+    const problem = passwordProblem(pw, limits.password.minLength);
+    if (problem) return { ok: false, problem, params: { min: limits.password.minLength } };
+    if (pw !== input.newPassword2) return { ok: false, problem: 'auth.passwordMismatch' };
+    if (await verifyPassword(u.password_hash, pw)) return { ok: false, problem: 'auth.passwordSameAsInitial' };
+    newHash = await hashPassword(pw); // Argon2id outside the transaction (it holds SQLite's only connection)
+  }
+
+  let step: number | null = null;
+  if (needsTotp) {
+    if (!u.totp_secret_sealed) return { ok: false, problem: 'errors.unauthorized' };
+    const secret = new Sealer(deps.secrets.signing).unseal(u.totp_secret_sealed, 'totp');
+    step = await matchTotp(secret, normaliseCode(input.code), now);
+    if (step === null) return { ok: false, problem: 'auth.codeWrong' };
+  }
+
+  const sessionId = await deps.db.transaction().execute(async (trx) => {
+    // The confirming code is claimed like any login code, so it cannot be replayed at the next login.
+    if (step !== null && !(await claimTotpStep(trx, u.id, step))) return null;
+    const at = now.toISOString();
+    await trx
+      .updateTable('users')
+      .set({
+        ...(newHash ? { password_hash: newHash, password_is_initial: 0 as const, initial_expires_at: null } : {}),
+        ...(step !== null ? { totp_enrolled: 1 as const } : {}),
+        updated_at: at,
+      })
+      .where('id', '=', u.id)
+      .execute();
+    // The enrol session (and any other) ends; the person continues in a fresh full session.
+    await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
+    const sid = await createSession(trx, u.id, 'full', now, meta);
+    await appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+      action: 'auth.enrolled',
+      actorId: u.id,
+      actorRole: u.role,
+      companyId: u.company_id,
+      targetIds: [u.id],
+      requestId: meta.requestId ?? null,
+      details: { passwordSet: !!newHash, totpEnrolled: step !== null },
+    });
+    return sid;
+  });
+  if (!sessionId) return { ok: false, problem: 'auth.codeWrong' };
+  return { ok: true, sessionId };
+}

@@ -1,0 +1,190 @@
+import type { Transaction } from 'kysely';
+import { appendAudit, type AuditEvent } from '../audit/service.js';
+import type { Database } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { Sealer } from '../keys/seal.js';
+import { verifyPassword } from './passwords.js';
+import { checkUserTotp, normaliseCode } from './second-factor.js';
+import { createSession, destroySession, type SessionMeta } from './sessions.js';
+import { accountLocked, ipBlocked, recordFailure, recordSuccess } from './throttle.js';
+import { newTotpSecret } from './totp.js';
+
+/**
+ * One function decides a login attempt, in a fixed order: IP block → account
+ * (in this room / in the office) → hard lock → lock → password → initial
+ * password expiry → TOTP (matched, then its step claimed). Every "no" looks the
+ * same to the caller (`ok: false`); the reason goes only to the audit trail,
+ * so the page can never tell an attacker which part was wrong.
+ */
+export type LoginScope = { kind: 'office' } | { kind: 'room'; companyId: string };
+
+export type FailureReason =
+  | 'missing'
+  | 'ip_blocked'
+  | 'unknown_user'
+  | 'revoked'
+  | 'hard_locked'
+  | 'locked'
+  | 'bad_password'
+  | 'initial_expired'
+  | 'initial_used'
+  | 'not_enrolled'
+  | 'bad_totp'
+  | 'totp_replay';
+
+export type LoginOutcome =
+  | { ok: true; userId: string; role: 'director' | 'staff' | 'client'; companyId: string | null; stage: 'full' | 'enrol' }
+  | { ok: false; reason: FailureReason };
+
+export interface LoginInput {
+  loginId: unknown;
+  password: unknown;
+  totp: unknown;
+  ip: string;
+  scope: LoginScope;
+  requestId?: string;
+}
+
+const MAX_LOGIN_ID = 100;
+const MAX_PASSWORD = 1024;
+
+/** Login ids are typed from paper, often with a Japanese IME in full-width mode. */
+export function normaliseLoginId(input: unknown): string {
+  if (typeof input !== 'string' || input.length > MAX_LOGIN_ID * 4) return '';
+  const s = input.normalize('NFKC').trim();
+  return s.length > MAX_LOGIN_ID ? '' : s;
+}
+
+export async function attemptLogin(deps: Deps, input: LoginInput): Promise<LoginOutcome> {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const loginId = normaliseLoginId(input.loginId);
+  // Passwords are taken exactly as typed: any characters, never trimmed or truncated.
+  const password = typeof input.password === 'string' && input.password.length <= MAX_PASSWORD ? input.password : '';
+  const code = normaliseCode(input.totp);
+
+  // A blocked IP is refused before any account is looked up: the spray stops here.
+  if (await ipBlocked(db, input.ip, now)) return { ok: false, reason: 'ip_blocked' };
+
+  const found = loginId
+    ? await db
+        .selectFrom('users')
+        .select([
+          'id', 'role', 'company_id', 'status', 'password_hash', 'password_is_initial', 'initial_expires_at',
+          'totp_secret_sealed', 'totp_enrolled', 'hard_locked', 'locked_until',
+        ])
+        .where('login_id', '=', loginId)
+        .executeTakeFirst()
+    : undefined;
+  const scope = input.scope;
+  const user =
+    found && (scope.kind === 'office' ? found.role !== 'client' : found.role === 'client' && found.company_id === scope.companyId)
+      ? found
+      : undefined;
+
+  // Always one Argon2id computation — against a throwaway hash for an unknown
+  // id — so response time does not reveal which ids exist or are locked.
+  const passwordOk = password !== '' && (await verifyPassword(user?.password_hash ?? null, password));
+
+  const fail = (reason: FailureReason, counted: boolean) => failure(deps, input, now, reason, user ?? null, counted);
+  if (!user || !password) return fail('unknown_user', false);
+  if (user.status !== 'active') return fail('revoked', false);
+  const lock = accountLocked(user, now);
+  if (lock) return fail(lock === 'hard' ? 'hard_locked' : 'locked', false);
+  if (!passwordOk) return fail('bad_password', true);
+
+  const initial = user.password_is_initial === 1;
+  if (initial && !(user.initial_expires_at && Date.parse(user.initial_expires_at) > now.getTime())) {
+    return fail('initial_expired', true);
+  }
+  if (user.totp_enrolled === 1) {
+    const r = await checkUserTotp(db, deps.secrets.signing, user, code, now);
+    if (r === 'bad') return fail('bad_totp', true);
+    if (r === 'replay') return fail('totp_replay', true);
+  } else if (!initial) {
+    // Enrolling a second factor needs the one-time initial password: a stolen
+    // everyday password must never be enough to register an attacker's phone.
+    return fail('not_enrolled', true);
+  }
+
+  const stage = initial || user.totp_enrolled !== 1 ? 'enrol' : 'full';
+  const freshSecret = user.totp_enrolled !== 1 ? newTotpSecret() : null;
+  const ok = await deps.db.transaction().execute(async (trx) => {
+    if (initial) {
+      // Single use: the first login spends the initial password (it "expires
+      // now"); a parallel second login with it finds nothing to spend.
+      const spent = await trx
+        .updateTable('users')
+        .set({ initial_expires_at: now.toISOString() })
+        .where('id', '=', user.id)
+        .where('password_is_initial', '=', 1)
+        .where('initial_expires_at', '>', now.toISOString())
+        .executeTakeFirst();
+      if (Number(spent.numUpdatedRows) !== 1) return false;
+    }
+    if (freshSecret) {
+      // A new seed at every first login: a seed shown before a reissue (perhaps
+      // on a lost phone) never becomes valid.
+      await trx
+        .updateTable('users')
+        .set({ totp_secret_sealed: new Sealer(deps.secrets.signing).seal(freshSecret, 'totp') })
+        .where('id', '=', user.id)
+        .execute();
+    }
+    await recordSuccess(trx, { userId: user.id, ip: input.ip, now });
+    await audit(trx, deps, input, user, { action: 'login.success', result: 'ok', details: { stage, scope: scope.kind } });
+    return true;
+  });
+  if (!ok) return fail('initial_used', true);
+  deps.logger.info({ requestId: input.requestId, userId: user.id, stage }, 'login succeeded');
+  return { ok: true, userId: user.id, role: user.role, companyId: user.company_id, stage };
+}
+
+type KnownUser = { id: string; role: string; company_id: string | null };
+
+async function failure(
+  deps: Deps,
+  input: LoginInput,
+  now: Date,
+  reason: FailureReason,
+  user: KnownUser | null,
+  counted: boolean,
+): Promise<LoginOutcome> {
+  await deps.db.transaction().execute(async (trx) => {
+    const effects = await recordFailure(trx, { userId: counted && user ? user.id : null, ip: input.ip, now });
+    // Never the typed login id: people type passwords into the wrong box.
+    await audit(trx, deps, input, user, {
+      action: reason === 'totp_replay' ? 'login.totp_replay' : 'login.failure',
+      result: 'denied',
+      details: { reason, scope: input.scope.kind },
+    });
+    if (effects.lockout) {
+      await audit(trx, deps, input, user, { action: 'login.lockout', result: 'ok', details: { kind: effects.lockout } });
+    }
+    if (effects.ipBlocked) {
+      await audit(trx, deps, input, null, { action: 'login.lockout', result: 'ok', details: { kind: 'ip', ip: input.ip } });
+    }
+  });
+  deps.logger.info({ requestId: input.requestId, userId: user?.id ?? null, reason }, 'login refused');
+  return { ok: false, reason };
+}
+
+function audit(trx: Transaction<Database>, deps: Deps, input: LoginInput, user: KnownUser | null, e: Pick<AuditEvent, 'action' | 'result' | 'details'>) {
+  return appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+    ...e,
+    actorId: user?.id ?? null,
+    actorRole: user?.role ?? null,
+    companyId: user?.company_id ?? (input.scope.kind === 'room' ? input.scope.companyId : null),
+    targetIds: user ? [user.id] : [],
+    requestId: input.requestId ?? null,
+  });
+}
+
+/**
+ * Starts the session a successful login earned. Always a brand-new random id
+ * (no fixation), and whatever session the browser held before is destroyed.
+ */
+export async function startSession(deps: Deps, outcome: Extract<LoginOutcome, { ok: true }>, meta: SessionMeta, previousIdHash?: string): Promise<string> {
+  if (previousIdHash) await destroySession(deps.db, previousIdHash);
+  return createSession(deps.db, outcome.userId, outcome.stage, deps.clock.now(), meta);
+}

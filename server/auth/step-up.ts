@@ -1,0 +1,45 @@
+import { appendAudit } from '../audit/service.js';
+import type { Deps } from '../deps.js';
+import type { Actor } from '../http/policies.js';
+import { checkUserTotp, normaliseCode } from './second-factor.js';
+import { markStepUp } from './sessions.js';
+import { accountLocked, ipBlocked, recordFailure } from './throttle.js';
+
+/**
+ * Step-up: a fresh TOTP code right before a sensitive action (issuing or
+ * revoking credentials, approving disposal, bulk reveal). The code's step is
+ * claimed like a login code. Wrong codes count as login failures of the
+ * account, so a stolen session cannot be used to brute-force the second factor.
+ */
+export async function stepUp(deps: Deps, actor: Actor, code: unknown, meta: { ip: string; requestId?: string }): Promise<boolean> {
+  const now = deps.clock.now();
+  if (await ipBlocked(deps.db, meta.ip, now)) return false;
+  const user = await deps.db
+    .selectFrom('users')
+    .select(['id', 'role', 'company_id', 'status', 'totp_secret_sealed', 'hard_locked', 'locked_until'])
+    .where('id', '=', actor.userId)
+    .executeTakeFirst();
+  if (!user || user.status !== 'active' || accountLocked(user, now)) return false;
+  const result = await checkUserTotp(deps.db, deps.secrets.signing, user, normaliseCode(code), now);
+  if (result === 'ok') await markStepUp(deps.db, actor.sessionId, now);
+  await deps.db.transaction().execute(async (trx) => {
+    const ctx = { key: deps.secrets.audit, now: () => deps.clock.now() };
+    const base = { actorId: user.id, actorRole: user.role, companyId: user.company_id, targetIds: [user.id], requestId: meta.requestId ?? null };
+    if (result === 'ok') {
+      await appendAudit(trx, ctx, { ...base, action: 'auth.step_up', result: 'ok' });
+      return;
+    }
+    const effects = await recordFailure(trx, { userId: user.id, ip: meta.ip, now });
+    await appendAudit(trx, ctx, { ...base, action: result === 'replay' ? 'login.totp_replay' : 'auth.step_up', result: 'denied', details: { reason: result } });
+    if (effects.lockout) await appendAudit(trx, ctx, { ...base, action: 'login.lockout', details: { kind: effects.lockout } });
+    if (effects.ipBlocked) await appendAudit(trx, ctx, { ...base, action: 'login.lockout', details: { kind: 'ip', ip: meta.ip } });
+  });
+  return result === 'ok';
+}
+
+/** Only a path inside the office console may be the target after step-up (no open redirect). */
+export function safeOfficeNext(next: unknown): string {
+  if (typeof next !== 'string' || next.length > 500) return '/office';
+  if (!/^\/office(?:[/?#]|$)/.test(next) || next.includes('\\') || next.includes('//')) return '/office';
+  return next;
+}

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { ReadableStream as NodeWebReadable } from 'node:stream/web';
+import * as openpgp from 'openpgp';
+
+/**
+ * P1 for clients without JavaScript: a plain upload is encrypted to the office
+ * public key while the bytes arrive, so the only thing that ever reaches a
+ * disk or a bucket is ciphertext. The plaintext exists only in small buffers
+ * in memory on its way through.
+ *
+ * openpgp.js streams are Web streams; the bridge below pulls one chunk from
+ * the Node stream each time openpgp.js asks for one, so backpressure holds end
+ * to end (a slow disk slows the upload instead of growing memory).
+ * Readable.toWeb is not used: on Node 20 its default queueing counts chunks,
+ * not bytes, and can buffer far ahead.
+ */
+
+/** GnuPG 2.2 interop (toolchain.md): SEIPD v1, no AEAD, no compression (nothing to decompress at ingest). */
+const ENCRYPT_CONFIG: openpgp.PartialConfig = {
+  aeadProtect: false,
+  preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed,
+};
+
+export function pullWebStream(source: Readable): ReadableStream<Uint8Array> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const r = await it.next();
+        if (r.done) controller.close();
+        else controller.enqueue(new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+      },
+      async cancel(reason) {
+        source.destroy(reason instanceof Error ? reason : undefined);
+        await it.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** The ciphertext of `plain`, encrypted to `key` as it flows (binary OpenPGP message). */
+export async function encryptToOffice(plain: Readable, key: openpgp.PublicKey): Promise<Readable> {
+  const message = await openpgp.createMessage({ binary: pullWebStream(plain), format: 'binary' });
+  const encrypted = await openpgp.encrypt({ message, encryptionKeys: key, format: 'binary', config: ENCRYPT_CONFIG });
+  return Readable.fromWeb(encrypted as unknown as NodeWebReadable<Uint8Array>, { highWaterMark: 1 << 16 });
+}
+
+/** Pass-through that counts bytes and computes SHA-256 of exactly what is stored. */
+export class DigestCounter extends Transform {
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+  private hex: string | undefined;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.hex = this.hash.digest('hex');
+    cb();
+  }
+
+  /** Hex SHA-256; only after the stream finished. */
+  get sha256(): string {
+    if (this.hex === undefined) throw new Error('digest read before the stream finished');
+    return this.hex;
+  }
+}

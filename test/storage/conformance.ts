@@ -1,0 +1,221 @@
+/**
+ * The one storage conformance suite: every adapter (local folder, S3 on moto,
+ * S3 on s3rver) runs exactly these behaviours through the StorageAdapter
+ * contract. Backend differences are options that say what the backend is,
+ * never a different assertion for the same behaviour.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import {
+  StorageExistsError,
+  StorageKeyError,
+  StorageNotFoundError,
+  type StorageAdapter,
+} from '../../storage-adapters/index.js';
+import { MiB, hashTap, readText, sampleRss, seededStream, sha256Of, stallingBody, watchedBody } from './streams.js';
+
+export interface Harness {
+  adapter: StorageAdapter;
+  cleanup?: () => Promise<void>;
+}
+
+export interface ConformanceOptions {
+  /** The backend keeps object versions (moto with versioning enabled). */
+  versioned?: boolean;
+  /** The backend refuses expired or tampered download URLs (moto does not check them). */
+  enforcesUrls?: boolean | { reason: string };
+  /** `describe` to use, e.g. describeWith(...) for suites needing a server. */
+  describe?: typeof describe;
+  bigObjectMiB?: number;
+}
+
+const BAD_KEYS = ['../escape', '/etc/passwd', 'a/../../b', 'nul\0byte', '..', 'a/./b', 'a//b', '', 'C:\\x', 'back\\slash'];
+
+const put = (a: StorageAdapter, key: string, text: string, createOnly = false) =>
+  a.put(key, Readable.from([Buffer.from(text)]), { createOnly });
+
+async function allKeys(a: StorageAdapter, prefix = ''): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of a.list(prefix)) keys.push(o.key);
+  return keys.sort();
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => new Error('expected a rejection'),
+    (e: unknown) => e,
+  );
+}
+
+export function runStorageConformance(name: string, makeAdapter: () => Promise<Harness>, opts: ConformanceOptions = {}): void {
+  const describeFn = opts.describe ?? describe;
+  const bigMiB = opts.bigObjectMiB ?? 200;
+  const enforcesUrls = opts.enforcesUrls ?? true;
+
+  describeFn(`storage conformance: ${name}`, () => {
+    let h: Harness;
+    let a: StorageAdapter;
+    // Every run writes below its own prefix, so shared buckets never collide.
+    const run = `run-${randomBytes(6).toString('hex')}`;
+
+    beforeAll(async () => {
+      h = await makeAdapter();
+      a = h.adapter;
+      await a.check();
+    }, 60_000);
+    afterAll(async () => {
+      await h?.cleanup?.();
+    });
+
+    it('when an object is put, then get returns the same bytes and head its size', async () => {
+      const key = `${run}/round-trip`;
+      const text = 'kinko 金庫 round trip\n'.repeat(100);
+      const res = await put(a, key, text);
+      expect(res).toEqual({ key, size: Buffer.byteLength(text) });
+      expect(await readText(await a.get(key))).toBe(text);
+      const info = await a.head(key);
+      expect(info.key).toBe(key);
+      expect(info.size).toBe(Buffer.byteLength(text));
+      expect(info.lastModified).toBeInstanceOf(Date);
+      await put(a, `${run}/empty`, '');
+      expect((await a.head(`${run}/empty`)).size).toBe(0);
+    });
+
+    it('when a key does not exist, then get and head throw StorageNotFoundError', async () => {
+      await expect(a.get(`${run}/missing`)).rejects.toBeInstanceOf(StorageNotFoundError);
+      await expect(a.head(`${run}/missing`)).rejects.toBeInstanceOf(StorageNotFoundError);
+      await expect(a.get(`${run}/no/such/folder`)).rejects.toBeInstanceOf(StorageNotFoundError);
+    });
+
+    it('when createOnly meets an existing key, then it throws StorageExistsError and keeps the original', async () => {
+      const key = `${run}/create-only`;
+      await put(a, key, 'first', true);
+      await expect(put(a, key, 'second', true)).rejects.toBeInstanceOf(StorageExistsError);
+      expect(await readText(await a.get(key))).toBe('first');
+      expect(await a.remnants(key)).toHaveLength(1);
+    });
+
+    it('when a put is aborted mid-stream, then no object and no remnant is left', async () => {
+      const key = `${run}/aborted`;
+      const ac = new AbortController();
+      const body = stallingBody(12 * MiB, () => ac.abort());
+      const err = await rejection(a.put(key, body, { signal: ac.signal }));
+      expect((err as Error).name).toBe('AbortError');
+      await expect(a.head(key)).rejects.toBeInstanceOf(StorageNotFoundError);
+      expect(await a.remnants(key)).toEqual([]);
+    }, 60_000);
+
+    it('when the source stream fails mid-stream, then the put fails and leaves nothing', async () => {
+      const key = `${run}/source-error`;
+      const body = stallingBody(12 * MiB, (b) => b.destroy(new Error('client went away')));
+      await expect(a.put(key, body)).rejects.toThrow('client went away');
+      await expect(a.head(key)).rejects.toBeInstanceOf(StorageNotFoundError);
+      expect(await a.remnants(key)).toEqual([]);
+    }, 60_000);
+
+    it('when an object overwritten twice is deleted, then nothing remains, and deleting again is fine', async () => {
+      const key = `${run}/three-versions`;
+      for (const v of ['v1', 'v2', 'v3']) await put(a, key, v);
+      expect(await readText(await a.get(key))).toBe('v3');
+      const before = await a.remnants(key);
+      expect(before).toHaveLength(opts.versioned ? 3 : 1);
+      await a.delete(key);
+      expect(await a.remnants(key)).toEqual([]);
+      await expect(a.head(key)).rejects.toBeInstanceOf(StorageNotFoundError);
+      await a.delete(key);
+      await a.delete(`${run}/never-existed`);
+      expect(await a.remnants(key)).toEqual([]);
+    });
+
+    it('when listing a prefix, then every object under it comes back across pages, and nothing else', async () => {
+      const base = `${run}/list`;
+      const inside = [...Array.from({ length: 7 }, (_, i) => `${base}/a-${i}`), `${base}/b-0`, `${base}/sub/a-9`];
+      for (const k of [...inside, `${base}-other/x`, `${base}x`]) await put(a, k, `content of ${k}`);
+      expect(await allKeys(a, `${base}/`)).toEqual([...inside].sort());
+      expect(await allKeys(a, `${base}/a-`)).toEqual(inside.filter((k) => k.startsWith(`${base}/a-`)).sort());
+      expect(await allKeys(a, `${base}/nothing-here/`)).toEqual([]);
+      for await (const o of a.list(`${base}/sub/`)) {
+        expect(o).toMatchObject({ key: `${base}/sub/a-9`, size: Buffer.byteLength(`content of ${base}/sub/a-9`) });
+      }
+    });
+
+    it('when a key is unsafe, then every method throws StorageKeyError before touching the backend', async () => {
+      const keysBefore = await allKeys(a);
+      for (const bad of BAD_KEYS) {
+        const body = watchedBody('must never be stored');
+        await expect(a.put(bad, body)).rejects.toBeInstanceOf(StorageKeyError);
+        expect(body.reads).toBe(0);
+        await expect(a.get(bad)).rejects.toBeInstanceOf(StorageKeyError);
+        await expect(a.head(bad)).rejects.toBeInstanceOf(StorageKeyError);
+        await expect(a.delete(bad)).rejects.toBeInstanceOf(StorageKeyError);
+        await expect(a.remnants(bad)).rejects.toBeInstanceOf(StorageKeyError);
+        await expect(a.downloadUrl(bad, 60)).rejects.toBeInstanceOf(StorageKeyError);
+        if (bad) await expect(allKeys(a, bad)).rejects.toBeInstanceOf(StorageKeyError);
+      }
+      expect(await allKeys(a)).toEqual(keysBefore);
+    });
+
+    it('when a download URL is fetched, then it serves the bytes without a session', async () => {
+      const key = `${run}/download`;
+      await put(a, key, 'download me');
+      const res = await fetch(await a.downloadUrl(key, 60));
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('download me');
+      const named = await fetch(await a.downloadUrl(key, 60, { filename: '給与明細 2024年.pdf' }));
+      expect(named.status).toBe(200);
+      expect(await named.text()).toBe('download me');
+    });
+
+    const urlIt = enforcesUrls === true ? it : it.skip;
+    if (enforcesUrls !== true) console.warn(`[kinko tests] ${name}: URL expiry/tamper checks skipped: ${enforcesUrls ? enforcesUrls.reason : 'backend does not enforce them'}`);
+
+    urlIt('when a download URL is tampered with, then it is refused', async () => {
+      const key = `${run}/tamper`;
+      await put(a, key, 'secret');
+      const url = new URL(await a.downloadUrl(key, 60, { filename: 'a.pdf' }));
+      const sigParam = [...url.searchParams.keys()].find((k) => /^(sig|X-Amz-Signature)$/.test(k))!;
+      const sig = url.searchParams.get(sigParam)!;
+      const forged = new URL(url);
+      forged.searchParams.set(sigParam, (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1));
+      expect((await fetch(forged)).status).toBeGreaterThanOrEqual(400);
+      const renamed = new URL(url);
+      const nameParam = url.searchParams.has('filename') ? 'filename' : 'response-content-disposition';
+      renamed.searchParams.set(nameParam, 'attachment; filename="other.exe"');
+      expect((await fetch(renamed)).status).toBeGreaterThanOrEqual(400);
+      expect((await fetch(url)).status).toBe(200);
+    });
+
+    urlIt('when a download URL has expired, then it is refused', async () => {
+      const key = `${run}/expiring`;
+      await put(a, key, 'soon gone');
+      const url = await a.downloadUrl(key, 1);
+      await new Promise((r) => setTimeout(r, 2100));
+      const res = await fetch(url);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }, 10_000);
+
+    it(`when ${bigMiB} MiB stream through put and get, then the bytes match and memory stays flat`, async () => {
+      const key = `${run}/big`;
+      const bytes = bigMiB * MiB;
+      (globalThis as { gc?: () => void }).gc?.();
+      const baseline = process.memoryUsage.rss();
+      const rss = sampleRss(50);
+      const { tap, hash } = hashTap();
+      const feeding = pipeline(seededStream(`conformance ${run}`, bytes), tap).catch(() => {});
+      const res = await a.put(key, tap);
+      await feeding;
+      expect(res.size).toBe(bytes);
+      expect((await a.head(key)).size).toBe(bytes);
+      const got = await sha256Of(await a.get(key));
+      const peak = rss.stop();
+      expect(got.bytes).toBe(bytes);
+      expect(got.hex).toBe(hash.digest('hex'));
+      expect((peak - baseline) / MiB).toBeLessThan(64);
+      await a.delete(key);
+      expect(await a.remnants(key)).toEqual([]);
+    }, 300_000);
+  });
+}
