@@ -12,8 +12,9 @@ import { healthRoutes } from './health/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { csrfProtection } from './http/csrf.js';
 import { dropsRoutes } from './drops/routes.js';
-import { notifyRoutes } from './notify/routes.js';
+import { inboxBadge, notifyRoutes } from './notify/routes.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { accessLog } from './http/access-log.js';
 import { requestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createI18n, i18nMiddleware } from './i18n/i18n.js';
@@ -40,6 +41,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.set('query parser', 'simple'); // no nested objects from query strings (prototype pollution)
 
   app.use(requestId);
+  app.use(accessLog(deps.logger));
   app.use(securityHeaders({ tls }));
   app.use('/static', express.static(path.join(root, 'static'), { index: false, dotfiles: 'deny', maxAge: '1h' }));
   app.use(i18nMiddleware(i18n));
@@ -51,6 +53,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(express.json({ limit: '64kb' }));
   app.use(sessionMiddleware(deps));
   app.use(csrfProtection({ secret: deps.secrets.signing, tls }));
+  app.use(inboxBadge(deps));
 
   app.use(homeRoutes());
   app.use(publicKeyRoutes(deps));

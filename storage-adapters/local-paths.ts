@@ -24,9 +24,8 @@ export interface LocalRoot {
   tmp: string;
 }
 
+// O_NOFOLLOW: a symlink planted at an object's name is refused (ELOOP), not read.
 export const OPEN_READ = constants.O_RDONLY | constants.O_NOFOLLOW;
-// O_EXCL: never reuse (or write through) a file someone placed at our temp name.
-export const OPEN_TEMP = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export async function prepareRoot(root: string): Promise<LocalRoot> {
   // 0700: other local users cannot list drops or read ciphertext names.

@@ -6,7 +6,7 @@
  * sees half an object. Download URLs are HMAC-signed and served by the app
  * through openSignedDownload.
  */
-import { constants } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -15,7 +15,6 @@ import { StorageError, StorageExistsError, StorageKeyError, StorageNotFoundError
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import {
   OPEN_READ,
-  OPEN_TEMP,
   TMP_DIR,
   fsyncDir,
   isMissing,
@@ -93,27 +92,26 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
       // Fail before streaming megabytes; the link() below is the atomic check.
       if (o.createOnly && existing) throw new StorageExistsError('object already exists', key);
       tmp = path.join(root.tmp, tempName(key));
-      const fh = await fs.open(tmp, OPEN_TEMP, 0o600);
-      let size: number;
-      try {
-        // The signal aborts the copy mid-stream; the catch below removes the temp file.
-        await pipeline(body, fh.createWriteStream({ autoClose: false, highWaterMark: 1 << 20 }), { signal: o.signal });
-        // Data reaches the disk before any name points at it (P9).
-        await fh.sync();
-        size = (await fh.stat()).size;
-      } finally {
-        await fh.close();
-      }
+      // 'wx' = O_CREAT|O_EXCL: never reuse or write through (symlink) a file
+      // someone placed at the temp name. flush: fsync before close, so data
+      // reaches the disk before any name points at it (P9).
+      const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1 << 20 });
+      // The signal aborts the copy mid-stream; the catch below removes the temp file.
+      await pipeline(body, out, { signal: o.signal });
+      const size = out.bytesWritten;
       if (o.createOnly) {
         // link() fails with EEXIST instead of replacing: no lost race with another put.
         await fs.link(tmp, r.file).catch((e: NodeJS.ErrnoException) => {
           throw e.code === 'EEXIST' ? new StorageExistsError('object already exists', key) : e;
         });
-        await fs.unlink(tmp);
+        const staged = tmp;
+        tmp = undefined; // committed: the object exists from here on
+        // A leftover link would show in remnants() and go with delete().
+        await fs.unlink(staged).catch(() => {});
       } else {
         await fs.rename(tmp, r.file);
+        tmp = undefined;
       }
-      tmp = undefined;
       // New names (the object, and any folders we created) survive a power cut.
       for (const dir of new Set([...r.created.map((d) => path.dirname(d)), r.parent])) await fsyncDir(dir);
       return { key, size };

@@ -52,7 +52,7 @@ export interface S3Adapter extends StorageAdapter {
 export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
   const { name, bucket } = opts;
   const conditionalWrites = opts.conditionalWrites ?? true;
-  const partSize = Math.max(opts.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
+  const partSize = Math.max(opts.partSize ?? 5 * 1024 * 1024, 5 * 1024 * 1024);
   const queueSize = opts.queueSize ?? 3;
   const pageSize = Math.min(Math.max(opts.pageSize ?? 1000, 1), 1000);
   const client = new S3Client({
@@ -113,7 +113,10 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
     // for parts in flight and aborts the multipart upload *before* done()
     // settles. (Its own abort() settles at once and cleans up later, which
     // would let the caller see remnants of an upload it believes is gone.)
-    const piping = pipeline(body, counted, { signal: o.signal }).catch(() => {});
+    let sourceError: unknown;
+    const piping = pipeline(body, counted, { signal: o.signal }).catch((e) => {
+      sourceError ??= e;
+    });
     const upload = new Upload({
       client,
       partSize,
@@ -133,7 +136,9 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
       if (upload.uploadId) {
         await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.uploadId })).catch(() => {});
       }
-      throw o.signal?.aborted ? (o.signal.reason ?? e) : mapError(e, key, true);
+      // Report the cause, not a follow-up failure of lib-storage's cleanup.
+      if (o.signal?.aborted) throw o.signal.reason ?? e;
+      throw sourceError ?? mapError(e, key, true);
     }
   }
 

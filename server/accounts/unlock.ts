@@ -1,13 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { unlockUser } from '../auth/throttle.js';
 import type { Deps } from '../deps.js';
 import { auditAs, type Acting } from './acting.js';
 import type { PersonRow } from './repo.js';
-
-// TEMPORARY until server/auth provides unlockUser(db, userId).
-async function unlockUser(db: Kysely<Database>, userId: string): Promise<void> {
-  await db.updateTable('users').set({ hard_locked: 0, locked_until: null, failed_since_success: 0 }).where('id', '=', userId).execute();
-}
 
 /**
  * Ends a login lock — the hard lock after limits.login.hardLockFailures
@@ -15,8 +9,9 @@ async function unlockUser(db: Kysely<Database>, userId: string): Promise<void> {
  * in the same transaction.
  */
 export async function unlockAccount(deps: Deps, acting: Acting, person: PersonRow, action: 'staff.unlock' | 'credential.unlock'): Promise<void> {
+  const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    await unlockUser(trx, person.id);
+    await unlockUser(trx, person.id, now);
     await auditAs(trx, deps, acting, {
       action,
       companyId: person.companyId,

@@ -7,6 +7,7 @@ import { createI18n } from '../i18n/i18n.js';
 import { loadOrCreateSecret } from '../keys/secrets.js';
 import { loadOrCreateServerKey } from '../keys/server-key.js';
 import { checkpointText, makeCheckpoint, readCheckpoint } from './checkpoint.js';
+import { jstFileStamp } from './filter.js';
 import { appendAudit } from './service.js';
 import { verifyAudit } from './verify.js';
 
@@ -102,7 +103,7 @@ export const auditCommands: Record<string, Command> = {
       return withDatabase(async (database, config) => {
         const key = loadOrCreateSecret(config.secretsDir, 'audit', config.auditKey);
         const now = new Date();
-        const out = option(args, 'out') ?? `kinko-audit-checkpoint-${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.json`;
+        const out = option(args, 'out') ?? `kinko-audit-checkpoint-${jstFileStamp(now)}.json`;
         if (fs.existsSync(out)) throw new UsageError(`${out} はすでにあります / ${out} already exists`);
         // Signing the head of a chain that is already broken would vouch for the damage.
         const before = await verifyAudit(database.db, key);

@@ -85,6 +85,11 @@ export function jstText(iso: string): string {
   return new Date(ms + JST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** "20250401-093000" in Japan time, for file names the office sorts by. */
+export function jstFileStamp(at: Date): string {
+  return new Date(at.getTime() + JST_OFFSET_MS).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+}
+
 /** Hidden fields that carry the filter into the export and verify forms. */
 export function filterFields(form: FilterForm): Array<[string, string]> {
   return (Object.entries(form) as Array<[string, string]>).filter(([, v]) => v !== '');

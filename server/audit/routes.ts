@@ -4,7 +4,7 @@ import { BadRequest } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
 import { browseTrail, startExport, verifyTrail, type Browse } from './console.js';
 import { writeAuditCsv } from './export-csv.js';
-import { filterFields, parseFilter, type FilterForm } from './filter.js';
+import { filterFields, jstFileStamp, parseFilter, type FilterForm } from './filter.js';
 import { presentRow } from './present.js';
 import type { VerifyResult } from './verify.js';
 
@@ -27,10 +27,9 @@ export function auditRoutes(deps: Deps): Router {
     const { filter } = parseFilter(body);
     const purpose = typeof body.purpose === 'string' ? body.purpose : '';
     const exp = await startExport(deps, res.locals.actor as Actor, filter, purpose, res.locals.requestId as string);
-    const stamp = new Date(deps.clock.now().getTime() + 9 * 3600_000).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
     res.set({
       'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="kinko-audit-${stamp}.csv"`,
+      'Content-Disposition': `attachment; filename="kinko-audit-${jstFileStamp(deps.clock.now())}.csv"`,
       'Cache-Control': 'no-store',
     });
     await writeAuditCsv(res, exp, res.locals.t as T);

@@ -18,6 +18,25 @@ export function sessionMiddleware(deps: Deps): RequestHandler {
   return async (req, res, next) => {
     const now = deps.clock.now();
     res.locals.stepUpFresh = (a: Parameters<typeof stepUpFresh>[0]) => stepUpFresh(a, deps.clock.now());
+    const api = req.path.startsWith('/api/');
+    const bearer = api ? bearerToken(req.headers.authorization) : undefined;
+    if (bearer !== undefined) {
+      // Scripts (HTTP API, /api/ only): the session id travels in the
+      // Authorization header instead of a cookie. The same server-side
+      // session rules apply (idle, absolute, revocation). Cookies are ignored
+      // on such a request, and nothing is set: a script needs no cookie jar.
+      const s = bearer.length > 0 && bearer.length <= 100 ? await loadSession(deps.db, bearer, now) : null;
+      res.locals.bearer = true;
+      if (s && s.stage === 'full') {
+        await touchSession(deps.db, s, now);
+        res.locals.actor = s;
+        res.locals.csrfAnchor = s.sessionId;
+      } else {
+        res.locals.csrfAnchor = 'bearer:none';
+      }
+      res.set('Cache-Control', 'no-store');
+      return next();
+    }
     const sid: string | undefined = req.cookies?.[names.session];
     if (sid && sid.length <= 100) {
       const s = await loadSession(deps.db, sid, now);
@@ -32,7 +51,9 @@ export function sessionMiddleware(deps: Deps): RequestHandler {
     }
     if (!res.locals.csrfAnchor) {
       let pre: string | undefined = req.cookies?.[names.pre];
-      if (!pre || pre.length > 100) {
+      // API calls without any cookie get no pre-session cookie either (see csrf.ts).
+      if (api && !pre) pre = 'api';
+      else if (!pre || pre.length > 100) {
         pre = randomId(16);
         res.cookie(names.pre, pre, opts);
       }
@@ -42,4 +63,11 @@ export function sessionMiddleware(deps: Deps): RequestHandler {
     if (res.locals.actor || res.locals.enrolling) res.set('Cache-Control', 'no-store');
     next();
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header; undefined without one. */
+function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer[ ]+([A-Za-z0-9_-]*)\s*$/i.exec(header);
+  return m ? m[1]! : '';
 }

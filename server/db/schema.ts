@@ -29,6 +29,7 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { AccountTables } from './tables/accounts.js';
 import type { AuditTables } from './tables/audit.js';
+import type { DropTables } from './tables/drops.js';
 import type { NotifyTables } from './tables/notify.js';
 
 /** Small facts about this installation, e.g. `install_id`, and migration smoke tests. */
@@ -43,7 +44,7 @@ export type Timestamp = ColumnType<string, string, string>;
 /** Boolean stored as integer 0/1; see the rules above. */
 export type Flag = ColumnType<0 | 1, 0 | 1, 0 | 1>;
 
-export interface Database extends AccountTables, AuditTables, NotifyTables {
+export interface Database extends AccountTables, AuditTables, DropTables, NotifyTables {
   kinko_meta: KinkoMetaTable;
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
 import busboy from 'busboy';
@@ -82,6 +83,8 @@ export async function receiveFiles(headers: IncomingHttpHeaders, body: Readable 
   }
 
   const abort = new AbortController();
+  // Every put of the request (up to maxFilesPerRequest, a few listeners each) watches this one signal.
+  setMaxListeners(limits.maxFilesPerRequest * 4 + 10, abort.signal);
   const results: Array<StoredUpload | undefined> = [];
   const tasks: Promise<void>[] = [];
   const attemptedKeys: string[] = [];
@@ -89,17 +92,27 @@ export async function receiveFiles(headers: IncomingHttpHeaders, body: Readable 
 
   const fail = (err: Error) => {
     if (failure) return;
+    // Recorded at once (later parts are ignored from here on); the teardown
+    // runs on the next tick because fail() is often called from inside
+    // busboy's own parsing callbacks, which must not see busboy destroyed
+    // under them.
     failure = err;
-    abort.abort(err);
-    body.unpipe(bb);
-    // Also ends the file stream being read, so no consumer waits forever.
-    bb.destroy();
-    // Let the rest of the body run into the void so the error response can be
-    // read (the route caps how much is drained after the response).
-    if (!(err instanceof ClientGone)) body.resume();
+    process.nextTick(() => {
+      abort.abort(err);
+      body.unpipe(bb);
+      // Also ends the file stream being read, so no consumer waits forever.
+      bb.destroy();
+      // Let the rest of the body run into the void so the error response can
+      // be read (the route caps how much is drained after the response).
+      if (!(err instanceof ClientGone)) body.resume();
+    });
   };
 
   bb.on('file', (field: string | undefined, file: Readable & { truncated?: boolean }, info: busboy.FileInfo) => {
+    // Destroying busboy destroys the file stream with an error; a stream that
+    // nobody reads (refused part) must not turn that into a process crash.
+    // Readers still see the error through their own iterator.
+    file.on('error', () => {});
     if (failure) {
       file.resume();
       return;

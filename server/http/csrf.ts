@@ -1,5 +1,5 @@
 import { doubleCsrf } from 'csrf-csrf';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { cookieNames, cookieOptions } from '../auth/cookies.js';
 import { Forbidden } from './errors.js';
 
@@ -26,15 +26,28 @@ export function csrfProtection(opts: { secret: Buffer; tls: boolean }): RequestH
   });
   return [
     (req, res, next) => {
+      if (noAmbientCredential(req)) return next();
       // A token for the page being rendered, reused while the cookie is valid.
       res.locals.csrfToken = generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false });
       next();
     },
     (req, res, next) => {
+      if (noAmbientCredential(req)) return next();
       doubleCsrfProtection(req, res, (err?: unknown) => {
         if (err) return next(new Forbidden('errors.csrf'));
         next();
       });
     },
   ];
+}
+
+/**
+ * CSRF abuses a credential the browser attaches by itself (a cookie). An API
+ * request (/api/…) that carries no cookie at all has none to abuse: it is
+ * either anonymous (the API login) or authenticated by an Authorization:
+ * Bearer header, which a cross-site page cannot make the browser send. Such
+ * requests skip the check; any request with a cookie is checked as usual.
+ */
+function noAmbientCredential(req: Request): boolean {
+  return req.path.startsWith('/api/') && !req.headers.cookie;
 }

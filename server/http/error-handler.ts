@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../log/logger.js';
+import { safePath } from './access-log.js';
 import { AppError, NotFound } from './errors.js';
 
 /** Registered after every route: anything unmatched is the plain 404 page. */
@@ -25,7 +26,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const key = known ? err.messageKey : status === 413 ? 'errors.payloadTooLarge' : bodyError ? 'errors.badRequest' : 'errors.internal';
     const params = known ? err.params : {};
     const requestId = res.locals.requestId as string;
-    if (status >= 500) logger.error({ err, requestId, path: req.path }, 'request failed');
+    if (status >= 500) logger.error({ err, requestId, path: safePath(req.path) }, 'request failed');
     else logger.info({ requestId, status, key }, 'request refused');
     if (res.headersSent) return res.destroy();
     const t = (res.locals.t as ((k: string, o?: object) => string) | undefined) ?? ((k: string) => k);

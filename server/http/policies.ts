@@ -33,7 +33,7 @@ export type PolicyHandler = RequestHandler & { policy: Readonly<Policy> };
 
 export function policy(p: Policy): PolicyHandler {
   const frozen = Object.freeze({ ...p });
-  const handler: RequestHandler = (_req, res, next) => {
+  const handler: RequestHandler = (req, res, next) => {
     if (frozen.audience === 'public') return next();
     const actor = res.locals.actor as Actor | undefined;
     if (!actor) throw new Unauthorized();
@@ -47,11 +47,24 @@ export function policy(p: Policy): PolicyHandler {
     if (!ok) throw actor.role === 'client' ? new NotFound() : new Forbidden();
     if (frozen.stepUp) {
       const fresh = res.locals.stepUpFresh as ((a: Actor) => boolean) | undefined;
-      if (!fresh || !fresh(actor)) throw new Forbidden('errors.stepUpRequired');
+      if (!fresh || !fresh(actor)) {
+        // A person opening a sensitive page is sent to type a fresh code and
+        // comes back; a form post or script gets the plain 403 (its body cannot be replayed).
+        if (stepUpByRedirect(req)) return res.redirect(303, `/office/step-up?next=${encodeURIComponent(req.originalUrl)}`);
+        throw new Forbidden('errors.stepUpRequired');
+      }
     }
     next();
   };
   return Object.assign(handler, { policy: frozen });
+}
+
+function stepUpByRedirect(req: Parameters<RequestHandler>[0]): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    req.originalUrl.startsWith('/office') &&
+    req.accepts(['html', 'json']) === 'html'
+  );
 }
 
 export function isPolicyHandler(h: unknown): h is PolicyHandler {

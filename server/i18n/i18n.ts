@@ -31,6 +31,7 @@ export async function createI18n(): Promise<i18n> {
   await instance.use(middleware.LanguageDetector).init({
     resources: { ja: { translation: ja }, en: { translation: en } },
     fallbackLng: 'ja',
+    showSupportNotice: false,
     supportedLngs: [...LANGUAGES],
     nonExplicitSupportedLngs: true,
     load: 'languageOnly',

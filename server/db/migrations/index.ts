@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-meta.js';
 import * as m0002 from './0002-accounts.js';
 import * as m0003 from './0003-audit.js';
+import * as m0007 from './0007-drops.js';
 import * as m0008 from './0008-notify.js';
 
 /**
@@ -18,5 +19,6 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-meta': m0001,
   '0002-accounts': m0002,
   '0003-audit': m0003,
+  '0007-drops': m0007,
   '0008-notify': m0008,
 });

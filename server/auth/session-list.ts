@@ -1,0 +1,80 @@
+import { appendAudit } from '../audit/service.js';
+import { limits } from '../config.js';
+import type { Deps } from '../deps.js';
+import type { Actor } from '../http/policies.js';
+import { listUserSessions } from './sessions.js';
+
+/**
+ * "Where am I signed in?" for the sessions page: each live session with its
+ * start, last activity, address and a short browser name, the current one
+ * marked — so a person can spot a session that is not theirs and end them all.
+ */
+export interface SessionRow {
+  startedAt: string;
+  lastSeenAt: string;
+  ip: string;
+  browser: string;
+  current: boolean;
+}
+
+const jst = new Intl.DateTimeFormat('ja-JP', {
+  timeZone: 'Asia/Tokyo',
+  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+});
+
+export function formatJst(iso: string): string {
+  return jst.format(new Date(iso));
+}
+
+export function describeBrowser(ua: string | null): string {
+  if (!ua) return '—';
+  const browser = /Edg\//.test(ua) ? 'Microsoft Edge'
+    : /Firefox\//.test(ua) ? 'Firefox'
+    : /Chrome\//.test(ua) ? 'Google Chrome'
+    : /Safari\//.test(ua) ? 'Safari'
+    : null;
+  const os = /iPhone|iPad/.test(ua) ? 'iOS'
+    : /Android/.test(ua) ? 'Android'
+    : /Windows/.test(ua) ? 'Windows'
+    : /Mac OS X|Macintosh/.test(ua) ? 'macOS'
+    : /Linux/.test(ua) ? 'Linux'
+    : null;
+  if (browser) return os ? `${browser} (${os})` : browser;
+  return ua.length > 60 ? `${ua.slice(0, 60)}…` : ua;
+}
+
+export async function sessionRows(deps: Deps, actor: Actor): Promise<SessionRow[]> {
+  const rows = await listUserSessions(deps.db, actor.userId);
+  const now = deps.clock.now().getTime();
+  const idle = actor.role === 'client' ? limits.session.clientIdleMs : limits.session.officeIdleMs;
+  // Dead sessions are deleted lazily (at their next use), so leave them out here.
+  const live = (r: (typeof rows)[number]) =>
+    now - Date.parse(r.last_seen_at) <= idle && now - Date.parse(r.created_at) <= limits.session.absoluteMs;
+  return rows
+    .filter((r) => r.stage === 'full' && live(r))
+    .map((r) => ({
+      startedAt: formatJst(r.created_at),
+      lastSeenAt: formatJst(r.last_seen_at),
+      ip: r.ip ?? '—',
+      browser: describeBrowser(r.user_agent),
+      current: r.id_hash === actor.sessionId,
+    }));
+}
+
+/** "Log out everywhere": every session of this person ends, this one included. */
+export async function logoutEverywhere(deps: Deps, actor: Actor, requestId?: string): Promise<number> {
+  return deps.db.transaction().execute(async (trx) => {
+    const r = await trx.deleteFrom('sessions').where('user_id', '=', actor.userId).executeTakeFirst();
+    const n = Number(r.numDeletedRows);
+    await appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+      action: 'auth.logout_everywhere',
+      actorId: actor.userId,
+      actorRole: actor.role,
+      companyId: actor.companyId ?? null,
+      targetIds: [actor.userId],
+      requestId: requestId ?? null,
+      details: { sessions: n },
+    });
+    return n;
+  });
+}

@@ -1,0 +1,102 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { DropKind, DropState } from '../db/tables/drops.js';
+
+/** Queries for drops. Plain objects out; every read is scoped to one company (P7). */
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface DropRecord {
+  id: string;
+  companyId: string;
+  uploadedBy: string;
+  fileName: string;
+  storedKey: string;
+  size: number;
+  sha256: string;
+  kind: DropKind;
+  state: DropState;
+  createdAt: string;
+}
+
+const COLUMNS = ['id', 'company_id', 'uploaded_by', 'file_name', 'stored_key', 'size', 'sha256', 'kind', 'state', 'created_at'] as const;
+
+type Row = Pick<Database['drops'], (typeof COLUMNS)[number]>;
+
+function toRecord(r: Row): DropRecord {
+  return {
+    id: r.id,
+    companyId: r.company_id,
+    uploadedBy: r.uploaded_by,
+    fileName: r.file_name,
+    storedKey: r.stored_key,
+    size: Number(r.size),
+    sha256: r.sha256,
+    kind: r.kind,
+    state: r.state,
+    createdAt: r.created_at,
+  };
+}
+
+export async function insertDrops(db: Db, drops: readonly DropRecord[]): Promise<void> {
+  if (drops.length === 0) return;
+  await db
+    .insertInto('drops')
+    .values(
+      drops.map((d) => ({
+        id: d.id,
+        company_id: d.companyId,
+        uploaded_by: d.uploadedBy,
+        file_name: d.fileName,
+        stored_key: d.storedKey,
+        size: d.size,
+        sha256: d.sha256,
+        kind: d.kind,
+        state: d.state,
+        created_at: d.createdAt,
+        updated_at: d.createdAt,
+      })),
+    )
+    .execute();
+}
+
+/** Newest first. */
+export async function listCompanyDrops(db: Db, companyId: string, limit: number): Promise<DropRecord[]> {
+  const rows = await db
+    .selectFrom('drops')
+    .select(COLUMNS)
+    .where('company_id', '=', companyId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map(toRecord);
+}
+
+/** One drop of this company, or null — also for another company's id, so both answer alike. */
+export async function findCompanyDrop(db: Db, companyId: string, id: string): Promise<DropRecord | null> {
+  const row = await db.selectFrom('drops').select(COLUMNS).where('id', '=', id).where('company_id', '=', companyId).executeTakeFirst();
+  return row ? toRecord(row) : null;
+}
+
+/** Whether a storage key belongs to a drop (orphan sweep). */
+export async function storedKeyKnown(db: Db, storedKey: string): Promise<boolean> {
+  const row = await db.selectFrom('drops').select('id').where('stored_key', '=', storedKey).executeTakeFirst();
+  return !!row;
+}
+
+/**
+ * Whether the uploading session is still alive at commit time: the row still
+ * exists (not logged out, not killed by revocation) and its user and company
+ * are active. Idle time is not judged here — the upload itself was activity.
+ */
+export async function sessionStillLive(db: Db, sessionIdHash: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .leftJoin('companies as c', 'c.id', 'u.company_id')
+    .select(['u.status', 'u.hard_locked', 'u.role', 'c.status as company_status', 's.stage'])
+    .where('s.id_hash', '=', sessionIdHash)
+    .executeTakeFirst();
+  if (!row) return false;
+  return row.stage === 'full' && row.status === 'active' && row.hard_locked === 0 && (row.role !== 'client' || row.company_status === 'active');
+}
