@@ -3,7 +3,8 @@
  * against moto and s3rver over HTTP, never against a mocked SDK).
  *
  * Puts stream through @aws-sdk/lib-storage (a multipart upload above one
- * part), so memory stays at about queueSize × partSize whatever the size.
+ * part), so live memory stays at about (queueSize + 2) × partSize — parts in
+ * flight plus the one being assembled and its copy — whatever the size.
  */
 import {
   GetObjectCommand,
@@ -37,7 +38,11 @@ export interface S3AdapterOptions {
    * (s3rver): createOnly then falls back to a HEAD check, see put().
    */
   conditionalWrites?: boolean;
-  /** Multipart part size (≥ 5 MiB) and parts in flight: memory ≈ their product. */
+  /**
+   * Multipart part size (default and minimum 5 MiB) and parts in flight
+   * (default 2). Defaults keep a put near 20 MiB; raise queueSize for
+   * throughput to a distant S3 region.
+   */
   partSize?: number;
   queueSize?: number;
   /** Keys per listing request (≤ 1000). */
@@ -53,7 +58,7 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
   const { name, bucket } = opts;
   const conditionalWrites = opts.conditionalWrites ?? true;
   const partSize = Math.max(opts.partSize ?? 5 * 1024 * 1024, 5 * 1024 * 1024);
-  const queueSize = opts.queueSize ?? 3;
+  const queueSize = opts.queueSize ?? 2;
   const pageSize = Math.min(Math.max(opts.pageSize ?? 1000, 1), 1000);
   const client = new S3Client({
     region: opts.region,

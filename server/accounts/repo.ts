@@ -124,6 +124,19 @@ export async function listCompanyUsers(db: Db, companyId: string): Promise<Perso
   return rows.map(toPerson);
 }
 
+/** Company id → the login ID of its (first) client login, for the company list. */
+export async function clientLoginIds(db: Db): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('users')
+    .select(['company_id', 'login_id'])
+    .where('role', '=', 'client')
+    .where('company_id', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .execute();
+  // Oldest last, so it wins: the same login the detail page shows first.
+  return new Map(rows.map((r) => [r.company_id!, r.login_id]));
+}
+
 export async function listOfficePeople(db: Db): Promise<PersonRow[]> {
   const rows = await db
     .selectFrom('users')

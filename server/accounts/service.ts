@@ -6,8 +6,7 @@ import { Sealer } from '../keys/seal.js';
 import { accessKeyHash, newAccessKey } from './access-keys.js';
 import { auditAs, type Acting } from './acting.js';
 import { newClientLoginId, newInitialPassword, roomUrl, type CredentialSheet } from './credential-sheet.js';
-import type { CompanyForm } from './forms.js';
-import { looksLikeId } from './forms.js';
+import { looksLikeId, type CompanyForm } from './forms.js';
 import * as repo from './repo.js';
 import { unlockAccount } from './unlock.js';
 
@@ -24,13 +23,8 @@ export interface CompanyOverview extends repo.CompanyRow {
 }
 
 export async function listCompanies(deps: Deps): Promise<CompanyOverview[]> {
-  const companies = await repo.listCompanies(deps.db);
-  const out: CompanyOverview[] = [];
-  for (const c of companies) {
-    const [client] = await repo.listCompanyUsers(deps.db, c.id);
-    out.push({ ...c, loginId: client?.loginId ?? null });
-  }
-  return out;
+  const [companies, logins] = await Promise.all([repo.listCompanies(deps.db), repo.clientLoginIds(deps.db)]);
+  return companies.map((c) => ({ ...c, loginId: logins.get(c.id) ?? null }));
 }
 
 export async function companyDetail(deps: Deps, id: string): Promise<{ company: repo.CompanyRow; clients: repo.PersonRow[] }> {

@@ -51,7 +51,7 @@ export function sessionMiddleware(deps: Deps): RequestHandler {
     }
     if (!res.locals.csrfAnchor) {
       let pre: string | undefined = req.cookies?.[names.pre];
-      // API calls without any cookie get no pre-session cookie either (see csrf.ts).
+      // API calls get no pre-session cookie: scripts need no cookie jar (see csrf.ts).
       if (api && !pre) pre = 'api';
       else if (!pre || pre.length > 100) {
         pre = randomId(16);

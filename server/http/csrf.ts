@@ -26,13 +26,13 @@ export function csrfProtection(opts: { secret: Buffer; tls: boolean }): RequestH
   });
   return [
     (req, res, next) => {
-      if (noAmbientCredential(req)) return next();
+      if (noAmbientCredential(req, names.session)) return next();
       // A token for the page being rendered, reused while the cookie is valid.
       res.locals.csrfToken = generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false });
       next();
     },
     (req, res, next) => {
-      if (noAmbientCredential(req)) return next();
+      if (noAmbientCredential(req, names.session)) return next();
       doubleCsrfProtection(req, res, (err?: unknown) => {
         if (err) return next(new Forbidden('errors.csrf'));
         next();
@@ -42,12 +42,14 @@ export function csrfProtection(opts: { secret: Buffer; tls: boolean }): RequestH
 }
 
 /**
- * CSRF abuses a credential the browser attaches by itself (a cookie). An API
- * request (/api/…) that carries no cookie at all has none to abuse: it is
- * either anonymous (the API login) or authenticated by an Authorization:
- * Bearer header, which a cross-site page cannot make the browser send. Such
- * requests skip the check; any request with a cookie is checked as usual.
+ * CSRF abuses a credential the browser attaches by itself: the session
+ * cookie. An API request (/api/…) without a session cookie has none to abuse:
+ * it is either anonymous (the API login) or authenticated by an
+ * `Authorization: Bearer` header, which a cross-site page cannot make a
+ * browser send. Such requests skip the check (other cookies, e.g. the language
+ * choice a script's cookie jar may replay, are no credential). Any request
+ * carrying the session cookie is checked as usual.
  */
-function noAmbientCredential(req: Request): boolean {
-  return req.path.startsWith('/api/') && !req.headers.cookie;
+function noAmbientCredential(req: Request, sessionCookie: string): boolean {
+  return req.path.startsWith('/api/') && !(req.cookies as Record<string, unknown> | undefined)?.[sessionCookie];
 }

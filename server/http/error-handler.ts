@@ -12,6 +12,13 @@ function wantsJson(req: Parameters<RequestHandler>[0]): boolean {
   return req.path.startsWith('/api/') || (!req.accepts('html') && !!req.accepts('json'));
 }
 
+/** A signed-out person opening an office or room page is sent to the matching login page. */
+function loginPageFor(path: string): string | null {
+  if (path.startsWith('/office/') || path === '/office') return '/office/login';
+  const room = /^\/room\/([A-Za-z0-9_-]{32})\//.exec(path);
+  return room ? `/room/${room[1]}` : null;
+}
+
 /**
  * The single error handler, registered last. Known errors get their status and
  * a translated message; anything else is logged with the request id and shown
@@ -29,6 +36,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status >= 500) logger.error({ err, requestId, path: safePath(req.path) }, 'request failed');
     else logger.info({ requestId, status, key }, 'request refused');
     if (res.headersSent) return res.destroy();
+    const login = status === 401 && req.method === 'GET' && !wantsJson(req) ? loginPageFor(req.path) : null;
+    if (login) return res.redirect(303, login);
     const t = (res.locals.t as ((k: string, o?: object) => string) | undefined) ?? ((k: string) => k);
     const message = t(key, params);
     res.status(status).set('Cache-Control', 'no-store');

@@ -1,22 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyAudit } from '../../server/audit/verify.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
+import { testDatabases } from '../helpers/databases.js';
 import { makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
-import { auditActions, giveOfficeKey, pathOf, postForm, readOneTimePassphrase, readSheet } from './console-helpers.js';
+import { auditActions, giveOfficeKey, pathOf, postForm, readOneTimePassphrase, readSheet, makeTestAppOn } from './console-helpers.js';
 
 /**
  * AUDIT: every console action leaves exactly one entry, written by the
  * director's request, in a chain that still verifies — and no entry carries
  * a password, access key or passphrase (ids and counts only).
  */
-describe('the director console writes the audit trail', () => {
+describe.each(testDatabases())('the director console writes the audit trail (on $name)', (target) => {
   let t: TestApp;
   let director: MadeUser;
   const passphrase = 'director key passphrase for audit';
   const secrets: string[] = [passphrase];
 
   beforeAll(async () => {
-    t = await makeTestApp();
+    t = await makeTestAppOn(target);
     director = await makeUser(t.deps, { role: 'director' });
     await giveOfficeKey(t.deps, director.id, passphrase);
   });

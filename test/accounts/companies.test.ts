@@ -5,11 +5,12 @@ import { verifyPassword } from '../../server/auth/passwords.js';
 import { loadSession } from '../../server/auth/sessions.js';
 import { limits } from '../../server/config.js';
 import { randomId } from '../../server/keys/random.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
+import { testDatabases } from '../helpers/databases.js';
 import { csrfToken, makeCompany, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
-import { auditActions, pathOf, postForm, readSheet } from './console-helpers.js';
+import { auditActions, pathOf, postForm, readSheet, makeTestAppOn } from './console-helpers.js';
 
-describe('director console: client companies and their room credentials', () => {
+describe.each(testDatabases())('director console: client companies and their room credentials (on $name)', (target) => {
   let t: TestApp;
   let director: MadeUser;
   let staff: MadeUser;
@@ -17,9 +18,10 @@ describe('director console: client companies and their room credentials', () => 
   const keep = (res: request.Response) => (seen.push(res), res);
 
   beforeAll(async () => {
-    t = await makeTestApp();
+    t = await makeTestAppOn(target);
     director = await makeUser(t.deps, { role: 'director', name: '所長 太郎', keyHolder: true });
     staff = await makeUser(t.deps, { role: 'staff', name: '担当 花子' });
+    await t.deps.db.insertInto('office').values({ id: 'office', name: 'さくら社会保険労務士事務所', created_at: t.deps.clock.now().toISOString() }).execute();
   });
   afterAll(async () => {
     await t.close();
@@ -44,6 +46,7 @@ describe('director console: client companies and their room credentials', () => 
     const { res, sheet, company } = await createCompany();
     expect(res.headers['cache-control']).toContain('no-store');
     expect(res.text).toContain('株式会社サンプル商事');
+    expect(res.text).toContain('さくら社会保険労務士事務所');
     expect(res.text).toContain('Ctrl');
     expect(res.text).toContain('Google Authenticator');
     expect(res.text).toContain('Microsoft Authenticator');
@@ -254,6 +257,9 @@ describe('director console: client companies and their room credentials', () => 
     expect(list.text).toContain('株式会社サンプル商事');
     expect(list.text).toContain('href="/office/companies/new"');
     expect((await d.get('/office/companies/new')).status).toBe(200);
+    const english = await d.get('/office/companies/new?lang=en');
+    expect(english.text).toContain('Register a new client company');
+    expect(english.text).not.toMatch(/accounts\.[a-zA-Z]+\./);
   });
 
   it('no password or access key from any sheet appears in a log line or in any URL', async () => {

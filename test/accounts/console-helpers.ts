@@ -3,6 +3,8 @@ import type { Deps } from '../../server/deps.js';
 import { generateOfficeKey } from '../../server/keys/office-key.js';
 import * as keyRepo from '../../server/keys/repo.js';
 import { csrfToken } from '../helpers/actors.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
+import type { TestDatabase } from '../helpers/databases.js';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -56,4 +58,18 @@ export async function giveOfficeKey(deps: Deps, directorId: string, passphrase: 
     userId: directorId, fingerprint: key.fingerprint, lockedPrivateKey: key.lockedPrivateKeyArmored, mustChange: false, createdBy: null, now,
   });
   await keyRepo.setKeyHolderFlag(deps.db, directorId, true, now);
+}
+
+/** The real app on one of testDatabases() (SQLite always; PostgreSQL when the global setup started one). */
+export async function makeTestAppOn(target: TestDatabase): Promise<TestApp> {
+  const opened = await target.open();
+  const env = opened.config.kind === 'postgres' ? { KINKO_DATABASE_URL: opened.config.url } : { KINKO_DATABASE_URL: `sqlite:${opened.config.file}` };
+  const t = await makeTestApp(env);
+  return {
+    ...t,
+    close: async () => {
+      await t.close();
+      await opened.cleanup();
+    },
+  };
 }

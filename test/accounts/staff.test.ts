@@ -5,17 +5,18 @@ import { loadSession } from '../../server/auth/sessions.js';
 import { limits } from '../../server/config.js';
 import { keyHolderStatus, unlockOfficeKey } from '../../server/keys/office-key.js';
 import { randomId } from '../../server/keys/random.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
+import { testDatabases } from '../helpers/databases.js';
 import { makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
-import { auditActions, giveOfficeKey, pathOf, postForm, readOneTimePassphrase, readSheet } from './console-helpers.js';
+import { auditActions, giveOfficeKey, pathOf, postForm, readOneTimePassphrase, readSheet, makeTestAppOn } from './console-helpers.js';
 
-describe('director console: office staff, lockouts and key holders', () => {
+describe.each(testDatabases())('director console: office staff, lockouts and key holders (on $name)', (target) => {
   let t: TestApp;
   let director: MadeUser;
   const directorPassphrase = 'shochou no kagi passphrase 2025';
 
   beforeAll(async () => {
-    t = await makeTestApp();
+    t = await makeTestAppOn(target);
     director = await makeUser(t.deps, { role: 'director', name: '所長 太郎' });
     await giveOfficeKey(t.deps, director.id, directorPassphrase);
   });

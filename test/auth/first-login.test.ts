@@ -56,7 +56,7 @@ describe('first login: initial password → own password + authenticator app', (
 
     // Nothing else is open to an enrol session.
     expect((await agent.get(base)).headers.location).toBe(`${base}/welcome`);
-    expect((await agent.get(`${base}/sessions`)).status).toBe(401);
+    expect((await agent.get(`${base}/sessions`)).status).toBe(303);
 
     const page = await agent.get(`${base}/welcome`);
     expect(page.status).toBe(200);

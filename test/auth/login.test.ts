@@ -206,7 +206,7 @@ describe('signing in and out', () => {
       const u = await client();
       const { agent } = await signIn(u);
       await t.deps.db.updateTable('users').set({ status: 'revoked' }).where('id', '=', u.id).execute();
-      expect((await agent.get(`/room/${company.accessKey}/sessions`)).status).toBe(401);
+      expect((await agent.get(`/room/${company.accessKey}/sessions`)).status).toBe(303);
 
       const c2 = await makeCompany(t.deps, '株式会社いちょう');
       const u2 = await makeUser(t.deps, { role: 'client', companyId: c2.id });
@@ -215,7 +215,7 @@ describe('signing in and out', () => {
       await roomLogin(agent2, c2.accessKey, { loginId: u2.loginId, password: u2.password, totp: code(u2) }, freshIp());
       expect((await agent2.get(`/room/${c2.accessKey}/sessions`)).status).toBe(200);
       await t.deps.db.updateTable('companies').set({ status: 'revoked' }).where('id', '=', c2.id).execute();
-      expect((await agent2.get(`/room/${c2.accessKey}/sessions`)).status).toBe(401);
+      expect((await agent2.get(`/room/${c2.accessKey}/sessions`)).status).toBe(303);
       expect(await t.deps.db.selectFrom('sessions').select('id_hash').where('user_id', '=', u2.id).execute()).toEqual([]);
     });
 
@@ -225,7 +225,7 @@ describe('signing in and out', () => {
       clock.advance(limits.session.clientIdleMs - 60_000);
       expect((await agent.get(`/room/${company.accessKey}/sessions`)).status).toBe(200);
       clock.advance(limits.session.clientIdleMs + 1000);
-      expect((await agent.get(`/room/${company.accessKey}/sessions`)).status).toBe(401);
+      expect((await agent.get(`/room/${company.accessKey}/sessions`)).status).toBe(303);
 
       const again = await signIn(u);
       const started = clock.now().getTime();
@@ -234,7 +234,7 @@ describe('signing in and out', () => {
         expect((await again.agent.get(`/room/${company.accessKey}/sessions`)).status).toBe(200);
       }
       clock.advance(25 * 60_000);
-      expect((await again.agent.get(`/room/${company.accessKey}/sessions`)).status).toBe(401);
+      expect((await again.agent.get(`/room/${company.accessKey}/sessions`)).status).toBe(303);
     });
 
     it('an office session ends after 15 idle minutes', async () => {
@@ -249,7 +249,7 @@ describe('signing in and out', () => {
       expect(list.status).toBe(200);
       expect(list.headers['cache-control']).toBe('no-store');
       clock.advance(limits.session.officeIdleMs + 1000);
-      expect((await agent.get('/office/sessions')).status).toBe(401);
+      expect((await agent.get('/office/sessions')).status).toBe(303);
     });
 
     it('a POST without a CSRF token is refused with 403 and a plain message', async () => {

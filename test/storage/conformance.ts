@@ -14,7 +14,7 @@ import {
   StorageNotFoundError,
   type StorageAdapter,
 } from '../../storage-adapters/index.js';
-import { MiB, hashTap, readText, sampleRss, seededStream, sha256Of, stallingBody, watchedBody } from './streams.js';
+import { MiB, getGc, hashTap, readText, sampleRss, seededStream, sha256Of, stallingBody, watchedBody } from './streams.js';
 
 export interface Harness {
   adapter: StorageAdapter;
@@ -212,9 +212,10 @@ export function runStorageConformance(name: string, makeAdapter: () => Promise<H
       // with object size is.
       await a.put(key, seededStream('warm-up', 16 * MiB));
       await sha256Of(await a.get(key));
-      (globalThis as { gc?: () => void }).gc?.();
+      const gc = getGc();
+      gc?.();
       const baseline = process.memoryUsage.rss();
-      const rss = sampleRss(50);
+      const rss = sampleRss({ everyMs: 50, gc });
       const { tap, hash } = hashTap();
       const feeding = pipeline(seededStream(`conformance ${run}`, bytes), tap).catch(() => {});
       const res = await a.put(key, tap);

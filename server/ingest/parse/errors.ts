@@ -1,0 +1,34 @@
+import { AppError } from '../../http/errors.js';
+
+/**
+ * Why a file could not be read. Each code is an i18n key under
+ * `ingest.errors.*` with a plain Japanese message (locales/ja/ingest.json).
+ * The message never holds file contents: a hostile file must not be able to
+ * put text (or a My Number) into a log line or an error page.
+ */
+export const PARSE_ERROR_CODES = [
+  'tooBig', // over a size / entry / ratio / memory / row limit
+  'timeout', // over the parse time budget
+  'corrupt', // damaged or not what it claims to be
+  'encrypted', // password-protected workbook or PDF
+  'noMyNumberColumn', // readable, but no column is recognisable as My Number
+  'unsupported', // a type kinko does not read (image, docx, ods …)
+  'unsafe', // active content we refuse on principle (XML entities, nested archives, links outside the file)
+  'empty', // no data at all
+  'aborted', // the caller gave up
+] as const;
+export type ParseErrorCode = (typeof PARSE_ERROR_CODES)[number];
+
+export class ParseError extends AppError {
+  constructor(
+    readonly code: ParseErrorCode,
+    /** A short, content-free note for the operator log (never a cell value). */
+    readonly detail?: string,
+  ) {
+    super(422, `ingest.errors.${code}`);
+  }
+}
+
+export function isParseErrorCode(x: unknown): x is ParseErrorCode {
+  return typeof x === 'string' && (PARSE_ERROR_CODES as readonly string[]).includes(x);
+}

@@ -1,0 +1,299 @@
+import { checkMyNumberCell, looksNumeric } from '../../mynumber/cell.js';
+import { maskNumber } from '../../mynumber/mask.js';
+import { relationFromLabel } from './headers.js';
+import { cellsOf, findHeaderRow, headerText, isHeaderLike, readLayout, type ColumnGroup, type SheetLayout } from './layout.js';
+import { columnLetter } from './letters.js';
+import type {
+  AmbiguousColumns,
+  ColumnChoice,
+  ColumnRef,
+  ExtractedPerson,
+  ParseWarning,
+  Relation,
+  ReviewRow,
+  SheetGrid,
+  SheetReport,
+} from './types.js';
+
+/**
+ * Pure extraction on text rows: finds the My Number columns by their
+ * headers, pairs each with the name / furigana / 続柄 columns of the same
+ * person and the row's employee code, and sorts every row into a person or a
+ * review entry with its reason. Numbers are read only from My Number columns
+ * (by header or by staff choice) — never from wherever 12 digits appear.
+ */
+export interface ExtractionResult {
+  sheets: SheetReport[];
+  persons: ExtractedPerson[];
+  review: ReviewRow[];
+  ambiguousColumns: AmbiguousColumns[];
+  warnings: ParseWarning[];
+}
+
+export interface ExtractOptions {
+  columnChoices?: ColumnChoice[];
+}
+
+// Rows that close a table rather than name a person.
+const FOOTER = /^(※|\*|注[:：）)]|備考|合計|小計|総計|計$|以上$|total)/i;
+
+function squash(s: string | undefined): string {
+  return (s ?? '').replace(/[\s\u3000]+/g, ' ').trim();
+}
+
+function cellText(sheet: SheetGrid, r: number, c: number | undefined): string {
+  if (c === undefined) return '';
+  const v = sheet.rows[r]?.[c];
+  return typeof v === 'string' ? v : '';
+}
+
+function joined(a: string, b: string): string {
+  return squash(`${squash(a)} ${squash(b)}`);
+}
+
+function nameOf(sheet: SheetGrid, r: number, g: ColumnGroup): string {
+  if (g.name !== undefined) return squash(cellText(sheet, r, g.name));
+  if (g.sei !== undefined || g.mei !== undefined) return joined(cellText(sheet, r, g.sei), cellText(sheet, r, g.mei));
+  return '';
+}
+
+function furiganaOf(sheet: SheetGrid, r: number, g: ColumnGroup): string {
+  if (g.furigana !== undefined) return squash(cellText(sheet, r, g.furigana).normalize('NFKC'));
+  if (g.seiKana !== undefined || g.meiKana !== undefined)
+    return joined(cellText(sheet, r, g.seiKana), cellText(sheet, r, g.meiKana)).normalize('NFKC');
+  return '';
+}
+
+/** Columns whose cells mostly hold 12-digit-looking values: candidates to offer when no header says 個人番号. */
+function contentCandidates(sheet: SheetGrid): number[] {
+  const counts = new Map<number, { numeric: number; filled: number }>();
+  let scanned = 0;
+  for (const key in sheet.rows) {
+    if (++scanned > 500) break;
+    for (const [c, v] of cellsOf(sheet.rows[Number(key)])) {
+      const e = counts.get(c) ?? { numeric: 0, filled: 0 };
+      e.filled++;
+      const digits = v.normalize('NFKC').replace(/[\s\-‐－ー−]/g, '');
+      if (/^\d{11,12}$/.test(digits) || sheet.numeric?.[Number(key)]?.[c] !== undefined && /^\d{11,12}$/.test(String(sheet.numeric[Number(key)]![c]))) e.numeric++;
+      counts.set(c, e);
+    }
+  }
+  return [...counts.entries()].filter(([, e]) => e.numeric >= 2 && e.numeric * 2 >= e.filled).map(([c]) => c);
+}
+
+class Collector {
+  readonly persons: ExtractedPerson[] = [];
+  readonly review: ReviewRow[] = [];
+  readonly sheets: SheetReport[] = [];
+  readonly ambiguous: AmbiguousColumns[] = [];
+  readonly warnings = new Map<string, number>();
+
+  warn(key: string, n = 1): void {
+    this.warnings.set(key, (this.warnings.get(key) ?? 0) + n);
+  }
+}
+
+function ref(sheet: SheetGrid, layout: SheetLayout | undefined, column: number): ColumnRef {
+  return { sheet: sheet.name, column, letter: columnLetter(column), header: layout ? headerText(layout, column) : '' };
+}
+
+/** Decide the one number column of each group: header, content, or the staff's choice. */
+function resolveGroups(sheet: SheetGrid, layout: SheetLayout, choices: ColumnChoice[], out: Collector): ColumnGroup[] {
+  const ready: ColumnGroup[] = [];
+  const chosen = new Set(choices.map((c) => c.column));
+  for (const g of layout.groups) {
+    if (g.numbers.length === 0) continue;
+    const picked = g.numbers.filter((c) => chosen.has(c));
+    if (picked.length >= 1) {
+      ready.push({ ...g, numbers: [picked[0]!] });
+      continue;
+    }
+    let numbers = g.numbers;
+    if (numbers.length > 1) {
+      // A column with no digits at all (「個人番号（確認用）」 left blank) is not the one.
+      const withData = numbers.filter((c) => {
+        for (const key in sheet.rows) {
+          const r = Number(key);
+          if (r > layout.headerRow && (looksNumeric(cellText(sheet, r, c)) || sheet.numeric?.[r]?.[c] !== undefined)) return true;
+        }
+        return false;
+      });
+      if (withData.length >= 1) numbers = withData;
+    }
+    if (numbers.length > 1) {
+      out.ambiguous.push({ sheet: sheet.name, relation: g.relation, candidates: numbers.map((c) => ref(sheet, layout, c)) });
+      continue;
+    }
+    ready.push({ ...g, numbers });
+  }
+  // A chosen column no header announced is read as the employee's own number.
+  for (const choice of choices) {
+    if (layout.groups.some((g) => g.numbers.includes(choice.column))) continue;
+    const self = layout.groups.find((g) => g.relation.kind === 'self') ?? { key: 'self', relation: { kind: 'self' as const }, numbers: [] };
+    const i = ready.findIndex((g) => g.key === 'self');
+    if (i >= 0) ready.splice(i, 1);
+    const g: ColumnGroup = { ...self, numbers: [choice.column] };
+    if (choice.nameColumn !== undefined) {
+      g.name = choice.nameColumn;
+      g.sei = g.mei = undefined;
+    }
+    ready.push(g);
+    for (let k = out.ambiguous.length - 1; k >= 0; k--) {
+      const a = out.ambiguous[k]!;
+      if (a.sheet === sheet.name && a.relation.kind === 'self') out.ambiguous.splice(k, 1);
+    }
+  }
+  return ready;
+}
+
+function rowLabel(sheet: SheetGrid, r: number): { row: number; page?: number } {
+  const row = sheet.rowLabels?.[r] ?? r + 1;
+  const page = sheet.pages?.[r];
+  return page === undefined ? { row } : { row, page };
+}
+
+function extractRows(sheet: SheetGrid, layout: SheetLayout, groups: ColumnGroup[], out: Collector): void {
+  const self = layout.groups.find((g) => g.relation.kind === 'self');
+  const dependentsPerEmployee = new Map<string, number>();
+  let lastSelfKey = '';
+  for (const key in sheet.rows) {
+    const r = Number(key);
+    if (r <= layout.headerRow) continue;
+    const row = sheet.rows[r];
+    if (!cellsOf(row).length) continue;
+    if (isHeaderLike(row)) continue;
+    const employeeCode = squash(cellText(sheet, r, layout.code)) || undefined;
+    const employeeName = self ? nameOf(sheet, r, self) : '';
+    for (const g of groups) {
+      const col = g.numbers[0]!;
+      const name = nameOf(sheet, r, g);
+      const text = cellText(sheet, r, col);
+      const raw = sheet.numeric?.[r]?.[col];
+      const hasValue = raw !== undefined || text.trim() !== '';
+      if (!name && !hasValue) continue;
+      if (!hasValue && FOOTER.test(name)) continue;
+      if (!name && raw === undefined && !looksNumeric(text)) continue; // a note or page number, not a person
+
+      let relation: Relation = g.relation;
+      const relationLabel = squash(cellText(sheet, r, g.relationLabel)) || undefined;
+      if (g.relation.kind === 'self' && relationLabel) {
+        // One person per row with a 続柄 column: 本人 / 妻 / 長男 …
+        const kind = relationFromLabel(relationLabel);
+        const owner = employeeCode ?? lastSelfKey;
+        if (kind === 'self' || kind === null) lastSelfKey = employeeCode ?? `${r}`;
+        if (kind === 'spouse') relation = { kind: 'spouse' };
+        if (kind === 'dependent') {
+          const n = (dependentsPerEmployee.get(owner) ?? 0) + 1;
+          dependentsPerEmployee.set(owner, n);
+          relation = { kind: 'dependent', index: n };
+        }
+      }
+      const furigana = furiganaOf(sheet, r, g) || undefined;
+      const where = { sheet: sheet.name, ...rowLabel(sheet, r), column: columnLetter(col) };
+      const common = {
+        ...where,
+        ...(furigana ? { furigana } : {}),
+        ...(employeeCode ? { employeeCode } : {}),
+        relation,
+        ...(relationLabel ? { relationLabel } : {}),
+      };
+      const check = checkMyNumberCell(text, raw);
+      if (!name) {
+        out.review.push({ ...common, reason: 'no-name', masked: check.ok ? maskNumber(check.number) : check.masked });
+        continue;
+      }
+      if (check.ok) {
+        const dependentOf = relation.kind !== 'self' && employeeName && employeeName !== name ? { employeeName } : {};
+        out.persons.push({ ...common, name, ...dependentOf, number: check.number });
+      } else {
+        out.review.push({
+          ...common,
+          name,
+          reason: check.reason,
+          masked: check.masked,
+          ...(check.proposedNumber ? { proposedNumber: check.proposedNumber } : {}),
+        });
+      }
+    }
+  }
+}
+
+function normName(s: string): string {
+  return s.normalize('NFKC').replace(/\s+/g, '');
+}
+
+/** The same number under different names is a question for staff; the same person twice is one person. */
+function settleDuplicates(out: Collector): void {
+  const byNumber = new Map<string, ExtractedPerson[]>();
+  for (const p of out.persons) {
+    const list = byNumber.get(p.number);
+    if (list) list.push(p);
+    else byNumber.set(p.number, [p]);
+  }
+  const keep: ExtractedPerson[] = [];
+  const conflicted = new Set<ExtractedPerson>();
+  let merged = 0;
+  for (const list of byNumber.values()) {
+    const names = new Set(list.map((p) => normName(p.name)));
+    if (names.size > 1) list.forEach((p) => conflicted.add(p));
+    else merged += list.length - 1;
+  }
+  const emitted = new Set<string>();
+  for (const p of out.persons) {
+    if (conflicted.has(p)) {
+      const { number, employeeName: _e, ...rest } = p;
+      out.review.push({ ...rest, reason: 'duplicate-number', masked: maskNumber(number) });
+      continue;
+    }
+    if (emitted.has(p.number)) continue;
+    emitted.add(p.number);
+    keep.push(p);
+  }
+  out.persons.length = 0;
+  out.persons.push(...keep);
+  if (merged) out.warn('ingest.warnings.duplicateRows', merged);
+}
+
+export function extract(sheets: SheetGrid[], opts: ExtractOptions = {}): ExtractionResult {
+  const out = new Collector();
+  for (const sheet of sheets) {
+    const choices = (opts.columnChoices ?? []).filter((c) => c.sheet === sheet.name);
+    const headerRow = findHeaderRow(sheet);
+    if (headerRow === undefined) {
+      const empty = !Object.keys(sheet.rows).length;
+      if (!empty && choices.length) {
+        // Staff named the column of a sheet without a recognisable header: read from the first row.
+        const layout: SheetLayout = { headerRow: -1, headers: new Map(), groups: [] };
+        const groups = resolveGroups(sheet, layout, choices, out);
+        extractRows(sheet, layout, groups, out);
+        out.sheets.push({ sheet: sheet.name, numberColumns: groups.map((g) => ({ ...ref(sheet, layout, g.numbers[0]!), relation: g.relation })) });
+        continue;
+      }
+      const candidates = empty ? [] : contentCandidates(sheet);
+      if (candidates.length) {
+        out.ambiguous.push({ sheet: sheet.name, relation: { kind: 'self' }, candidates: candidates.map((c) => ref(sheet, undefined, c)) });
+        out.sheets.push({ sheet: sheet.name, numberColumns: [], skipped: 'ambiguous' });
+      } else out.sheets.push({ sheet: sheet.name, numberColumns: [], skipped: empty ? 'empty' : 'no-my-number-column' });
+      continue;
+    }
+    const layout = readLayout(sheet, headerRow);
+    const before = out.ambiguous.length;
+    const groups = resolveGroups(sheet, layout, choices, out);
+    extractRows(sheet, layout, groups, out);
+    out.sheets.push({
+      sheet: sheet.name,
+      headerRow: rowLabel(sheet, headerRow).row,
+      numberColumns: groups.map((g) => ({ ...ref(sheet, layout, g.numbers[0]!), relation: g.relation })),
+      ...(groups.length === 0 && out.ambiguous.length > before ? { skipped: 'ambiguous' as const } : {}),
+    });
+  }
+  settleDuplicates(out);
+  return {
+    sheets: out.sheets,
+    persons: out.persons,
+    review: out.review,
+    ambiguousColumns: out.ambiguous,
+    warnings: [...out.warnings.entries()].map(([key, count]) => ({ key, count })),
+  };
+}
+

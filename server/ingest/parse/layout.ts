@@ -1,0 +1,169 @@
+import { classifyHeader, groupLabel, normaliseHeader, type HeaderInfo, type HeaderRole } from './headers.js';
+import type { Relation, SheetGrid } from './types.js';
+
+/**
+ * Where the table is on a sheet: the header row (below any title rows) and
+ * the column groups it announces — the employee's own columns, the spouse's,
+ * each dependent's — each with its My Number column(s) and the name,
+ * furigana and 続柄 columns that belong to the same person.
+ */
+export interface ColumnGroup {
+  key: string;
+  relation: Relation;
+  numbers: number[];
+  name?: number;
+  nameNorm?: string;
+  sei?: number;
+  mei?: number;
+  furigana?: number;
+  seiKana?: number;
+  meiKana?: number;
+  relationLabel?: number;
+}
+
+export interface SheetLayout {
+  headerRow: number;
+  headers: Map<number, string>;
+  groups: ColumnGroup[];
+  code?: number;
+}
+
+const HEADER_SCAN_ROWS = 60;
+
+/** Cells of a sparse row in column order, non-empty only. */
+export function cellsOf(row: string[] | undefined): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  if (!row) return out;
+  row.forEach((v, c) => {
+    if (typeof v === 'string' && v.trim() !== '') out.push([c, v]);
+  });
+  return out;
+}
+
+function scoreRow(row: string[] | undefined): { score: number; numbers: number } {
+  let recognised = 0;
+  let numbers = 0;
+  let names = 0;
+  for (const [, v] of cellsOf(row)) {
+    const h = classifyHeader(v);
+    if (!h) continue;
+    recognised++;
+    if (h.role === 'number') numbers++;
+    if (h.role === 'name' || h.role === 'sei') names++;
+  }
+  return { score: recognised + (names ? 2 : 0), numbers };
+}
+
+/** The row that best reads as a header holding a My Number column, within the first rows. */
+export function findHeaderRow(sheet: SheetGrid): number | undefined {
+  let best: { row: number; score: number } | undefined;
+  let seen = 0;
+  for (const key in sheet.rows) {
+    const r = Number(key);
+    if (!cellsOf(sheet.rows[r]).length) continue;
+    if (++seen > HEADER_SCAN_ROWS) break;
+    const s = scoreRow(sheet.rows[r]);
+    if (s.numbers > 0 && (!best || s.score > best.score)) best = { row: r, score: s.score };
+  }
+  return best?.row;
+}
+
+/** True when a data row repeats the header (PDF pages, pasted tables). */
+export function isHeaderLike(row: string[] | undefined): boolean {
+  const s = scoreRow(row);
+  return s.numbers > 0 && s.score >= 2;
+}
+
+function relationOfGroup(kind: HeaderInfo['relation'], index: number | undefined): Relation {
+  if (kind === 'spouse') return { kind: 'spouse' };
+  if (kind === 'dependent') return { kind: 'dependent', index: index ?? 1 };
+  return { kind: 'self' };
+}
+
+/** Group labels from the row above the header, filled rightwards across merged cells. */
+function labelsAbove(sheet: SheetGrid, headerRow: number, columns: number[]): Map<number, { relation: HeaderInfo['relation']; index?: number }> {
+  const out = new Map<number, { relation: HeaderInfo['relation']; index?: number }>();
+  const above = sheet.rows[headerRow - 1];
+  if (headerRow < 1 || !above) return out;
+  const cells = cellsOf(above);
+  const labels = cells.map(([c, v]) => [c, groupLabel(v)] as const);
+  if (!labels.some(([, l]) => l)) return out;
+  if (cells.some(([, v]) => classifyHeader(v)?.role === 'number')) return out;
+  let current: { relation: HeaderInfo['relation']; index?: number } | null = null;
+  let li = 0;
+  for (const c of columns) {
+    while (li < labels.length && labels[li]![0] <= c) current = labels[li++]![1];
+    if (current) out.set(c, current);
+  }
+  return out;
+}
+
+export function readLayout(sheet: SheetGrid, headerRow: number): SheetLayout {
+  const row = sheet.rows[headerRow];
+  const cells = cellsOf(row);
+  const labels = labelsAbove(sheet, headerRow, cells.map(([c]) => c));
+  const groups = new Map<string, ColumnGroup>();
+  const headers = new Map<number, string>();
+  let code: number | undefined;
+  // Dependents' groups that name no index (扶養親族氏名, 扶養親族個人番号, 扶養親族氏名 …) are counted in order.
+  let autoIndex = 0;
+  let autoRoles = new Set<HeaderRole>();
+  let highestIndex = 0;
+
+  for (const [c, text] of cells) {
+    headers.set(c, text);
+    const info = classifyHeader(text);
+    if (!info) continue;
+    if (info.role === 'code') {
+      code ??= c;
+      continue;
+    }
+    let relation = info.relation;
+    let index = info.index;
+    const label = labels.get(c);
+    if (!info.explicitRelation && label) {
+      relation = label.relation;
+      index = label.index;
+    }
+    if (relation === 'dependent') {
+      if (index === undefined) {
+        if (autoIndex === 0 || autoRoles.has(info.role)) {
+          autoIndex = Math.max(autoIndex, highestIndex) + 1;
+          autoRoles = new Set();
+        }
+        autoRoles.add(info.role);
+        index = autoIndex;
+      }
+      highestIndex = Math.max(highestIndex, index);
+    }
+    const key = relation === 'dependent' ? `dependent:${index}` : relation;
+    let g = groups.get(key);
+    if (!g) {
+      g = { key, relation: relationOfGroup(relation, index), numbers: [] };
+      groups.set(key, g);
+    }
+    switch (info.role) {
+      case 'number':
+        g.numbers.push(c);
+        break;
+      case 'name':
+        // Two name columns (氏名 and 氏名（ローマ字）): the plainer header wins.
+        if (g.name === undefined || (g.nameNorm !== undefined && info.norm.length < g.nameNorm.length)) {
+          g.name = c;
+          g.nameNorm = info.norm;
+        }
+        break;
+      default:
+        if (g[info.role] === undefined) g[info.role] = c;
+    }
+  }
+  return { headerRow, headers, groups: [...groups.values()], code };
+}
+
+export function headerText(layout: SheetLayout, column: number): string {
+  const raw = layout.headers.get(column) ?? '';
+  const flat = raw.replace(/\s+/g, ' ').trim();
+  return flat.length > 40 ? `${flat.slice(0, 39)}…` : flat;
+}
+
+export { normaliseHeader };
