@@ -48,10 +48,13 @@ export interface LoginInput {
 const MAX_LOGIN_ID = 100;
 const MAX_PASSWORD = 1024;
 
-/** Login ids are typed from paper, often with a Japanese IME in full-width mode. */
+/**
+ * Login ids are typed from paper, often with a Japanese IME in full-width mode
+ * or Caps Lock on; every id is stored lower-case, so compare that way too.
+ */
 export function normaliseLoginId(input: unknown): string {
   if (typeof input !== 'string' || input.length > MAX_LOGIN_ID * 4) return '';
-  const s = input.normalize('NFKC').trim();
+  const s = input.normalize('NFKC').trim().toLowerCase();
   return s.length > MAX_LOGIN_ID ? '' : s;
 }
 

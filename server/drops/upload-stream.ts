@@ -100,11 +100,14 @@ export async function receiveFiles(headers: IncomingHttpHeaders, body: Readable 
     process.nextTick(() => {
       abort.abort(err);
       body.unpipe(bb);
+      // Stop reading: the rest of the body waits in the socket (TCP
+      // backpressure holds the client) instead of being read without bound
+      // while the request cleans up. After the error response is written,
+      // the route drains a bounded amount so the client can read the answer
+      // (upload-response.ts), then cuts the connection.
+      body.pause();
       // Also ends the file stream being read, so no consumer waits forever.
       bb.destroy();
-      // Let the rest of the body run into the void so the error response can
-      // be read (the route caps how much is drained after the response).
-      if (!(err instanceof ClientGone)) body.resume();
     });
   };
 

@@ -1,3 +1,4 @@
+import { normaliseLoginId } from '../auth/login-service.js';
 import { appendAudit } from '../audit/service.js';
 import { hashPassword } from '../auth/passwords.js';
 import { matchTotp } from '../auth/totp.js';
@@ -83,9 +84,7 @@ export type SetupAuthority = { token: string } | { cli: true };
 const LOGIN_ID = /^[a-z0-9][a-z0-9._@-]{2,63}$/;
 const MAX_NAME = 100;
 
-export function normaliseLoginId(raw: string): string {
-  return raw.normalize('NFKC').trim().toLowerCase();
-}
+export { normaliseLoginId };
 
 function normaliseName(raw: string): string {
   return raw.normalize('NFKC').replace(/\s+/g, ' ').trim();

@@ -136,7 +136,7 @@ describe('drops: HTTP API for scripts', () => {
     expect((await request(t.app).post('/api/v1/drops').set('Authorization', 'Bearer nope').attach('file', fixture('sample_roster.csv'), 'a.csv')).status).toBe(401);
     const s = await login();
     // Bearer tokens are for /api/ only: the room's pages still need the cookie session.
-    const room = await request(t.app).get(`/room/${company.accessKey}/drops`).set('Authorization', `Bearer ${s.body.token}`);
+    const room = await request(t.app).get(`/room/${company.accessKey}/drops`).set('Accept', 'application/json').set('Authorization', `Bearer ${s.body.token}`);
     expect(room.status).toBe(401);
     expect((await storedObjects(t)).objects.length).toBe(before);
   });

@@ -145,7 +145,10 @@ describe('drops: receipts, history and tenancy', () => {
   });
 
   it('without a session there are no drops to see or send', async () => {
-    expect((await request(t.app).get(`${a.base}/drops`)).status).toBe(401);
+    const page = await request(t.app).get(`${a.base}/drops`);
+    expect(page.status).toBe(303);
+    expect(page.headers.location).toBe(a.base);
+    expect((await request(t.app).get(`${a.base}/drops`).set('Accept', 'application/json')).status).toBe(401);
     expect((await request(t.app).post(`${a.base}/drops`).attach('files', fixture('sample_roster.csv'), 'x.csv')).status).toBe(403);
   });
 

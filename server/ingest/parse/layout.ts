@@ -1,4 +1,4 @@
-import { classifyHeader, groupLabel, normaliseHeader, type HeaderInfo, type HeaderRole } from './headers.js';
+import { classifyHeader, groupLabel, type HeaderInfo, type HeaderRole } from './headers.js';
 import type { Relation, SheetGrid } from './types.js';
 
 /**
@@ -40,12 +40,51 @@ export function cellsOf(row: string[] | undefined): Array<[number, string]> {
   return out;
 }
 
-function scoreRow(row: string[] | undefined): { score: number; numbers: number } {
+interface HeaderCell {
+  col: number;
+  text: string;
+  info: HeaderInfo | null;
+  /** Group label from the row above (「配偶者」 over merged cells), filled rightwards. */
+  label?: { relation: HeaderInfo['relation']; index?: number };
+}
+
+/**
+ * The header as a person reads it when it takes two rows: group labels above
+ * (配偶者 | 扶養親族1 spanning their columns) and, where a column is merged
+ * vertically (社員番号 over both rows), the text of the row above.
+ */
+function headerCells(sheet: SheetGrid, r: number): HeaderCell[] {
+  const own = cellsOf(sheet.rows[r]);
+  const above = r > 0 ? cellsOf(sheet.rows[r - 1]) : [];
+  const labels = above.map(([c, v]) => [c, groupLabel(v)] as const);
+  const hasLabels = labels.some(([, l]) => l);
+  const out: HeaderCell[] = [];
+  const ownCols = new Set(own.map(([c]) => c));
+  let li = 0;
+  let current: HeaderCell['label'] | null = null;
+  const cols = [...new Set([...own.map(([c]) => c), ...(hasLabels ? above.map(([c]) => c) : [])])].sort((a, b) => a - b);
+  const ownText = new Map(own);
+  const aboveText = new Map(above);
+  for (const c of cols) {
+    while (li < labels.length && labels[li]![0] <= c) current = labels[li++]![1];
+    if (ownCols.has(c)) {
+      const text = ownText.get(c)!;
+      const info = classifyHeader(text);
+      out.push(current && hasLabels ? { col: c, text, info, label: current } : { col: c, text, info });
+    } else {
+      const text = aboveText.get(c)!;
+      const info = classifyHeader(text);
+      if (info && !groupLabel(text)) out.push({ col: c, text, info });
+    }
+  }
+  return out;
+}
+
+function scoreCells(cells: Array<{ info: HeaderInfo | null }>): { score: number; numbers: number } {
   let recognised = 0;
   let numbers = 0;
   let names = 0;
-  for (const [, v] of cellsOf(row)) {
-    const h = classifyHeader(v);
+  for (const { info: h } of cells) {
     if (!h) continue;
     recognised++;
     if (h.role === 'number') numbers++;
@@ -62,7 +101,7 @@ export function findHeaderRow(sheet: SheetGrid): number | undefined {
     const r = Number(key);
     if (!cellsOf(sheet.rows[r]).length) continue;
     if (++seen > HEADER_SCAN_ROWS) break;
-    const s = scoreRow(sheet.rows[r]);
+    const s = scoreCells(headerCells(sheet, r));
     if (s.numbers > 0 && (!best || s.score > best.score)) best = { row: r, score: s.score };
   }
   return best?.row;
@@ -70,7 +109,7 @@ export function findHeaderRow(sheet: SheetGrid): number | undefined {
 
 /** True when a data row repeats the header (PDF pages, pasted tables). */
 export function isHeaderLike(row: string[] | undefined): boolean {
-  const s = scoreRow(row);
+  const s = scoreCells(cellsOf(row).map(([, v]) => ({ info: classifyHeader(v) })));
   return s.numbers > 0 && s.score >= 2;
 }
 
@@ -80,28 +119,7 @@ function relationOfGroup(kind: HeaderInfo['relation'], index: number | undefined
   return { kind: 'self' };
 }
 
-/** Group labels from the row above the header, filled rightwards across merged cells. */
-function labelsAbove(sheet: SheetGrid, headerRow: number, columns: number[]): Map<number, { relation: HeaderInfo['relation']; index?: number }> {
-  const out = new Map<number, { relation: HeaderInfo['relation']; index?: number }>();
-  const above = sheet.rows[headerRow - 1];
-  if (headerRow < 1 || !above) return out;
-  const cells = cellsOf(above);
-  const labels = cells.map(([c, v]) => [c, groupLabel(v)] as const);
-  if (!labels.some(([, l]) => l)) return out;
-  if (cells.some(([, v]) => classifyHeader(v)?.role === 'number')) return out;
-  let current: { relation: HeaderInfo['relation']; index?: number } | null = null;
-  let li = 0;
-  for (const c of columns) {
-    while (li < labels.length && labels[li]![0] <= c) current = labels[li++]![1];
-    if (current) out.set(c, current);
-  }
-  return out;
-}
-
 export function readLayout(sheet: SheetGrid, headerRow: number): SheetLayout {
-  const row = sheet.rows[headerRow];
-  const cells = cellsOf(row);
-  const labels = labelsAbove(sheet, headerRow, cells.map(([c]) => c));
   const groups = new Map<string, ColumnGroup>();
   const headers = new Map<number, string>();
   let code: number | undefined;
@@ -110,9 +128,8 @@ export function readLayout(sheet: SheetGrid, headerRow: number): SheetLayout {
   let autoRoles = new Set<HeaderRole>();
   let highestIndex = 0;
 
-  for (const [c, text] of cells) {
+  for (const { col: c, text, info, label } of headerCells(sheet, headerRow)) {
     headers.set(c, text);
-    const info = classifyHeader(text);
     if (!info) continue;
     if (info.role === 'code') {
       code ??= c;
@@ -120,7 +137,6 @@ export function readLayout(sheet: SheetGrid, headerRow: number): SheetLayout {
     }
     let relation = info.relation;
     let index = info.index;
-    const label = labels.get(c);
     if (!info.explicitRelation && label) {
       relation = label.relation;
       index = label.index;
@@ -166,4 +182,3 @@ export function headerText(layout: SheetLayout, column: number): string {
   return flat.length > 40 ? `${flat.slice(0, 39)}…` : flat;
 }
 
-export { normaliseHeader };
