@@ -101,6 +101,11 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const src = path.join(base, `source-${size}.bin`);
       await pipeline(seededStream(`bench ${size}`, size * MiB), fs.createWriteStream(src));
+      // Flush the source's dirty pages now, or their writeback would compete
+      // with whichever measurement runs first.
+      const fd = fs.openSync(src, 'r');
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
       const rss = sampleRss({ everyMs: 50 });
       const raw: number[] = [];
       const put: number[] = [];

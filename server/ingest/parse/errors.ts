@@ -15,6 +15,7 @@ export const PARSE_ERROR_CODES = [
   'unsupported', // a type kinko does not read (image, docx, ods …)
   'unsafe', // active content we refuse on principle (XML entities, nested archives, links outside the file)
   'empty', // no data at all
+  'noText', // a PDF that is only pictures (a scan): no text to read
   'aborted', // the caller gave up
 ] as const;
 export type ParseErrorCode = (typeof PARSE_ERROR_CODES)[number];
