@@ -12,6 +12,7 @@ import { healthRoutes } from './health/routes.js';
 import { homeRoutes } from './home/routes.js';
 import { csrfProtection } from './http/csrf.js';
 import { dropsRoutes } from './drops/routes.js';
+import { fileRoutes } from './files/routes.js';
 import { inboxBadge, notifyRoutes } from './notify/routes.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { accessLog } from './http/access-log.js';
@@ -57,6 +58,7 @@ export async function createApp(deps: Deps): Promise<Express> {
 
   app.use(homeRoutes());
   app.use(publicKeyRoutes(deps));
+  app.use(fileRoutes(deps));
   app.use(setupRoutes(deps));
   app.use(officeAuthRoutes(deps));
   app.use(accountsRoutes(deps));

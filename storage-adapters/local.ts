@@ -67,12 +67,15 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
       if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new StorageKeyError('refusing to follow a symlink inside the storage folder', key);
       throw e;
     }
-    const st = await fh.stat();
-    if (!st.isFile()) {
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new StorageNotFoundError('no such object', key);
+      // The stream owns the handle from here (autoClose on end or destroy).
+      return { stream: fh.createReadStream(), size: st.size };
+    } catch (e) {
       await fh.close();
-      throw new StorageNotFoundError('no such object', key);
+      throw e;
     }
-    return { stream: fh.createReadStream(), size: st.size };
   }
 
   async function put(key: string, body: Readable, o: PutOptions = {}): Promise<PutResult> {

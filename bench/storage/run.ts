@@ -81,7 +81,11 @@ async function startS3(): Promise<S3Bench> {
 
 async function main(): Promise<void> {
   const base = fs.mkdtempSync(path.join(process.env.KINKO_BENCH_DIR ?? os.tmpdir(), 'kinko-bench-'));
-  const fsType = spawnSync('stat', ['-f', '-c', '%T', base], { encoding: 'utf8' }).stdout.trim();
+  // findmnt names ext4 correctly (`stat -f` says "ext2/ext3" for all three).
+  const fsType =
+    spawnSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', base], { encoding: 'utf8' }).stdout?.trim() ||
+    spawnSync('stat', ['-f', '-c', '%T', base], { encoding: 'utf8' }).stdout?.trim() ||
+    'unknown filesystem';
   const local = createLocalAdapter({
     name: 'bench',
     root: path.join(base, 'local'),

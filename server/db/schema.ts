@@ -30,7 +30,9 @@ import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { AccountTables } from './tables/accounts.js';
 import type { AuditTables } from './tables/audit.js';
 import type { DropTables } from './tables/drops.js';
+import type { IngestTables } from './tables/ingest.js';
 import type { NotifyTables } from './tables/notify.js';
+import type { VaultTables } from './tables/vault.js';
 
 /** Small facts about this installation, e.g. `install_id`, and migration smoke tests. */
 export interface KinkoMetaTable {
@@ -44,9 +46,12 @@ export type Timestamp = ColumnType<string, string, string>;
 /** Boolean stored as integer 0/1; see the rules above. */
 export type Flag = ColumnType<0 | 1, 0 | 1, 0 | 1>;
 
-export interface Database extends AccountTables, AuditTables, DropTables, NotifyTables {
+export interface Database extends AccountTables, AuditTables, DropTables, NotifyTables, IngestTables {
   kinko_meta: KinkoMetaTable;
 }
+
+/** The vault's tables (0009), merged into Database above (one line, so domains added in parallel never touch the same line). */
+export interface Database extends VaultTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

@@ -116,36 +116,62 @@ function pkeskIsForOffice(body: Uint8Array, office: OfficeRecipientIds): boolean
   return false;
 }
 
+/** Public-key algorithms a PKESK can name (RFC 9580 §9.1): RSA, Elgamal, ECDH, X25519, X448. */
+const PKESK_ALGORITHMS = new Set([1, 2, 16, 18, 25, 26]);
+
+/**
+ * Whether a session-key packet body is well formed enough to be one. This is
+ * what tells an OpenPGP message from a text file that merely starts with a
+ * byte that looks like a packet header: Shift_JIS text does that all the time
+ * (社 = 0x8E, 従 = 0x8F read as old-format SKESK headers; ① = 0x87 as a PKESK),
+ * but its next bytes are never a version octet 3–6 followed by a valid layout.
+ */
+function sessionPacketValid(tag: number, body: Uint8Array): boolean {
+  if (tag === TAG_MARKER) return body.length === 3 && body[0] === 0x50 && body[1] === 0x47 && body[2] === 0x50; // "PGP"
+  if (tag === TAG_PKESK) {
+    if (body[0] === 3) return body.length > 10 && PKESK_ALGORITHMS.has(body[9]!);
+    if (body[0] === 6) {
+      const n = body[1];
+      return n !== undefined && body.length > 2 + n && PKESK_ALGORITHMS.has(body[2 + n]!);
+    }
+    return false;
+  }
+  // SKESK v4 (RFC 4880), v5 (AEAD draft, GnuPG), v6 (RFC 9580)
+  return body.length >= 4 && (body[0] === 4 || body[0] === 5 || body[0] === 6);
+}
+
 /**
  * Decides from the first bytes of a file (`head`). Everything needed — all
  * session-key packets and the data packet's header and version octet — must
- * be inside the head.
+ * be inside the head. Until one well-formed session-key packet has been seen,
+ * anything unexpected means "not OpenPGP" (`plain`: the plain type check
+ * decides); after one, it means a damaged message (`broken`).
  */
 export function sniffOpenPgp(head: Uint8Array, office: OfficeRecipientIds): SniffResult {
   let off = 0;
   let forOffice = false;
-  let first = true;
+  let sessionPackets = 0;
+  const notOpenPgp = (): SniffResult => (sessionPackets === 0 ? 'plain' : 'broken');
   for (;;) {
     const h = readHeader(head, off);
-    if (h === 'invalid') return first ? 'plain' : 'broken';
-    // Everything up to the data packet must be in the head; a file that ends
-    // (or a head that fills up) before that is no message we can accept.
-    if (h === 'short') return first ? 'plain' : 'broken';
-    if (first && !SESSION_TAGS.has(h.tag) && !DATA_TAGS.has(h.tag) && h.tag !== TAG_SED) return 'plain';
-    first = false;
+    if (h === 'invalid' || h === 'short') return notOpenPgp();
     if (DATA_TAGS.has(h.tag)) {
+      if (sessionPackets === 0) return 'plain';
       const version = head[off + h.headerLength];
-      if (version === undefined) return 'broken';
       const versionOk = h.tag === TAG_SEIPD ? version === 1 || version === 2 : version === 1;
       if (!versionOk) return 'broken';
       return forOffice ? 'office' : 'other-recipient';
     }
-    if (h.tag === TAG_SED) return 'broken';
-    if (!SESSION_TAGS.has(h.tag) || h.partial || h.length === null) return 'broken';
+    // Encrypted without integrity protection: could be altered undetectably.
+    if (h.tag === TAG_SED) return notOpenPgp();
+    if (!SESSION_TAGS.has(h.tag) || h.partial || h.length === null) return notOpenPgp();
     const start = off + h.headerLength;
     const end = start + h.length;
-    if (end > head.length) return 'broken';
-    if (h.tag === TAG_PKESK && pkeskIsForOffice(head.subarray(start, end), office)) forOffice = true;
+    if (end > head.length) return notOpenPgp();
+    const body = head.subarray(start, end);
+    if (!sessionPacketValid(h.tag, body)) return notOpenPgp();
+    if (h.tag !== TAG_MARKER) sessionPackets++;
+    if (h.tag === TAG_PKESK && pkeskIsForOffice(body, office)) forOffice = true;
     off = end;
   }
 }

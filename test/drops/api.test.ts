@@ -5,6 +5,7 @@ import { canonicalJson } from '../../server/drops/receipts.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { FakeClock, otplibCode } from '../auth/arrange.js';
 import { fixture, installOfficeKey, storedObjects } from './helpers.js';
 
@@ -13,20 +14,23 @@ import { fixture, installOfficeKey, storedObjects } from './helpers.js';
  * login id, password and a TOTP code → bearer token → upload → signed JSON
  * receipts → log out. No cookies and no CSRF token are involved.
  */
-describe('drops: HTTP API for scripts', () => {
+describe.each(testDatabases())('drops: HTTP API for scripts (on $name)', (target) => {
   let t: TestApp;
+  let opened: OpenedTestDatabase;
   const clock = new FakeClock();
   let company: { id: string; accessKey: string };
   let user: MadeUser;
 
   beforeAll(async () => {
-    t = await makeTestApp({}, { clock });
+    opened = await target.open();
+    t = await makeTestApp(opened.config.kind === 'postgres' ? { KINKO_DATABASE_URL: opened.config.url } : {}, { clock });
     await installOfficeKey(t.deps);
     company = await makeCompany(t.deps, 'スクリプト株式会社');
     user = await makeUser(t.deps, { role: 'client', companyId: company.id });
   });
   afterAll(async () => {
     await t.close();
+    await opened.cleanup();
   });
 
   /** A fresh TOTP step for every login (each code is good once). */

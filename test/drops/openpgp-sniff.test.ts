@@ -43,8 +43,18 @@ describe('drops: recognising OpenPGP messages without decrypting', () => {
 
   it('plain files are "plain"; a head cut inside the session-key packets is "broken"', () => {
     for (const f of ['sample_list.pdf', 'sample_roster.csv', 'sample_title_rows.xlsx']) expect(sniffOpenPgp(fixture(f).subarray(0, 4096), ids)).toBe('plain');
-    expect(sniffOpenPgp(fromBrowser.subarray(0, 40), ids)).toBe('broken');
+    // Cut inside the first session-key packet: nothing recognisable yet.
+    expect(sniffOpenPgp(fromBrowser.subarray(0, 40), ids)).toBe('plain');
+    // A whole PKESK, then the head ends inside the next header: a damaged message.
+    expect(sniffOpenPgp(fromBrowser.subarray(0, fromBrowser[1]! + 3), ids)).toBe('broken');
     expect(sniffOpenPgp(Buffer.alloc(0), ids)).toBe('plain');
+  });
+
+  it('Shift_JIS text whose first bytes look like packet headers (社 0x8E, 従 0x8F, ① 0x87, ﾒ 0xD2) is plain', () => {
+    const sjis = (hexBytes: string) => Buffer.concat([Buffer.from(hexBytes.replace(/ /g, ''), 'hex'), Buffer.from(',E1,2019/04/01\r\n'.repeat(50))]);
+    for (const h of ['8ed0 88f5 94d4 8d86', '8f5d 8bc6 88f5', '8740 8741', 'd2b0 b8de', 'c1aa', '8481 8482', 'a4a5']) {
+      expect({ h, r: sniffOpenPgp(sjis(h), ids) }).toEqual({ h, r: 'plain' });
+    }
   });
 
   it('a message encrypted without integrity protection (SED, tag 9) is "broken"', () => {

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { canonicalJson } from '../../server/drops/receipts.js';
 import { makeUser, signedInAgent } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { FakeClock } from '../auth/arrange.js';
 import { clientInRoom, fixture, installOfficeKey, type RoomClient } from './helpers.js';
 
@@ -12,20 +13,23 @@ import { clientInRoom, fixture, installOfficeKey, type RoomClient } from './help
  * signed by the server key; the room's history with states; tenancy: another
  * company's drop answers exactly like a random id.
  */
-describe('drops: receipts, history and tenancy', () => {
+describe.each(testDatabases())('drops: receipts, history and tenancy (on $name)', (target) => {
   let t: TestApp;
+  let opened: OpenedTestDatabase;
   let a: RoomClient;
   let b: RoomClient;
   const clock = new FakeClock(Date.parse('2026-03-31T15:30:00.000Z'));
 
   beforeAll(async () => {
-    t = await makeTestApp({}, { clock });
+    opened = await target.open();
+    t = await makeTestApp(opened.config.kind === 'postgres' ? { KINKO_DATABASE_URL: opened.config.url } : {}, { clock });
     await installOfficeKey(t.deps);
     a = await clientInRoom(t, 'エー商事株式会社');
     b = await clientInRoom(t, 'ビー工業株式会社');
   });
   afterAll(async () => {
     await t.close();
+    await opened.cleanup();
   });
 
   const uploadJson = (c: RoomClient, name: string, data: Buffer) =>

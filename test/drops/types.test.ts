@@ -87,6 +87,14 @@ describe('drops: what is accepted and how it is stored', () => {
     expect(row).toEqual({ kind: 'server-encrypted', state: 'received' });
   });
 
+  it('a Shift_JIS (CP932) CSV whose header starts with 社員番号 is a plain CSV, not mistaken for OpenPGP', async () => {
+    // 社員番号,氏名 in CP932: 0x8E starts it, which reads like an old-format OpenPGP packet header.
+    const plain = Buffer.concat([Buffer.from('8ed088f594d48d862c8e8196bc0d0a', 'hex'), Buffer.from('E00001,TEST\r\n'.repeat(20))]);
+    const res = await upload('社員名簿_sjis.csv', plain, 'text/csv');
+    expect(res.status).toBe(201);
+    expect(gpgDecrypt(office, await storedBytes(res.body.drops[0].receipt.dropId)).equals(plain)).toBe(true);
+  });
+
   it('after server-side encryption, nothing in the data folder holds the plaintext (P1)', async () => {
     const marker = `KINKO-PLAINTEXT-${Date.now()}-あいうえお`;
     const plain = Buffer.from(`社員番号,氏名\nE9,${marker}\n`.repeat(500));

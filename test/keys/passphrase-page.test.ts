@@ -75,6 +75,6 @@ describe('a key holder changes their key passphrase (/office/key/passphrase)', (
     const client = await makeUser(t.deps, { role: 'client', companyId: company.id });
     const { agent: clientAgent } = await signedInAgent(t.app, t.deps, client);
     expect((await clientAgent.get(PAGE)).status).toBe(404);
-    expect((await request(t.app).get(PAGE)).status).toBe(401);
+    expect((await request(t.app).get(PAGE)).headers.location).toBe('/office/login');
   });
 });

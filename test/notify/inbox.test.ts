@@ -100,7 +100,7 @@ describe('the office inbox /office/inbox and its badge', () => {
     expect(res.text).not.toContain('クライアント株式会社');
     const unknown = await agent.get('/office/no-such-page');
     expect(unknown.status).toBe(404);
-    expect((await request(t.app).get('/office/inbox')).status).toBe(401);
+    expect((await request(t.app).get('/office/inbox')).headers.location).toBe('/office/login');
   });
 
   it('company names are shown escaped', async () => {

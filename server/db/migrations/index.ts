@@ -4,6 +4,8 @@ import * as m0002 from './0002-accounts.js';
 import * as m0003 from './0003-audit.js';
 import * as m0007 from './0007-drops.js';
 import * as m0008 from './0008-notify.js';
+import * as m0009 from './0009-vault.js';
+import * as m0010 from './0010-ingest.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -21,4 +23,6 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0003-audit': m0003,
   '0007-drops': m0007,
   '0008-notify': m0008,
+  '0009-vault': m0009,
+  '0010-ingest': m0010,
 });

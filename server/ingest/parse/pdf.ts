@@ -18,7 +18,7 @@ function assetsDir(): string {
   return path.dirname(require.resolve('pdfjs-dist/package.json'));
 }
 
-type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+export type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 
 function mapError(e: unknown): ParseError {
   if (e instanceof ParseError) return e;
@@ -28,8 +28,12 @@ function mapError(e: unknown): ParseError {
   return new ParseError('corrupt', `PDF does not parse (${name || 'error'})`);
 }
 
-export async function readPdf(bytes: Uint8Array, limits: ParseLimits): Promise<{ sheet: SheetGrid; truncatedCells: number }> {
-  const pdfjs: PdfJs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+export async function readPdf(
+  bytes: Uint8Array,
+  limits: ParseLimits,
+  importPdfjs: () => Promise<PdfJs> = () => import('pdfjs-dist/legacy/build/pdf.mjs'),
+): Promise<{ sheet: SheetGrid; truncatedCells: number }> {
+  const pdfjs = await importPdfjs();
   const dir = assetsDir();
   const task = pdfjs.getDocument({
     // pdf.js takes ownership of (and may detach) the buffer it is given: hand it a copy.

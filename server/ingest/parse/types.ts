@@ -125,6 +125,8 @@ export interface ParseOptions {
   };
   /** Aborting terminates the worker and rejects with ParseError `ingest.errors.aborted`. */
   signal?: AbortSignal;
+  /** Called with the worker thread once it is spawned (tests, resource metrics). */
+  onWorker?: (worker: import('node:worker_threads').Worker) => void;
 }
 
 /**

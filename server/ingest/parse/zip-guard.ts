@@ -110,7 +110,10 @@ export async function guardZip(bytes: Buffer, limits: ParseLimits): Promise<ZipS
           }
           if (name === 'mimetype' && chunk.toString('latin1').startsWith('application/vnd.oasis.opendocument')) odf = true;
         });
-        stream.on('error', () => reject(new ParseError('corrupt', 'zip entry does not inflate')));
+        // yauzl counts too: more bytes than the entry declared is a bomb that lied about its size.
+        stream.on('error', (e: Error) =>
+          reject(/too many bytes/i.test(e.message) ? new ParseError('tooBig', 'entry inflates past its declared size') : new ParseError('corrupt', 'zip entry does not inflate')),
+        );
         stream.on('end', () => resolve());
       });
     });

@@ -1,0 +1,177 @@
+import { appendAudit } from '../audit/service.js';
+import type { Deps } from '../deps.js';
+import { failpoint } from '../failpoints.js';
+import { Conflict } from '../http/errors.js';
+import type { Actor } from '../http/policies.js';
+import { randomId } from '../keys/random.js';
+import { destroyOriginal } from './dispose.js';
+import { PreviewChanged, PreviewGone } from './errors.js';
+import { planIngest, rowKey, type PlannedPerson, type Selection } from './preview.js';
+import * as repo from './repo.js';
+import { ingestRuntime } from './runtime.js';
+import { insertPersons, type NewPersonInput } from './vault-port.js';
+
+export interface CommitCounts {
+  personsAdded: number;
+  duplicates: number;
+  review: number;
+  excluded: number;
+}
+
+export interface CommitOutcome {
+  dropId: string;
+  counts: CommitCounts;
+  /** The original is destroyed and the disposal record written (else recovery finishes it). */
+  destroyed: boolean;
+}
+
+/**
+ * The confirmation: numbers into the vault, names into the database, the
+ * original destroyed. The order is what makes a crash at any point safe (P9):
+ *
+ *  1. previewing → committing (a conditional UPDATE: a double click or a
+ *     second tab cannot commit twice).
+ *  2. Every vault record is written create-only BEFORE the database
+ *     transaction. A crash here leaves vault objects no row references —
+ *     orphans reconcile.ts deletes — and a job that is released again: the
+ *     drop is intact and the ingest can be retried.
+ *  3. ONE transaction: persons rows, review rows, job → committed with the
+ *     counts, drop → ingested, and the audit entry (counts only). Either all
+ *     of it is durable or none.
+ *  4. Only then the original is destroyed (dispose.ts); a crash before that
+ *     finishes leaves a committed job that recovery completes.
+ */
+export async function confirmIngest(
+  deps: Deps,
+  actor: Actor,
+  jobId: string,
+  form: Selection & { version: number },
+  meta: { requestId?: string } = {},
+): Promise<CommitOutcome> {
+  const rt = ingestRuntime(deps);
+  const job = await repo.findJob(deps.db, jobId);
+  if (!job || job.claimedBy !== actor.userId || job.state !== 'previewing') throw new PreviewGone();
+  const entry = rt.cache.get(job.id, job.attempt);
+  if (!entry || entry.userId !== actor.userId) throw new PreviewGone();
+  if (entry.version !== form.version) throw new PreviewChanged();
+  if (!(await repo.moveJob(deps.db, job.id, job.attempt, ['previewing'], 'committing', deps.clock.now().toISOString()))) throw new PreviewGone();
+
+  const written: string[] = [];
+  try {
+    const plan = await planIngest(deps.db, entry, form);
+    const adds = plan.persons.filter((p) => p.status === 'add');
+    const rows = personRows(entry, adds, plan.persons);
+
+    for (let i = 0; i < adds.length; i++) {
+      const sealed = entry.session.sealRecord(adds[i]!.person.number);
+      rows[i]!.token = sealed.token;
+      await entry.session.writeRecord(sealed.token, sealed.bytes);
+      sealed.bytes.fill(0);
+      written.push(sealed.token);
+      if (i === 0 || i === adds.length - 1) failpoint('ingest.after-vault-write');
+    }
+    const finalRows = rows.map((r) => entry.session.personRow(r));
+
+    const counts: CommitCounts = { personsAdded: adds.length, duplicates: plan.counts.duplicates, review: plan.counts.review, excluded: plan.counts.excluded };
+    const now = deps.clock.now().toISOString();
+    const reviewRows: repo.ReviewInsert[] = [
+      ...plan.review.filter((r) => !r.repaired).map((r) => ({ reason: r.row.reason, ...r.row, relation: r.relation })),
+      ...plan.persons.filter((p) => p.status === 'number-change').map((p) => ({ ...p.person, reason: 'number-change', relation: p.relation })),
+    ].map((r) => ({
+      id: randomId(16),
+      jobId: job.id,
+      dropId: job.dropId,
+      companyId: job.companyId,
+      reason: r.reason,
+      sheet: r.sheet,
+      row: r.row,
+      page: r.page ?? null,
+      column: r.column ?? null,
+      name: r.name || null,
+      relation: r.relation,
+      employeeCode: r.employeeCode ?? null,
+      now,
+    }));
+
+    await deps.db.transaction().execute(async (trx) => {
+      if (!(await repo.markCommitted(trx, { id: job.id, attempt: job.attempt, userId: actor.userId, now, counts }))) throw new PreviewGone();
+      if (!(await repo.moveDrop(trx, job.dropId, 'received', 'ingested', now))) throw new Conflict('ingestFlow.errors.notIngestable');
+      await insertPersons(trx, finalRows);
+      await repo.insertReviewRows(trx, reviewRows);
+      await appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+        action: 'ingest.commit',
+        actorId: actor.userId,
+        actorRole: actor.role,
+        companyId: job.companyId,
+        targetIds: [job.dropId],
+        purpose: '個人番号の受領・保管',
+        requestId: meta.requestId ?? null,
+        // Counts only (P6): never a number, a name or a token.
+        details: { ...counts, jobId: job.id },
+      });
+    });
+  } catch (err) {
+    // Nothing of this attempt is in the database; its vault records would be
+    // orphans. Remove them now (reconcile.ts catches what this misses) and
+    // give the drop back, intact.
+    for (const token of written) await deps.storage.vault.delete(token).catch(() => {});
+    await repo.releaseJob(deps.db, { id: job.id, attempt: job.attempt, state: 'committing' }, deps.clock.now().toISOString(), 'ingestFlow.errors.commitFailed').catch(() => false);
+    rt.cache.evict(job.id);
+    deps.logger.warn({ jobId: job.id, dropId: job.dropId, written: written.length, requestId: meta.requestId }, 'ingest commit failed; vault writes undone, drop left intact');
+    throw err;
+  }
+  rt.cache.evict(job.id); // the plaintext and the keys go now
+  const committed = (await repo.findJob(deps.db, job.id))!;
+  deps.logger.info({ jobId: job.id, dropId: job.dropId, ...committed.counts, requestId: meta.requestId }, 'ingest committed');
+  failpoint('ingest.after-commit');
+
+  let destroyed = false;
+  try {
+    destroyed = await destroyOriginal(deps, job.id, { userId: actor.userId, role: actor.role, requestId: meta.requestId });
+  } catch (err) {
+    // The commit is durable; the original stays until recovery (or a retry from the drop page) destroys it.
+    deps.logger.error({ jobId: job.id, dropId: job.dropId, err: (err as Error).name, requestId: meta.requestId }, 'original not destroyed yet; recovery will retry');
+  }
+  return { dropId: job.dropId, counts: committed.counts!, destroyed };
+}
+
+/**
+ * The persons rows to insert, one per added person, in the same order. A
+ * dependent is linked to the employee on the same row of the file — a person
+ * added now or one already held.
+ */
+function personRows(
+  entry: { dropId: string },
+  adds: PlannedPerson[],
+  all: PlannedPerson[],
+): Array<NewPersonInput & { id: string }> {
+  const idOfKey = new Map<string, string>();
+  const ids = adds.map((p) => {
+    const id = randomId();
+    idOfKey.set(p.key, id);
+    return id;
+  });
+  const employeeOfRow = new Map<string, string>();
+  for (const p of all) {
+    if (p.relation !== '本人') continue;
+    const id = p.status === 'add' ? idOfKey.get(p.key) : p.status === 'duplicate' && p.heldKey ? resolveHeld(p.heldKey, idOfKey) : undefined;
+    if (id && !employeeOfRow.has(rowKey(p.person))) employeeOfRow.set(rowKey(p.person), id);
+  }
+  return adds.map((p, i) => ({
+    id: ids[i]!,
+    token: '',
+    number: p.person.number,
+    name: p.person.name,
+    furigana: p.person.furigana ?? null,
+    employeeCode: p.person.employeeCode ?? null,
+    relation: p.relation,
+    employeePersonId: p.relation === '本人' ? null : (employeeOfRow.get(rowKey(p.person)) ?? null),
+    sourceDropId: entry.dropId,
+    sourceSheet: p.person.sheet,
+    sourceRow: p.person.row,
+  }));
+}
+
+function resolveHeld(heldKey: string, idOfKey: Map<string, string>): string | undefined {
+  return heldKey.startsWith('held:') ? heldKey.slice('held:'.length) : idOfKey.get(heldKey);
+}

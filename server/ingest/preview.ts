@@ -1,0 +1,128 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { CacheEntry } from './preview-cache.js';
+import type { ColumnChoice, ExtractedPerson, ParseResult, ReviewRow } from './parse/types.js';
+import { relationText, type VaultSession } from './vault-port.js';
+
+/**
+ * What a parsed drop becomes before anything is stored: for each person,
+ * whether it will be added, is already held (duplicate), or goes to review as
+ * a number change; which rows staff excluded; which Excel-damaged rows they
+ * agreed to repair. The same plan is computed for the preview page and again,
+ * authoritatively, at confirmation (someone may have ingested in between).
+ */
+export interface PreviewEntry extends CacheEntry {
+  dropId: string;
+  companyId: string;
+  /** The decrypted file, kept only to re-read it with other column choices; zero-filled on disposal. */
+  plaintext: Buffer;
+  result: ParseResult;
+  choices: ColumnChoice[];
+  /** Bumped by every re-read: a form made for an older result is refused. */
+  version: number;
+  session: VaultSession;
+}
+
+export type PlannedStatus = 'add' | 'duplicate' | 'number-change' | 'excluded';
+
+export interface PlannedPerson {
+  /** Form key: `p<i>` for a person, `r<i>` for a repaired review row. */
+  key: string;
+  person: ExtractedPerson;
+  relation: string;
+  status: PlannedStatus;
+  /** A duplicate: the person already held (or the earlier row of this file) it matches. */
+  heldKey?: string;
+}
+
+export interface PlannedReview {
+  key: string;
+  row: ReviewRow;
+  relation: string;
+  /** Staff agreed to the proposed repair: the row is a person now (see `persons`). */
+  repaired: boolean;
+}
+
+export interface Plan {
+  persons: PlannedPerson[];
+  review: PlannedReview[];
+  counts: { add: number; duplicates: number; numberChanges: number; review: number; excluded: number };
+}
+
+export interface Selection {
+  exclude: ReadonlySet<string>;
+  repair: ReadonlySet<string>;
+}
+
+function employeeKey(p: Pick<ExtractedPerson, 'employeeCode' | 'name'>, relation: string): string {
+  const self = relation === '本人';
+  return p.employeeCode ? `c\u0000${p.employeeCode}\u0000${self ? '本人' : `家族\u0000${p.name}`}` : `n\u0000${p.name}\u0000${self ? '本人' : '家族'}`;
+}
+
+export async function planIngest(db: Kysely<Database>, entry: Pick<PreviewEntry, 'result' | 'session'>, sel: Selection): Promise<Plan> {
+  const candidates: Array<{ key: string; person: ExtractedPerson }> = entry.result.persons.map((person, i) => ({ key: `p${i}`, person }));
+  const review: PlannedReview[] = entry.result.review.map((row, i) => {
+    const key = `r${i}`;
+    const repaired = row.reason === 'excel-damaged' && !!row.proposedNumber && sel.repair.has(key);
+    return { key, row, relation: relationText(row.relation), repaired };
+  });
+  for (const r of review) {
+    if (!r.repaired) continue;
+    const { reason: _reason, masked: _masked, proposedNumber, ...rest } = r.row;
+    candidates.push({ key: r.key, person: { ...rest, name: rest.name ?? '', number: proposedNumber! } });
+  }
+
+  const seenNumbers = new Map<string, string>(); // blind index → key of the first row with it
+  const seenEmployees = new Map<string, string>(); // employee key → blind index
+  const persons: PlannedPerson[] = [];
+  for (const { key, person } of candidates) {
+    const relation = relationText(person.relation);
+    if (sel.exclude.has(key)) {
+      persons.push({ key, person, relation, status: 'excluded' });
+      continue;
+    }
+    const index = entry.session.indexOf(person.number);
+    const earlier = seenNumbers.get(index);
+    if (earlier) {
+      persons.push({ key, person, relation, status: 'duplicate', heldKey: earlier });
+      continue;
+    }
+    const held = await entry.session.findByNumber(db, person.number);
+    if (held) {
+      seenNumbers.set(index, `held:${held.id}`);
+      persons.push({ key, person, relation, status: 'duplicate', heldKey: `held:${held.id}` });
+      continue;
+    }
+    const ek = employeeKey(person, relation);
+    const sameEmployee = seenEmployees.get(ek);
+    const changed =
+      (sameEmployee !== undefined && sameEmployee !== index) ||
+      (await entry.session.findByEmployee(db, { employeeCode: person.employeeCode ?? null, name: person.name, relation })).length > 0;
+    if (changed) {
+      persons.push({ key, person, relation, status: 'number-change' });
+      continue;
+    }
+    seenNumbers.set(index, key);
+    seenEmployees.set(ek, index);
+    persons.push({ key, person, relation, status: 'add' });
+  }
+
+  const count = (s: PlannedStatus) => persons.filter((p) => p.status === s).length;
+  const numberChanges = count('number-change');
+  return {
+    persons,
+    review,
+    counts: {
+      add: count('add'),
+      duplicates: count('duplicate'),
+      numberChanges,
+      review: review.filter((r) => !r.repaired).length + numberChanges,
+      excluded: count('excluded'),
+    },
+  };
+}
+
+/** Where a row sits in the file: for linking a dependent to the employee on the same row. */
+export function rowKey(p: Pick<ExtractedPerson, 'sheet' | 'row' | 'page'>): string {
+  return `${p.sheet}\u0000${p.page ?? ''}\u0000${p.row}`;
+}

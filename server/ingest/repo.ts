@@ -1,0 +1,351 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { IngestJobState } from '../db/tables/ingest.js';
+
+/**
+ * Queries of the ingest flow: jobs, review rows, disposal records, and the
+ * few drop columns ingest reads or moves. Plain objects out. Nothing here
+ * ever takes or returns a My Number (P3).
+ */
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface JobRecord {
+  id: string;
+  dropId: string;
+  companyId: string;
+  state: IngestJobState;
+  attempt: number;
+  claimedBy: string | null;
+  claimedByName: string | null;
+  claimedAt: string | null;
+  instanceId: string | null;
+  lastError: string | null;
+  counts: { personsAdded: number; duplicates: number; review: number; excluded: number } | null;
+  committedBy: string | null;
+  committedAt: string | null;
+  doneAt: string | null;
+  updatedAt: string;
+}
+
+/** States in which somebody is working on the drop right now. */
+export const ACTIVE_STATES: readonly IngestJobState[] = ['claimed', 'previewing', 'committing'];
+
+function jobQuery(db: Db) {
+  return db
+    .selectFrom('ingest_jobs as j')
+    .leftJoin('users as u', 'u.id', 'j.claimed_by')
+    .select([
+      'j.id', 'j.drop_id', 'j.company_id', 'j.state', 'j.attempt', 'j.claimed_by', 'u.display_name as claimed_by_name',
+      'j.claimed_at', 'j.instance_id', 'j.last_error', 'j.persons_added', 'j.duplicates', 'j.review_count', 'j.excluded',
+      'j.committed_by', 'j.committed_at', 'j.done_at', 'j.updated_at',
+    ]);
+}
+
+type JobRow = Awaited<ReturnType<ReturnType<typeof jobQuery>['executeTakeFirstOrThrow']>>;
+
+function toJob(r: JobRow): JobRecord {
+  return {
+    id: r.id,
+    dropId: r.drop_id,
+    companyId: r.company_id,
+    state: r.state,
+    attempt: Number(r.attempt),
+    claimedBy: r.claimed_by,
+    claimedByName: r.claimed_by_name ?? null,
+    claimedAt: r.claimed_at,
+    instanceId: r.instance_id,
+    lastError: r.last_error,
+    counts:
+      r.persons_added == null
+        ? null
+        : { personsAdded: Number(r.persons_added), duplicates: Number(r.duplicates ?? 0), review: Number(r.review_count ?? 0), excluded: Number(r.excluded ?? 0) },
+    committedBy: r.committed_by,
+    committedAt: r.committed_at,
+    doneAt: r.done_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export async function findJob(db: Db, id: string): Promise<JobRecord | null> {
+  const r = await jobQuery(db).where('j.id', '=', id).executeTakeFirst();
+  return r ? toJob(r) : null;
+}
+
+export async function findJobOfDrop(db: Db, dropId: string): Promise<JobRecord | null> {
+  const r = await jobQuery(db).where('j.drop_id', '=', dropId).executeTakeFirst();
+  return r ? toJob(r) : null;
+}
+
+/** The job row of a drop, created released if it has none yet (idempotent under races). */
+export async function ensureJob(db: Db, job: { id: string; dropId: string; companyId: string; now: string }): Promise<void> {
+  await db
+    .insertInto('ingest_jobs')
+    .values({
+      id: job.id, drop_id: job.dropId, company_id: job.companyId, state: 'released', attempt: 0,
+      claimed_by: null, claimed_at: null, instance_id: null, last_error: null,
+      persons_added: null, duplicates: null, review_count: null, excluded: null,
+      committed_by: null, committed_at: null, done_at: null, created_at: job.now, updated_at: job.now,
+    })
+    .onConflict((oc) => oc.column('drop_id').doNothing())
+    .execute();
+}
+
+/**
+ * The claim: one conditional UPDATE, so of two staff starting at once exactly
+ * one changes the row. Takes a released job, or one whose holder went quiet
+ * before `staleBefore` (a crashed or abandoned ingest), or the caller's own
+ * (pressing "start" again restarts their attempt).
+ */
+export async function claimJob(
+  db: Db,
+  c: { dropId: string; userId: string; instanceId: string; now: string; staleBefore: string },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('ingest_jobs')
+    .set((eb) => ({
+      state: 'claimed',
+      attempt: eb('attempt', '+', 1),
+      claimed_by: c.userId,
+      claimed_at: c.now,
+      instance_id: c.instanceId,
+      last_error: null,
+      updated_at: c.now,
+    }))
+    .where('drop_id', '=', c.dropId)
+    .where((eb) =>
+      eb.or([
+        eb('state', '=', 'released'),
+        eb.and([eb('state', 'in', ['claimed', 'previewing']), eb.or([eb('updated_at', '<', c.staleBefore), eb('claimed_by', '=', c.userId)])]),
+        eb.and([eb('state', '=', 'committing'), eb('updated_at', '<', c.staleBefore)]),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Moves one attempt of a job between states; false when the job moved on (another attempt, another state). */
+export async function moveJob(
+  db: Db,
+  id: string,
+  attempt: number,
+  from: readonly IngestJobState[],
+  to: IngestJobState,
+  now: string,
+  extra: { lastError?: string | null } = {},
+): Promise<boolean> {
+  const r = await db
+    .updateTable('ingest_jobs')
+    .set({ state: to, updated_at: now, ...(extra.lastError !== undefined ? { last_error: extra.lastError } : {}) })
+    .where('id', '=', id)
+    .where('attempt', '=', attempt)
+    .where('state', 'in', [...from])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function markCommitted(
+  db: Db,
+  j: { id: string; attempt: number; userId: string; now: string; counts: { personsAdded: number; duplicates: number; review: number; excluded: number } },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('ingest_jobs')
+    .set({
+      state: 'committed',
+      persons_added: j.counts.personsAdded,
+      duplicates: j.counts.duplicates,
+      review_count: j.counts.review,
+      excluded: j.counts.excluded,
+      committed_by: j.userId,
+      committed_at: j.now,
+      updated_at: j.now,
+    })
+    .where('id', '=', j.id)
+    .where('attempt', '=', j.attempt)
+    .where('state', '=', 'committing')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function markDone(db: Db, id: string, now: string): Promise<boolean> {
+  const r = await db
+    .updateTable('ingest_jobs')
+    .set({ state: 'done', done_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'committed')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Jobs abandoned mid-way: active, and quiet since before `staleBefore` (or, with `notInstance`, held by another process). */
+export async function staleJobs(db: Db, staleBefore: string, notInstance?: string): Promise<JobRecord[]> {
+  const rows = await jobQuery(db)
+    .where('j.state', 'in', [...ACTIVE_STATES])
+    .where((eb) =>
+      notInstance
+        ? eb.or([eb('j.updated_at', '<', staleBefore), eb('j.instance_id', 'is', null), eb('j.instance_id', '!=', notInstance)])
+        : eb('j.updated_at', '<', staleBefore),
+    )
+    .execute();
+  return rows.map(toJob);
+}
+
+export async function committedJobs(db: Db): Promise<JobRecord[]> {
+  return (await jobQuery(db).where('j.state', '=', 'committed').execute()).map(toJob);
+}
+
+/** Releases one abandoned attempt (only if it is still the one that was found). */
+export async function releaseJob(db: Db, j: { id: string; attempt: number; state: IngestJobState }, now: string, lastError: string | null): Promise<boolean> {
+  return moveJob(db, j.id, j.attempt, [j.state], 'released', now, { lastError });
+}
+
+// ---- drops as ingest sees them ------------------------------------------------
+
+export interface OfficeDrop {
+  id: string;
+  companyId: string;
+  companyName: string;
+  fileName: string;
+  storedKey: string;
+  size: number;
+  sha256: string;
+  kind: string;
+  state: string;
+  createdAt: string;
+}
+
+function dropQuery(db: Db) {
+  return db
+    .selectFrom('drops as d')
+    .innerJoin('companies as c', 'c.id', 'd.company_id')
+    .select(['d.id', 'd.company_id', 'c.name as company_name', 'd.file_name', 'd.stored_key', 'd.size', 'd.sha256', 'd.kind', 'd.state', 'd.created_at']);
+}
+
+function toDrop(r: Awaited<ReturnType<ReturnType<typeof dropQuery>['executeTakeFirstOrThrow']>>): OfficeDrop {
+  return {
+    id: r.id,
+    companyId: r.company_id,
+    companyName: r.company_name,
+    fileName: r.file_name,
+    storedKey: r.stored_key,
+    size: Number(r.size),
+    sha256: r.sha256,
+    kind: r.kind,
+    state: r.state,
+    createdAt: r.created_at,
+  };
+}
+
+export async function findOfficeDrop(db: Db, id: string): Promise<OfficeDrop | null> {
+  const r = await dropQuery(db).where('d.id', '=', id).executeTakeFirst();
+  return r ? toDrop(r) : null;
+}
+
+/** Every company's drops, newest first, with the state of their ingest job. */
+export async function listOfficeDrops(db: Db, limit: number): Promise<Array<OfficeDrop & { jobState: IngestJobState | null; claimedByName: string | null }>> {
+  const rows = await dropQuery(db)
+    .leftJoin('ingest_jobs as j', 'j.drop_id', 'd.id')
+    .leftJoin('users as u', 'u.id', 'j.claimed_by')
+    .select(['j.state as job_state', 'u.display_name as claimed_by_name'])
+    .orderBy('d.created_at', 'desc')
+    .orderBy('d.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...toDrop(r), jobState: r.job_state ?? null, claimedByName: r.claimed_by_name ?? null }));
+}
+
+/** received → ingested, or ingested → disposed; false if the drop was not in `from`. */
+export async function moveDrop(db: Db, id: string, from: string, to: string, now: string): Promise<boolean> {
+  const r = await db.updateTable('drops').set({ state: to, updated_at: now }).where('id', '=', id).where('state', '=', from).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+// ---- review rows and disposal records ------------------------------------------
+
+export interface ReviewInsert {
+  id: string;
+  jobId: string;
+  dropId: string;
+  companyId: string;
+  reason: string;
+  sheet: string;
+  row: number;
+  page: number | null;
+  column: string | null;
+  name: string | null;
+  relation: string;
+  employeeCode: string | null;
+  now: string;
+}
+
+export async function insertReviewRows(db: Db, rows: readonly ReviewInsert[]): Promise<void> {
+  // Chunks keep each statement under SQLite's bound-parameter limit.
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .insertInto('ingest_review')
+      .values(
+        rows.slice(i, i + 500).map((r) => ({
+          id: r.id, job_id: r.jobId, drop_id: r.dropId, company_id: r.companyId, reason: r.reason,
+          source_sheet: r.sheet, source_row: r.row, source_page: r.page, source_column: r.column,
+          name: r.name, relation: r.relation, employee_code: r.employeeCode, resolved_at: null, created_at: r.now,
+        })),
+      )
+      .execute();
+  }
+}
+
+export interface ReviewRecord {
+  reason: string;
+  sheet: string;
+  row: number;
+  page: number | null;
+  name: string | null;
+  relation: string;
+}
+
+export async function listReviewOfDrop(db: Db, dropId: string): Promise<ReviewRecord[]> {
+  const rows = await db
+    .selectFrom('ingest_review')
+    .select(['reason', 'source_sheet', 'source_row', 'source_page', 'name', 'relation'])
+    .where('drop_id', '=', dropId)
+    .orderBy('source_sheet')
+    .orderBy('source_row')
+    .execute();
+  return rows.map((r) => ({ reason: r.reason, sheet: r.source_sheet, row: Number(r.source_row), page: r.source_page == null ? null : Number(r.source_page), name: r.name, relation: r.relation }));
+}
+
+export interface DisposalRecord {
+  dropId: string;
+  companyId: string;
+  sha256: string;
+  size: number;
+  method: string;
+  backend: string;
+  verifiedAt: string;
+  byUser: string | null;
+  byUserName: string | null;
+  createdAt: string;
+}
+
+export async function insertDisposal(db: Db, d: Omit<DisposalRecord, 'byUserName'>): Promise<void> {
+  await db
+    .insertInto('drop_disposals')
+    .values({
+      drop_id: d.dropId, company_id: d.companyId, sha256: d.sha256, size: d.size, method: d.method,
+      backend: d.backend, verified_at: d.verifiedAt, by_user: d.byUser, created_at: d.createdAt,
+    })
+    .execute();
+}
+
+export async function findDisposal(db: Db, dropId: string): Promise<DisposalRecord | null> {
+  const r = await db
+    .selectFrom('drop_disposals as x')
+    .leftJoin('users as u', 'u.id', 'x.by_user')
+    .select(['x.drop_id', 'x.company_id', 'x.sha256', 'x.size', 'x.method', 'x.backend', 'x.verified_at', 'x.by_user', 'u.display_name', 'x.created_at'])
+    .where('x.drop_id', '=', dropId)
+    .executeTakeFirst();
+  if (!r) return null;
+  return {
+    dropId: r.drop_id, companyId: r.company_id, sha256: r.sha256, size: Number(r.size), method: r.method, backend: r.backend,
+    verifiedAt: r.verified_at, byUser: r.by_user, byUserName: r.display_name ?? null, createdAt: r.created_at,
+  };
+}

@@ -1,0 +1,46 @@
+import type { Request, Response } from 'express';
+import { formatJst } from '../accounts/credential-sheet.js';
+import type { Actor } from '../http/policies.js';
+
+/** View helpers of the vault pages. */
+
+/** `123456789018` → `1234 5678 9018`, the grouping printed on the card. */
+export function groupNumber(number: string): string {
+  return `${number.slice(0, 4)} ${number.slice(4, 8)} ${number.slice(8, 12)}`;
+}
+
+export function actorOf(res: Response): Actor {
+  return res.locals.actor as Actor;
+}
+
+export function requestIdOf(res: Response): string | null {
+  return typeof res.locals.requestId === 'string' ? res.locals.requestId : null;
+}
+
+/** A named path parameter as one string ('' for anything else; the service answers 404 for it). */
+export function param(req: Request, name: string): string {
+  const v = (req.params as Record<string, unknown>)[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/** A flat form field as text ('' when absent or not a string). */
+export function field(req: Request, name: string): string {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const v = Object.prototype.hasOwnProperty.call(body, name) ? body[name] : undefined;
+  return typeof v === 'string' ? v : '';
+}
+
+export function query(req: Request, name: string): string {
+  const v = (req.query as Record<string, unknown>)[name];
+  return typeof v === 'string' ? v : '';
+}
+
+export function jstText(res: Response, iso: string | Date | null | undefined): string {
+  if (!iso) return '';
+  return formatJst(typeof iso === 'string' ? new Date(iso) : iso, (res.locals.lang as string) ?? 'ja');
+}
+
+/** Ids kinko makes are base64url; anything else never reaches a redirect. */
+export function safeId(v: string): string | null {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(v) ? v : null;
+}

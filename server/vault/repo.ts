@@ -1,0 +1,320 @@
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { PersonsTable } from '../db/tables/vault.js';
+
+/** Kysely queries of the vault. Plain objects out; no row here ever holds a number (P3). */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export type PersonRow = Selectable<PersonsTable>;
+export type NewPersonRow = Insertable<PersonsTable>;
+
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter.constructor.name.startsWith('Postgres');
+}
+
+// ---- wrapped keys ----------------------------------------------------------
+
+export async function findIndexKey(db: Db, companyId: string): Promise<string | null> {
+  const row = await db.selectFrom('index_keys').select('wrapped_key').where('company_id', '=', companyId).executeTakeFirst();
+  return row?.wrapped_key ?? null;
+}
+
+/** Inserts unless the company has one already (a concurrent ingest won): the caller reads back the winner. */
+export async function insertIndexKeyIfAbsent(db: Db, row: { companyId: string; wrapped: string; now: string }): Promise<void> {
+  await db
+    .insertInto('index_keys')
+    .values({ company_id: row.companyId, wrapped_key: row.wrapped, created_at: row.now })
+    .onConflict((oc) => oc.column('company_id').doNothing())
+    .execute();
+}
+
+export interface DataKeyRow {
+  id: string;
+  companyId: string;
+  cohort: string;
+  wrapped: string | null;
+  destroyedAt: string | null;
+}
+
+export async function findLiveDataKey(db: Db, companyId: string, cohort: string): Promise<DataKeyRow | null> {
+  const row = await db
+    .selectFrom('data_keys')
+    .select(['id', 'company_id', 'cohort', 'wrapped_key', 'destroyed_at'])
+    .where('company_id', '=', companyId)
+    .where('cohort', '=', cohort)
+    .where('destroyed_at', 'is', null)
+    .executeTakeFirst();
+  return row ? dataKey(row) : null;
+}
+
+export async function findDataKey(db: Db, id: string): Promise<DataKeyRow | null> {
+  const row = await db
+    .selectFrom('data_keys')
+    .select(['id', 'company_id', 'cohort', 'wrapped_key', 'destroyed_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? dataKey(row) : null;
+}
+
+function dataKey(row: { id: string; company_id: string; cohort: string; wrapped_key: string | null; destroyed_at: string | null }): DataKeyRow {
+  return { id: row.id, companyId: row.company_id, cohort: row.cohort, wrapped: row.wrapped_key, destroyedAt: row.destroyed_at };
+}
+
+/** Inserts unless a live key for (company, cohort) exists (unique partial index data_keys_live). */
+export async function insertDataKeyIfAbsent(db: Db, row: { id: string; companyId: string; cohort: string; wrapped: string; now: string }): Promise<void> {
+  await db
+    .insertInto('data_keys')
+    .values({ id: row.id, company_id: row.companyId, cohort: row.cohort, wrapped_key: row.wrapped, created_at: row.now, destroyed_at: null })
+    .onConflict((oc) => oc.columns(['company_id', 'cohort']).where(sql<boolean>`destroyed_at is null`).doNothing())
+    .execute();
+}
+
+// ---- persons ---------------------------------------------------------------
+
+export async function findHeldByIndex(db: Db, companyId: string, numberIndex: string): Promise<PersonRow | null> {
+  const row = await db
+    .selectFrom('persons')
+    .selectAll()
+    .where('company_id', '=', companyId)
+    .where('number_index', '=', numberIndex)
+    .where('state', '=', 'held')
+    .orderBy('created_at')
+    .orderBy('id')
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+/**
+ * Held persons of the company who look like the same person: with an
+ * employee code, the same code and relation kind (for dependents also the same
+ * name, since slot numbers 扶養親族1/2 move between files); without one, the
+ * same name and relation kind.
+ */
+export async function findHeldByEmployee(
+  db: Db,
+  companyId: string,
+  who: { employeeCode?: string | null; name: string; relation: string },
+): Promise<PersonRow[]> {
+  const self = who.relation === '本人';
+  let q = db.selectFrom('persons').selectAll().where('company_id', '=', companyId).where('state', '=', 'held');
+  q = self ? q.where('relation', '=', '本人') : q.where('relation', '<>', '本人');
+  if (who.employeeCode) {
+    q = q.where('employee_code', '=', who.employeeCode);
+    if (!self) q = q.where('name', '=', who.name);
+  } else {
+    q = q.where('name', '=', who.name);
+  }
+  return q.orderBy('created_at').orderBy('id').execute();
+}
+
+/** Rows per statement: 17 columns × 500 stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+const INSERT_CHUNK = 500;
+
+export async function insertPersonRows(db: Db, rows: readonly NewPersonRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await db.insertInto('persons').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  }
+}
+
+export interface PersonDetail extends PersonRow {
+  company_name: string;
+  drop_file_name: string | null;
+}
+
+export async function findPersonDetail(db: Db, id: string): Promise<PersonDetail | null> {
+  const row = await db
+    .selectFrom('persons')
+    .innerJoin('companies', 'companies.id', 'persons.company_id')
+    .leftJoin('drops', 'drops.id', 'persons.source_drop_id')
+    .selectAll('persons')
+    .select(['companies.name as company_name', 'drops.file_name as drop_file_name'])
+    .where('persons.id', '=', id)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+export async function findPerson(db: Db, id: string): Promise<PersonRow | null> {
+  return (await db.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export async function dependentsOf(db: Db, personId: string): Promise<PersonRow[]> {
+  return db.selectFrom('persons').selectAll().where('employee_person_id', '=', personId).orderBy('relation').orderBy('id').execute();
+}
+
+export async function findCompany(db: Db, id: string): Promise<{ id: string; name: string } | null> {
+  return (await db.selectFrom('companies').select(['id', 'name']).where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export interface PersonListRow {
+  id: string;
+  name: string;
+  furigana: string | null;
+  employee_code: string | null;
+  relation: string;
+  state: string;
+  source_drop_id: string | null;
+  drop_file_name: string | null;
+  created_at: string;
+}
+
+/** LIKE with the wildcards of the typed text taken literally, the same on both dialects. */
+function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** One page of a company's persons; employees with their dependents right after them. */
+export async function listPersons(
+  db: Db,
+  companyId: string,
+  opts: { q?: string; offset: number; limit: number },
+): Promise<{ rows: PersonListRow[]; total: number }> {
+  let base = db.selectFrom('persons').where('persons.company_id', '=', companyId);
+  if (opts.q) {
+    const pattern = likeContains(opts.q);
+    base = base.where((eb) =>
+      eb.or([
+        eb(sql`persons.name`, 'like', sql`${pattern} escape '\\'`),
+        eb(sql`persons.furigana`, 'like', sql`${pattern} escape '\\'`),
+        eb(sql`persons.employee_code`, 'like', sql`${pattern} escape '\\'`),
+      ]),
+    );
+  }
+  const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const rows = await base
+    .leftJoin('persons as emp', 'emp.id', 'persons.employee_person_id')
+    .leftJoin('drops', 'drops.id', 'persons.source_drop_id')
+    .select([
+      'persons.id', 'persons.name', 'persons.furigana', 'persons.employee_code', 'persons.relation', 'persons.state',
+      'persons.source_drop_id', 'drops.file_name as drop_file_name', 'persons.created_at',
+    ])
+    // Group a dependent under its employee: sort by the employee's code/name first.
+    .orderBy(sql`coalesce(emp.employee_code, persons.employee_code, '')`)
+    .orderBy(sql`coalesce(emp.name, persons.name)`)
+    .orderBy(sql`coalesce(persons.employee_person_id, persons.id)`)
+    .orderBy(sql`case when persons.relation = '本人' then 0 when persons.relation = '配偶者' then 1 else 2 end`)
+    .orderBy('persons.relation')
+    .orderBy('persons.id')
+    .offset(opts.offset)
+    .limit(opts.limit)
+    .execute();
+  return { rows, total: Number(n) };
+}
+
+/** Which of these tokens a persons row references (any state). */
+export async function referencedTokens(db: Db, tokens: readonly string[]): Promise<Set<string>> {
+  if (tokens.length === 0) return new Set();
+  const rows = await db.selectFrom('persons').select('token').where('token', 'in', [...tokens]).execute();
+  return new Set(rows.map((r) => r.token));
+}
+
+// ---- reveal limit ----------------------------------------------------------
+
+/**
+ * Serialises one person's reveals: on PostgreSQL the user row is locked for
+ * the transaction, so two reveals at the same moment cannot both count 49 and
+ * pass as the 50th and 51st. (SQLite has one writer at a time already.)
+ */
+export async function lockUser(db: Db, userId: string): Promise<void> {
+  if (isPostgres(db)) await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+}
+
+export interface BlockRow {
+  userId: string;
+  blockedAt: string;
+  alertedAt: string | null;
+  liftedAt: string | null;
+  liftedBy: string | null;
+}
+
+export async function findBlock(db: Db, userId: string): Promise<BlockRow | null> {
+  const row = await db.selectFrom('reveal_blocks').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  return row ? { userId: row.user_id, blockedAt: row.blocked_at, alertedAt: row.alerted_at, liftedAt: row.lifted_at, liftedBy: row.lifted_by } : null;
+}
+
+/** Starts a block (or a new one after a lift); the alert is to be sent again for it. */
+export async function startBlock(db: Db, userId: string, now: string): Promise<void> {
+  await db
+    .insertInto('reveal_blocks')
+    .values({ user_id: userId, blocked_at: now, alerted_at: null, lifted_at: null, lifted_by: null })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ blocked_at: now, alerted_at: null, lifted_at: null, lifted_by: null }))
+    .execute();
+}
+
+/** Claims the block's one alert: true for exactly one caller per block. */
+export async function claimAlert(db: Db, userId: string, now: string): Promise<boolean> {
+  const r = await db
+    .updateTable('reveal_blocks')
+    .set({ alerted_at: now })
+    .where('user_id', '=', userId)
+    .where('alerted_at', 'is', null)
+    .where('lifted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function liftBlock(db: Db, userId: string, by: string, now: string): Promise<boolean> {
+  const r = await db
+    .updateTable('reveal_blocks')
+    .set({ lifted_at: now, lifted_by: by })
+    .where('user_id', '=', userId)
+    .where('lifted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function countRevealsSince(db: Db, userId: string, since: string): Promise<number> {
+  const { n } = await db
+    .selectFrom('reveal_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('at', '>', since)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+export async function insertRevealEvent(db: Db, row: { id: string; userId: string; at: string }): Promise<void> {
+  await db.insertInto('reveal_events').values({ id: row.id, user_id: row.userId, at: row.at }).execute();
+}
+
+/** Events that no rolling window can count any more. */
+export async function pruneRevealEvents(db: Db, userId: string, before: string): Promise<void> {
+  await db.deleteFrom('reveal_events').where('user_id', '=', userId).where('at', '<=', before).execute();
+}
+
+export interface BlockedUser {
+  userId: string;
+  displayName: string;
+  loginId: string;
+  role: string;
+  blockedAt: string;
+  alertedAt: string | null;
+}
+
+export async function listActiveBlocks(db: Db): Promise<BlockedUser[]> {
+  const rows = await db
+    .selectFrom('reveal_blocks')
+    .innerJoin('users', 'users.id', 'reveal_blocks.user_id')
+    .select(['reveal_blocks.user_id', 'users.display_name', 'users.login_id', 'users.role', 'reveal_blocks.blocked_at', 'reveal_blocks.alerted_at'])
+    .where('reveal_blocks.lifted_at', 'is', null)
+    .orderBy('reveal_blocks.blocked_at', 'desc')
+    .execute();
+  return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, loginId: r.login_id, role: r.role, blockedAt: r.blocked_at, alertedAt: r.alerted_at }));
+}
+
+export async function findOfficeUser(db: Db, id: string): Promise<{ id: string; role: string; status: string; displayName: string; loginId: string } | null> {
+  const row = await db.selectFrom('users').select(['id', 'role', 'status', 'display_name', 'login_id']).where('id', '=', id).executeTakeFirst();
+  return row ? { id: row.id, role: row.role, status: row.status, displayName: row.display_name, loginId: row.login_id } : null;
+}
+
+/** Where the director's alert goes: every active director with an address. */
+export async function directorEmails(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('email')
+    .where('role', '=', 'director')
+    .where('status', '=', 'active')
+    .where('email', 'is not', null)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.email ?? '');
+}

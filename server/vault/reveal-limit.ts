@@ -1,0 +1,158 @@
+import { appendAudit, type AuditEvent } from '../audit/service.js';
+import { limits } from '../config.js';
+import type { Deps } from '../deps.js';
+import { Forbidden, NotFound } from '../http/errors.js';
+import { createI18n } from '../i18n/i18n.js';
+import { randomId } from '../keys/random.js';
+import { blockAlertEmail } from './alert-email.js';
+import * as repo from './repo.js';
+
+/**
+ * The reveal limit (security.md Limits: "> 50 reveals per hour per staff
+ * member → blocked and the director alerted").
+ *
+ * Threat: a staff account — an insider, or a session someone took over —
+ * reading numbers in bulk. Each successful reveal is a row in reveal_events;
+ * the count is over a rolling hour, per person, whatever their role. The
+ * reveal after the 50th is refused and starts a block that does NOT end by
+ * itself when the hour passes: a director looks and lifts it. The directors
+ * are e-mailed once per block (claimed atomically, so two refused attempts at
+ * the same moment send one alert). After a lift, only reveals made after it count.
+ */
+export const REVEAL_WINDOW_MS = 60 * 60_000;
+
+export type LimitDeps = Pick<Deps, 'db' | 'clock' | 'secrets' | 'mailer' | 'logger' | 'config'>;
+
+export type Gate = 'ok' | 'blocked' | 'newly-blocked';
+
+/** Inside a transaction: may this person reveal one more now? Starts the block when the limit is passed. */
+export async function gate(trx: repo.Db, userId: string, now: Date): Promise<Gate> {
+  await repo.lockUser(trx, userId);
+  const block = await repo.findBlock(trx, userId);
+  if (block && !block.liftedAt) return 'blocked';
+  const windowStart = new Date(now.getTime() - REVEAL_WINDOW_MS).toISOString();
+  const since = block?.liftedAt && block.liftedAt > windowStart ? block.liftedAt : windowStart;
+  const count = await repo.countRevealsSince(trx, userId, since);
+  if (count < limits.reveal.perHour) return 'ok';
+  await repo.startBlock(trx, userId, now.toISOString());
+  return 'newly-blocked';
+}
+
+/** Inside the reveal's transaction: counts this reveal (and forgets events no window can count). */
+export async function countReveal(trx: repo.Db, userId: string, now: Date): Promise<void> {
+  await repo.insertRevealEvent(trx, { id: randomId(), userId, at: now.toISOString() });
+  await repo.pruneRevealEvents(trx, userId, new Date(now.getTime() - REVEAL_WINDOW_MS).toISOString());
+}
+
+export interface Blocked {
+  /** This refusal started the block and won the alert: the caller sends it after commit. */
+  alert: boolean;
+}
+
+/**
+ * Records a refused reveal (audit `vault.reveal.blocked`) in the gate's
+ * transaction. Returns whether this call claimed the block's one alert.
+ */
+export async function recordBlocked(trx: repo.Db, deps: LimitDeps, g: Exclude<Gate, 'ok'>, event: Omit<AuditEvent, 'action' | 'result'>): Promise<Blocked> {
+  const now = deps.clock.now();
+  await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+    ...event,
+    action: 'vault.reveal.blocked',
+    result: 'denied',
+    details: { ...(event.details ?? {}), limitPerHour: limits.reveal.perHour, newBlock: g === 'newly-blocked' },
+  });
+  return { alert: await repo.claimAlert(trx, event.actorId ?? '', now.toISOString()) };
+}
+
+/**
+ * E-mails every active director that a person's reveals were blocked, and
+ * records that it did (audit `vault.reveal.alert`). Never throws: the refusal
+ * stands whether or not the mail went out; a failure is logged and audited.
+ */
+export async function alertDirectors(deps: LimitDeps, userId: string, requestId: string | null): Promise<void> {
+  const now = deps.clock.now();
+  let recipients = 0;
+  let result: 'ok' | 'failed' = 'ok';
+  try {
+    const user = await repo.findOfficeUser(deps.db, userId);
+    const to = plainAddresses(await repo.directorEmails(deps.db));
+    recipients = to.length;
+    if (to.length === 0) deps.logger.warn({ userId }, 'reveal block: no active director has an email address to alert');
+    else {
+      const i18n = await createI18n();
+      const message = blockAlertEmail(
+        to,
+        { staffName: user?.displayName ?? '', loginId: user?.loginId ?? '', limit: limits.reveal.perHour, at: now, url: `${deps.config.publicUrl}/office/reveal-blocks` },
+        { ja: i18n.getFixedT('ja'), en: i18n.getFixedT('en') },
+      );
+      await deps.mailer.send(message);
+    }
+  } catch (err) {
+    result = 'failed';
+    deps.logger.error({ userId, err: err instanceof Error ? err.name : 'error' }, 'reveal block: the directors could not be alerted');
+  }
+  try {
+    await deps.db.transaction().execute((trx) =>
+      appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+        action: 'vault.reveal.alert',
+        actorId: null,
+        actorRole: null,
+        targetIds: [userId],
+        result,
+        requestId,
+        details: { recipients },
+      }),
+    );
+  } catch (err) {
+    deps.logger.error({ userId, err: err instanceof Error ? err.name : 'error' }, 'reveal block: the alert could not be audited');
+  }
+}
+
+export interface LiftInput {
+  /** Whose block. */
+  userId: string;
+  /** The director lifting it. */
+  by: string;
+  requestId?: string | null;
+}
+
+/**
+ * A director lifts a person's reveal block (audit `vault.reveal.unblock`).
+ * Unknown or non-office people answer 404; a person who is not blocked is left
+ * as is ({ lifted: false }). A director may lift their own block — otherwise an
+ * office with one director could never reveal again — and the trail shows it.
+ */
+export async function liftRevealBlock(deps: Pick<Deps, 'db' | 'clock' | 'secrets'>, input: LiftInput): Promise<{ lifted: boolean }> {
+  const by = await repo.findOfficeUser(deps.db, input.by);
+  if (!by || by.role !== 'director' || by.status !== 'active') throw new Forbidden();
+  const target = typeof input.userId === 'string' && input.userId ? await repo.findOfficeUser(deps.db, input.userId) : null;
+  if (!target || (target.role !== 'staff' && target.role !== 'director')) throw new NotFound();
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    if (!(await repo.liftBlock(trx, target.id, by.id, now.toISOString()))) return { lifted: false };
+    await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+      action: 'vault.reveal.unblock',
+      actorId: by.id,
+      actorRole: by.role,
+      targetIds: [target.id],
+      requestId: input.requestId ?? null,
+      details: { self: by.id === target.id },
+    });
+    return { lifted: true };
+  });
+}
+
+/** Whether the person's reveals are blocked now (for pages). */
+export async function revealBlocked(db: repo.Db, userId: string): Promise<boolean> {
+  const b = await repo.findBlock(db, userId);
+  return !!b && !b.liftedAt;
+}
+
+/** Single plain mailboxes only: a stored "a@x, b@y" must not add recipients or headers. */
+function plainAddresses(emails: readonly string[]): string[] {
+  const ok = /^[^\s@,;:<>()"'\\[\]]+@[^\s@,;:<>()"'\\[\]]+$/;
+  const seen = new Set<string>();
+  return emails
+    .map((e) => e.trim())
+    .filter((e) => ok.test(e) && !seen.has(e.toLowerCase()) && !!seen.add(e.toLowerCase()));
+}

@@ -1,0 +1,118 @@
+import { Router, type Request, type Response } from 'express';
+import type { Deps } from '../deps.js';
+import { BadRequest } from '../http/errors.js';
+import { policy } from '../http/policies.js';
+import { actorOf, field, groupNumber, jstText, param, query, requestIdOf, safeId } from './present.js';
+import {
+  companyPersons,
+  liftRevealBlock,
+  listRevealBlocks,
+  lockUnlockWindow,
+  personPage,
+  REVEAL_PURPOSES,
+  revealNumber,
+  UNLOCK_WINDOW_MS,
+} from './service.js';
+
+/**
+ * The vault's office pages: persons held for a company, one person with the
+ * reveal form, the reveal itself, and the directors' list of reveal blocks.
+ * Numbers appear only in the body of the POST response that reveals one —
+ * never in a URL, a redirect, a log line or the audit trail.
+ */
+export function vaultRoutes(deps: Deps): Router {
+  const r = Router();
+  const staff = (note: string) => policy({ audience: 'staff', note });
+
+  r.get('/office/companies/:companyId/persons', staff('persons held for a company (names only, no numbers)'), async (req, res) => {
+    const page = Number.parseInt(query(req, 'page'), 10);
+    const data = await companyPersons(deps, param(req, 'companyId'), { q: query(req, 'q'), page: Number.isFinite(page) ? page : 1 });
+    res.render('office/persons', {
+      title: res.locals.t('vault.persons.title', { company: data.company.name }),
+      ...data,
+      persons: data.persons.map((p) => ({ ...p, createdText: jstText(res, p.created_at) })),
+    });
+  });
+
+  r.get('/office/persons/:id', staff('one held person and the reveal form'), async (req, res) => {
+    await renderPerson(req, res, deps, {});
+  });
+
+  r.post('/office/persons/:id/reveal', staff('reveal one number for a statutory purpose (key holders; audited; hourly limit)'), async (req, res) => {
+    const purpose = field(req, 'purpose');
+    try {
+      const result = await revealNumber(deps, {
+        personId: param(req, 'id'),
+        actor: actorOf(res),
+        passphrase: field(req, 'passphrase'),
+        purpose,
+        requestId: requestIdOf(res),
+      });
+      // The one response that carries a number: kept out of every cache and the back button.
+      res.set('Cache-Control', 'no-store');
+      res.render('office/reveal', {
+        title: res.locals.t('vault.reveal.title'),
+        person: result.person,
+        grouped: groupNumber(result.number),
+        purposeKey: result.purpose,
+        windowUntil: result.windowExpiresAt ? jstText(res, result.windowExpiresAt) : null,
+        hideAfterSeconds: 30,
+        scripts: ['/static/js/reveal.js'],
+      });
+    } catch (err) {
+      // A person's mistake (no purpose, wrong or missing passphrase): the form again, with the reason next to it.
+      if (!(err instanceof BadRequest)) throw err;
+      res.status(400);
+      await renderPerson(req, res, deps, { error: res.locals.t(err.messageKey, err.params), purpose });
+    }
+  });
+
+  // A reload, "back" or the language switch on the reveal page: never show the number again; go to the person.
+  r.get('/office/persons/:id/reveal', staff('back to the person (the number is shown once, by POST)'), (req, res) => {
+    res.redirect(303, `/office/persons/${encodeURIComponent(param(req, 'id'))}`);
+  });
+
+  r.post('/office/reveal/lock', staff('lock the office key now (end this session’s unlock window)'), (req, res) => {
+    lockUnlockWindow(deps, actorOf(res));
+    const back = safeId(field(req, 'personId'));
+    res.redirect(303, back ? `/office/persons/${back}?locked=1` : '/office');
+  });
+
+  r.get('/office/reveal-blocks', policy({ audience: 'director', note: 'people whose reveals are blocked (hourly limit)' }), async (req, res) => {
+    const blocks = await listRevealBlocks(deps);
+    const fresh = res.locals.stepUpFresh as ((a: unknown) => boolean) | undefined;
+    res.render('office/reveal-blocks', {
+      title: res.locals.t('vault.blocks.title'),
+      blocks: blocks.map((b) => ({ ...b, blockedText: jstText(res, b.blockedAt) })),
+      lifted: query(req, 'lifted') === '1',
+      isDirector: true,
+      stepUpFresh: !!fresh?.(actorOf(res)),
+      stepUpUrl: `/office/step-up?next=${encodeURIComponent('/office/reveal-blocks')}`,
+    });
+  });
+
+  r.post('/office/reveal-blocks/:userId/lift', policy({ audience: 'director', stepUp: true, note: 'lift a reveal block' }), async (req, res) => {
+    await liftRevealBlock(deps, { userId: param(req, 'userId'), by: actorOf(res).userId, requestId: requestIdOf(res) });
+    res.redirect(303, '/office/reveal-blocks?lifted=1');
+  });
+
+  return r;
+}
+
+async function renderPerson(req: Request, res: Response, deps: Deps, form: { error?: string; purpose?: string }): Promise<void> {
+  const actor = actorOf(res);
+  const { person, employee, dependents, readiness } = await personPage(deps, param(req, 'id'), actor);
+  res.render('office/person', {
+    title: person.name,
+    person,
+    employee,
+    dependents,
+    createdText: jstText(res, person.created_at),
+    readiness: { ...readiness, windowUntil: readiness.windowExpiresAt ? jstText(res, readiness.windowExpiresAt) : null },
+    purposes: REVEAL_PURPOSES,
+    windowMinutes: UNLOCK_WINDOW_MS / 60_000,
+    locked: query(req, 'locked') === '1',
+    error: form.error ?? null,
+    purpose: form.purpose ?? '',
+  });
+}

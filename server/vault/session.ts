@@ -1,0 +1,129 @@
+import { Readable } from 'node:stream';
+import type * as openpgp from 'openpgp';
+import type { Deps } from '../deps.js';
+import { randomId } from '../keys/random.js';
+import { blindIndex, encryptRecord, isToken, newToken } from './crypto.js';
+import { cohortDataKey, companyIndexKey } from './keys.js';
+import * as repo from './repo.js';
+
+/**
+ * One ingest's access to the vault of one company and retention cohort.
+ *
+ * It holds the company's raw index key and the cohort's raw data key in
+ * memory for this one operation only (P4) and zeroes them at close(). The
+ * office key itself is not kept: the caller unlocked it and drops it.
+ *
+ * Order the ingest follows (P9): sealRecord → writeRecord (create-only, before
+ * the database commit) → insertPersons inside the commit transaction. A crash
+ * between the two leaves a vault object no row references: an orphan that
+ * findOrphanVaultObjects lists for reconciliation, never a row without its record.
+ */
+export interface VaultSession {
+  readonly companyId: string;
+  readonly cohort: string;
+  readonly dataKeyId: string;
+  /** The keyed blind index of 12 ASCII digits (base64url HMAC-SHA256). */
+  indexOf(number: string): string;
+  /** The held person of this company with this number, or null. */
+  findByNumber(db: repo.Db, number: string): Promise<repo.PersonRow | null>;
+  /** Held persons that look like the same person (to detect a number change). */
+  findByEmployee(db: repo.Db, who: { employeeCode?: string | null; name: string; relation: string }): Promise<repo.PersonRow[]>;
+  /** A fresh token and the record bytes for it (nothing is written). */
+  sealRecord(number: string): { token: string; bytes: Buffer };
+  /** Writes the record create-only into the vault location under its token. */
+  writeRecord(token: string, bytes: Buffer): Promise<void>;
+  /** A persons row ready for insertPersons: random id, this session's company, cohort, data key and index. */
+  personRow(p: NewPersonInput): repo.NewPersonRow;
+  /** Zeroes the keys; every later call throws. Safe to call twice. */
+  close(): void;
+}
+
+export interface NewPersonInput {
+  token: string;
+  number: string;
+  name: string;
+  furigana?: string | null;
+  employeeCode?: string | null;
+  relation: string;
+  employeePersonId?: string | null;
+  sourceDropId?: string | null;
+  sourceSheet?: string | null;
+  sourceRow?: number | null;
+  /** Defaults to a fresh random id. */
+  id?: string;
+}
+
+export type VaultDeps = Pick<Deps, 'db' | 'clock' | 'storage'>;
+
+export async function openVaultSession(
+  deps: VaultDeps,
+  opts: { companyId: string; officeKey: openpgp.PrivateKey; cohort: string },
+): Promise<VaultSession> {
+  if (!opts.officeKey.isDecrypted()) throw new TypeError('openVaultSession needs the unlocked office key');
+  if (!opts.cohort || typeof opts.cohort !== 'string') throw new TypeError('a retention cohort is required');
+  const indexKey = await companyIndexKey(deps, opts.companyId, opts.officeKey);
+  let dataKey: { id: string; raw: Buffer };
+  try {
+    dataKey = await cohortDataKey(deps, opts.companyId, opts.cohort, opts.officeKey);
+  } catch (err) {
+    indexKey.fill(0);
+    throw err;
+  }
+  let closed = false;
+  const open = () => {
+    if (closed) throw new Error('the vault session is closed');
+  };
+  const indexOf = (number: string) => {
+    open();
+    return blindIndex(indexKey, number);
+  };
+
+  return {
+    companyId: opts.companyId,
+    cohort: opts.cohort,
+    dataKeyId: dataKey.id,
+    indexOf,
+    findByNumber: (db, number) => repo.findHeldByIndex(db, opts.companyId, indexOf(number)),
+    findByEmployee: async (db, who) => {
+      open();
+      return repo.findHeldByEmployee(db, opts.companyId, who);
+    },
+    sealRecord(number) {
+      open();
+      const token = newToken();
+      return { token, bytes: encryptRecord(dataKey.raw, token, number) };
+    },
+    async writeRecord(token, bytes) {
+      open();
+      if (!isToken(token)) throw new TypeError('not a vault token');
+      await deps.storage.vault.put(token, Readable.from([bytes]), { createOnly: true });
+    },
+    personRow(p) {
+      open();
+      if (!isToken(p.token)) throw new TypeError('not a vault token');
+      return {
+        id: p.id ?? randomId(),
+        company_id: opts.companyId,
+        token: p.token,
+        data_key_id: dataKey.id,
+        number_index: indexOf(p.number),
+        name: p.name,
+        furigana: p.furigana ?? null,
+        employee_code: p.employeeCode ?? null,
+        relation: p.relation,
+        employee_person_id: p.employeePersonId ?? null,
+        source_drop_id: p.sourceDropId ?? null,
+        source_sheet: p.sourceSheet ?? null,
+        source_row: p.sourceRow ?? null,
+        cohort: opts.cohort,
+        state: 'held',
+        created_at: deps.clock.now().toISOString(),
+      };
+    },
+    close() {
+      closed = true;
+      indexKey.fill(0);
+      dataKey.raw.fill(0);
+    },
+  };
+}
