@@ -18,9 +18,12 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { accessLog } from './http/access-log.js';
 import { requestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
+import { vendorRoutes } from './http/vendor-routes.js';
 import { createI18n, i18nMiddleware } from './i18n/i18n.js';
 import { publicKeyRoutes } from './keys/routes.js';
 import { setupRoutes } from './setup/routes.js';
+import { ingestRoutes } from './ingest/routes.js';
+import { vaultRoutes } from './vault/routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,6 +48,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(accessLog(deps.logger));
   app.use(securityHeaders({ tls }));
   app.use('/static', express.static(path.join(root, 'static'), { index: false, dotfiles: 'deny', maxAge: '1h' }));
+  app.use(vendorRoutes());
   app.use(i18nMiddleware(i18n));
   app.use(healthRoutes(deps, deps.logger));
 
@@ -66,6 +70,8 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(roomRoutes(deps));
   app.use(dropsRoutes(deps));
   app.use(notifyRoutes(deps));
+  app.use(ingestRoutes(deps));
+  app.use(vaultRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -5,6 +5,8 @@ import { loadOrCreateSecret } from './keys/secrets.js';
 import { runDoctor } from './ops/doctor.js';
 import { auditCommands } from './audit/cli.js';
 import { setupCommands } from './setup/cli.js';
+import { ingestCommands } from './ingest/cli.js';
+import { dropsCommands } from './drops/cli.js';
 
 /** One CLI command. `run` returns the exit code, or -1 to keep the process running (serve). */
 export type Command = { summary: string; run: (args: string[]) => Promise<number> };
@@ -64,7 +66,7 @@ const core: Record<string, Command> = {
   },
 };
 
-const commands: Record<string, Command> = { ...core, ...setupCommands, ...auditCommands };
+const commands: Record<string, Command> = { ...core, ...setupCommands, ...auditCommands, ...dropsCommands, ...ingestCommands };
 
 function printHelp(): void {
   console.log('使い方 / usage: npx kinko <command>\n');

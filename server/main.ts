@@ -4,6 +4,7 @@ import { loadConfig } from './config.js';
 import { buildDeps } from './deps.js';
 import { startNoticeTimer } from './notify/service.js';
 import { announceSetup } from './setup/service.js';
+import { recoverOnStart } from './ingest/reconcile.js';
 
 /**
  * Starts kinko: config → deps → app → listen. On SIGTERM/SIGINT it stops
@@ -21,6 +22,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     server.listen(config.port, config.host, () => resolve());
   });
   deps.logger.info({ url: config.publicUrl, host: config.host, port: config.port, database: config.database.kind, storage: config.storage.kind }, 'kinko is listening');
+  void recoverOnStart(deps);
   await announceSetup(deps);
   const stopNotices = startNoticeTimer(deps);
 

@@ -82,6 +82,6 @@ function pageLocals(deps: Deps, _res: Response, room: { id: string; name: string
     room,
     base,
     keyFingerprint: signingInfo(deps).keyFingerprint,
-    uploadLimits: { max: formatMiB(u.maxFileBytes), files: u.maxFilesPerRequest },
+    uploadLimits: { max: formatMiB(u.maxFileBytes), files: u.maxFilesPerRequest, maxBytes: u.maxFileBytes },
   };
 }

@@ -4,6 +4,7 @@ import { failpoint } from '../failpoints.js';
 import { Conflict } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
 import { randomId } from '../keys/random.js';
+import { livePreview } from './columns.js';
 import { destroyOriginal } from './dispose.js';
 import { PreviewChanged, PreviewGone } from './errors.js';
 import { planIngest, rowKey, type PlannedPerson, type Selection } from './preview.js';
@@ -49,10 +50,7 @@ export async function confirmIngest(
   meta: { requestId?: string } = {},
 ): Promise<CommitOutcome> {
   const rt = ingestRuntime(deps);
-  const job = await repo.findJob(deps.db, jobId);
-  if (!job || job.claimedBy !== actor.userId || job.state !== 'previewing') throw new PreviewGone();
-  const entry = rt.cache.get(job.id, job.attempt);
-  if (!entry || entry.userId !== actor.userId) throw new PreviewGone();
+  const { job, entry } = await livePreview(deps, actor, jobId);
   if (entry.version !== form.version) throw new PreviewChanged();
   if (!(await repo.moveJob(deps.db, job.id, job.attempt, ['previewing'], 'committing', deps.clock.now().toISOString()))) throw new PreviewGone();
 
@@ -75,7 +73,7 @@ export async function confirmIngest(
     const counts: CommitCounts = { personsAdded: adds.length, duplicates: plan.counts.duplicates, review: plan.counts.review, excluded: plan.counts.excluded };
     const now = deps.clock.now().toISOString();
     const reviewRows: repo.ReviewInsert[] = [
-      ...plan.review.filter((r) => !r.repaired).map((r) => ({ reason: r.row.reason, ...r.row, relation: r.relation })),
+      ...plan.review.filter((r) => !r.repaired).map((r) => ({ ...r.row, relation: r.relation })),
       ...plan.persons.filter((p) => p.status === 'number-change').map((p) => ({ ...p.person, reason: 'number-change', relation: p.relation })),
     ].map((r) => ({
       id: randomId(16),

@@ -189,6 +189,11 @@ export async function staleJobs(db: Db, staleBefore: string, notInstance?: strin
   return rows.map(toJob);
 }
 
+/** Commits in progress (vault records being written by some process). */
+export async function activeCommits(db: Db): Promise<JobRecord[]> {
+  return (await jobQuery(db).where('j.state', '=', 'committing').execute()).map(toJob);
+}
+
 export async function committedJobs(db: Db): Promise<JobRecord[]> {
   return (await jobQuery(db).where('j.state', '=', 'committed').execute()).map(toJob);
 }

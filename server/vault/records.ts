@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.js';
-import { containsMyNumber } from '../log/redact.js';
 import { isToken } from './crypto.js';
 import * as repo from './repo.js';
 
@@ -8,36 +7,15 @@ import * as repo from './repo.js';
  * reconciliation after a crash need them.
  */
 
-/** Fields a person types or a file supplies: the ones a misread column could fill with a number. */
-const TEXT_FIELDS = ['name', 'furigana', 'employee_code', 'relation', 'source_sheet'] as const;
-
-/** A row that would put something looking like a My Number into the database (P3). Names the field, never the value. */
-export class NumberInPersonRow extends Error {
-  constructor(readonly field: string) {
-    super(`a person row's ${field} looks like a My Number; refusing to store it`);
-    this.name = 'NumberInPersonRow';
-  }
-}
+export { NumberInPersonRow } from './person-guard.js';
 
 /**
  * Inserts prepared rows (VaultSession.personRow) inside the caller's
- * transaction. Employees go before their dependents (employee_person_id is a
- * foreign key). Last guard for P3: a text field that holds a valid My Number
- * in any written form (a column mix-up in the source file) fails the whole
- * insert, so the transaction rolls back rather than storing it.
+ * transaction: employees before their dependents, and refused as a whole if
+ * a text field holds something that looks like a My Number (person-guard.ts, P3).
  */
 export async function insertPersons(trx: repo.Db, rows: readonly repo.NewPersonRow[]): Promise<void> {
-  for (const row of rows) {
-    for (const f of TEXT_FIELDS) {
-      const v = row[f];
-      if (typeof v === 'string' && containsMyNumber(v)) throw new NumberInPersonRow(f);
-    }
-    if (!isToken(row.token)) throw new TypeError('not a vault token');
-  }
-  const ids = new Set(rows.map((r) => r.id));
-  const first = rows.filter((r) => !r.employee_person_id || !ids.has(r.employee_person_id));
-  const after = rows.filter((r) => r.employee_person_id && ids.has(r.employee_person_id));
-  await repo.insertPersonRows(trx, [...first, ...after]);
+  await repo.insertPersonRows(trx, rows);
 }
 
 const ORPHAN_BATCH = 500;

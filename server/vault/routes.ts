@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { BadRequest } from '../http/errors.js';
 import { policy } from '../http/policies.js';
@@ -111,6 +112,7 @@ async function renderPerson(req: Request, res: Response, deps: Deps, form: { err
     readiness: { ...readiness, windowUntil: readiness.windowExpiresAt ? jstText(res, readiness.windowExpiresAt) : null },
     purposes: REVEAL_PURPOSES,
     windowMinutes: UNLOCK_WINDOW_MS / 60_000,
+    revealLimit: limits.reveal.perHour,
     locked: query(req, 'locked') === '1',
     error: form.error ?? null,
     purpose: form.purpose ?? '',

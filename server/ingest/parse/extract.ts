@@ -1,7 +1,7 @@
 import { checkMyNumberCell, looksNumeric } from '../../mynumber/cell.js';
 import { maskNumber } from '../../mynumber/mask.js';
 import { relationFromLabel } from './headers.js';
-import { cellsOf, findHeaderRow, headerText, isHeaderLike, readLayout, type ColumnGroup, type SheetLayout } from './layout.js';
+import { cellsOf, findHeaderRow, hasCells, headerText, isHeaderLike, readLayout, type ColumnGroup, type SheetLayout } from './layout.js';
 import { columnLetter } from './letters.js';
 import type {
   AmbiguousColumns,
@@ -68,13 +68,16 @@ function furiganaOf(sheet: SheetGrid, r: number, g: ColumnGroup): string {
 function contentCandidates(sheet: SheetGrid): number[] {
   const counts = new Map<number, { numeric: number; filled: number }>();
   let scanned = 0;
-  for (const key in sheet.rows) {
-    if (++scanned > 500) break;
-    for (const [c, v] of cellsOf(sheet.rows[Number(key)])) {
+  for (let r = 0; r < sheet.rows.length && scanned < 500; r++) {
+    const row = sheet.rows[r];
+    if (!row) continue;
+    scanned++;
+    for (const [c, v] of cellsOf(row)) {
       const e = counts.get(c) ?? { numeric: 0, filled: 0 };
       e.filled++;
-      const digits = v.normalize('NFKC').replace(/[\s\-‐－ー−]/g, '');
-      if (/^\d{11,12}$/.test(digits) || sheet.numeric?.[Number(key)]?.[c] !== undefined && /^\d{11,12}$/.test(String(sheet.numeric[Number(key)]![c]))) e.numeric++;
+      const raw = sheet.numeric?.[r]?.[c];
+      const digits = raw !== undefined ? String(raw) : v.normalize('NFKC').replace(/[\s\-‐－ー−]/g, '');
+      if (/^\d{11,12}$/.test(digits)) e.numeric++;
       counts.set(c, e);
     }
   }
@@ -82,7 +85,7 @@ function contentCandidates(sheet: SheetGrid): number[] {
 }
 
 class Collector {
-  readonly persons: ExtractedPerson[] = [];
+  persons: ExtractedPerson[] = [];
   readonly review: ReviewRow[] = [];
   readonly sheets: SheetReport[] = [];
   readonly ambiguous: AmbiguousColumns[] = [];
@@ -112,9 +115,8 @@ function resolveGroups(sheet: SheetGrid, layout: SheetLayout, choices: ColumnCho
     if (numbers.length > 1) {
       // A column with no digits at all (「個人番号（確認用）」 left blank) is not the one.
       const withData = numbers.filter((c) => {
-        for (const key in sheet.rows) {
-          const r = Number(key);
-          if (r > layout.headerRow && (looksNumeric(cellText(sheet, r, c)) || sheet.numeric?.[r]?.[c] !== undefined)) return true;
+        for (let r = layout.headerRow + 1; r < sheet.rows.length; r++) {
+          if (looksNumeric(cellText(sheet, r, c)) || sheet.numeric?.[r]?.[c] !== undefined) return true;
         }
         return false;
       });
@@ -146,6 +148,16 @@ function resolveGroups(sheet: SheetGrid, layout: SheetLayout, choices: ColumnCho
   return ready;
 }
 
+/** A header row again (each PDF page, a pasted second table): its number cell says 個人番号 again. */
+function repeatsHeader(row: string[] | undefined, layout: SheetLayout, groups: ColumnGroup[]): boolean {
+  for (const g of groups) {
+    const c = g.numbers[0]!;
+    const text = row?.[c];
+    if (text && text.trim() === (layout.headers.get(c) ?? '').trim()) return isHeaderLike(row);
+  }
+  return false;
+}
+
 function rowLabel(sheet: SheetGrid, r: number): { row: number; page?: number } {
   const row = sheet.rowLabels?.[r] ?? r + 1;
   const page = sheet.pages?.[r];
@@ -156,12 +168,10 @@ function extractRows(sheet: SheetGrid, layout: SheetLayout, groups: ColumnGroup[
   const self = layout.groups.find((g) => g.relation.kind === 'self');
   const dependentsPerEmployee = new Map<string, number>();
   let lastSelfKey = '';
-  for (const key in sheet.rows) {
-    const r = Number(key);
-    if (r <= layout.headerRow) continue;
+  for (let r = layout.headerRow + 1; r < sheet.rows.length; r++) {
     const row = sheet.rows[r];
-    if (!cellsOf(row).length) continue;
-    if (isHeaderLike(row)) continue;
+    if (!hasCells(row)) continue;
+    if (repeatsHeader(row, layout, groups)) continue;
     const employeeCode = squash(cellText(sheet, r, layout.code)) || undefined;
     const employeeName = self ? nameOf(sheet, r, self) : '';
     for (const g of groups) {
@@ -249,8 +259,7 @@ function settleDuplicates(out: Collector): void {
     emitted.add(p.number);
     keep.push(p);
   }
-  out.persons.length = 0;
-  out.persons.push(...keep);
+  out.persons = keep;
   if (merged) out.warn('ingest.warnings.duplicateRows', merged);
 }
 

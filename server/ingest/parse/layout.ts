@@ -30,6 +30,11 @@ export interface SheetLayout {
 
 const HEADER_SCAN_ROWS = 60;
 
+/** True when a (sparse) row has any non-blank cell. */
+export function hasCells(row: string[] | undefined): boolean {
+  return !!row && row.some((v) => typeof v === 'string' && v.trim() !== '');
+}
+
 /** Cells of a sparse row in column order, non-empty only. */
 export function cellsOf(row: string[] | undefined): Array<[number, string]> {
   const out: Array<[number, string]> = [];
@@ -97,9 +102,8 @@ function scoreCells(cells: Array<{ info: HeaderInfo | null }>): { score: number;
 export function findHeaderRow(sheet: SheetGrid): number | undefined {
   let best: { row: number; score: number } | undefined;
   let seen = 0;
-  for (const key in sheet.rows) {
-    const r = Number(key);
-    if (!cellsOf(sheet.rows[r]).length) continue;
+  for (let r = 0; r < sheet.rows.length; r++) {
+    if (!hasCells(sheet.rows[r])) continue;
     if (++seen > HEADER_SCAN_ROWS) break;
     const s = scoreCells(headerCells(sheet, r));
     if (s.numbers > 0 && (!best || s.score > best.score)) best = { row: r, score: s.score };

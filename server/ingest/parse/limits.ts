@@ -8,7 +8,7 @@ import type { ParseLimits, ParseOptions } from './types.js';
  */
 export const MAX_ROWS = 100_000;
 
-/** The limits of server/config.ts, optionally tightened (never loosened past them is the caller's choice). */
+/** The limits of server/config.ts, with any the caller overrides (tests tighten them). */
 export function resolveLimits(opts: ParseOptions['limits'] = {}): ParseLimits {
   return {
     maxBytes: opts.maxBytes ?? configured.upload.maxFileBytes,

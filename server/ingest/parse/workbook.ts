@@ -49,6 +49,21 @@ function mapError(e: unknown): never {
   throw new ParseError('corrupt', 'workbook does not parse');
 }
 
+/**
+ * SheetJS stores sheets in a plain object, so a sheet named "__proto__" ends
+ * up as that object's prototype instead of an own key (no global pollution —
+ * only wb.Sheets is affected). Look sheets up as own keys, and find that one
+ * where SheetJS put it, so a hostile name neither breaks nor hides a sheet.
+ */
+function sheetByName(wb: XLSX.WorkBook, name: string): XLSX.WorkSheet | undefined {
+  if (Object.prototype.hasOwnProperty.call(wb.Sheets, name)) return (wb.Sheets as Record<string, XLSX.WorkSheet>)[name];
+  if (name === '__proto__') {
+    const proto: unknown = Object.getPrototypeOf(wb.Sheets);
+    if (proto && proto !== Object.prototype) return proto as XLSX.WorkSheet;
+  }
+  return undefined;
+}
+
 export function readWorkbook(bytes: Buffer, limits: ParseLimits): ReadWorkbookResult {
   let wb: XLSX.WorkBook;
   try {
@@ -61,12 +76,7 @@ export function readWorkbook(bytes: Buffer, limits: ParseLimits): ReadWorkbookRe
   const sheets: SheetGrid[] = [];
   const names = Array.isArray(wb.SheetNames) ? wb.SheetNames : [];
   for (const name of names) {
-    // A sheet named "__proto__" may not be an own property of wb.Sheets: look it up without the prototype chain.
-    const ws = Object.prototype.hasOwnProperty.call(wb.Sheets, name)
-      ? (wb.Sheets as Record<string, XLSX.WorkSheet>)[name]
-      : Object.getPrototypeOf(wb.Sheets) !== Object.prototype && name === '__proto__'
-        ? (Object.getPrototypeOf(wb.Sheets) as XLSX.WorkSheet)
-        : undefined;
+    const ws = sheetByName(wb, name);
     const data = (ws as { '!data'?: DenseCell[][] } | undefined)?.['!data'];
     const rows: string[][] = [];
     const numeric: Array<Array<number | undefined> | undefined> = [];

@@ -47,6 +47,7 @@ export async function parseDropInWorker(plaintext: Uint8Array | Readable, opts: 
   const bytes = plaintext instanceof Uint8Array ? plaintext : await collect(plaintext, limits.maxBytes);
   if (bytes.byteLength > limits.maxBytes) throw new ParseError('tooBig', 'file over the size limit');
   if (bytes.byteLength === 0) throw new ParseError('empty', 'zero bytes');
+  if (opts.signal?.aborted) throw new ParseError('aborted');
 
   const job: ParseJob = { bytes: toTransferable(bytes), limits, ...(opts.columnChoices ? { columnChoices: opts.columnChoices } : {}) };
   const worker = new Worker(ENTRY, {
@@ -57,6 +58,8 @@ export async function parseDropInWorker(plaintext: Uint8Array | Readable, opts: 
       maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
       stackSizeMb: 4,
     },
+    // The parser needs no configuration: the thread that reads hostile bytes sees no secrets from the environment.
+    env: {},
     stdout: true,
     stderr: true,
   });

@@ -1,0 +1,43 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Router } from 'express';
+import { policy } from './policies.js';
+
+/**
+ * /static/vendor/openpgp.min.mjs — OpenPGP.js for the room page, which
+ * encrypts every file to the office key before it leaves the browser. Served
+ * from the installed package (node_modules), never from a CDN and never as a
+ * copy in the repository: the file the browser runs is the one `npm install`
+ * verified against the lockfile, and upgrading the package upgrades it.
+ *
+ * Cached for 30 days (not "immutable" for a year): the URL carries no version,
+ * and a security fix of openpgp must reach browsers within weeks. The ETag
+ * lets a browser revalidate cheaply after that.
+ */
+const require = createRequire(import.meta.url);
+// The package's entry for require is dist/node/openpgp.min.cjs; the browser build sits in dist/.
+const OPENPGP_BROWSER_BUILD = path.join(path.dirname(require.resolve('openpgp')), '..', 'openpgp.min.mjs');
+const MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+
+export function vendorRoutes(): Router {
+  const r = Router();
+  r.get('/static/vendor/openpgp.min.mjs', policy({ audience: 'public', note: 'OpenPGP.js (browser build from node_modules) for in-browser encryption' }), (_req, res, next) => {
+    res.sendFile(
+      OPENPGP_BROWSER_BUILD,
+      {
+        dotfiles: 'deny',
+        etag: true,
+        lastModified: true,
+        cacheControl: false,
+        headers: {
+          'Content-Type': 'text/javascript; charset=utf-8',
+          'Cache-Control': `public, max-age=${MAX_AGE_SECONDS}`,
+        },
+      },
+      (err) => {
+        if (err) next(err);
+      },
+    );
+  });
+  return r;
+}

@@ -1,0 +1,150 @@
+import type { TFunction } from 'i18next';
+import { formatJst, formatSize } from '../drops/receipts.js';
+import type { Relation, ReviewReason } from './parse/types.js';
+import type { Plan, PreviewEntry } from './preview.js';
+import type { DisposalRecord, JobRecord, OfficeDrop, ReviewRecord } from './repo.js';
+import { PREVIEW_TTL_MS } from './runtime.js';
+
+/**
+ * Pages as people read them. Pure shaping, no queries. A number appears
+ * here only masked to its last four digits (`**** **** 1234`): the preview is
+ * a check that the right rows were found, not a place to read numbers.
+ */
+type Lang = 'ja' | 'en';
+
+export function maskNumber(number: string): string {
+  return `**** **** ${number.slice(-4)}`;
+}
+
+/** 受付済 / 取込中 / 取込済 / 廃棄済 — the drop's state with its job's, as the office sees it. */
+export type OfficeState = 'received' | 'ingesting' | 'ingested' | 'disposed';
+
+export function officeState(dropState: string, jobState: string | null | undefined): OfficeState {
+  if (dropState === 'disposed') return 'disposed';
+  if (dropState === 'ingested') return 'ingested';
+  if (jobState === 'claimed' || jobState === 'previewing' || jobState === 'committing') return 'ingesting';
+  return 'received';
+}
+
+export function relationLabel(t: TFunction, r: Relation): string {
+  return r.kind === 'dependent' ? t('ingest.relations.dependent', { index: r.index }) : t(`ingest.relations.${r.kind}`);
+}
+
+export function reasonLabel(t: TFunction, reason: ReviewReason | 'number-change' | string): string {
+  if (reason === 'number-change') return t('ingestFlow.reasons.numberChange');
+  const key = `ingest.reasons.${reason}`;
+  const label = t(key);
+  return label === key ? reason : label;
+}
+
+export function dropListView(t: TFunction, lang: Lang, d: OfficeDrop & { jobState: string | null; claimedByName: string | null }) {
+  const state = officeState(d.state, d.jobState);
+  return {
+    id: d.id,
+    companyName: d.companyName,
+    fileName: d.fileName,
+    receivedAt: d.createdAt,
+    receivedAtLabel: formatJst(d.createdAt, lang),
+    sizeLabel: formatSize(d.size, lang),
+    state,
+    stateLabel: t(`ingestFlow.state.${state}`),
+    holder: state === 'ingesting' ? d.claimedByName : null,
+  };
+}
+
+export interface DropPageInput {
+  drop: OfficeDrop;
+  job: JobRecord | null;
+  disposal: DisposalRecord | null;
+  review: ReviewRecord[];
+  viewer: { userId: string; holder: boolean; mustChange: boolean };
+  now: Date;
+}
+
+export function dropPageView(t: TFunction, lang: Lang, i: DropPageInput) {
+  const state = officeState(i.drop.state, i.job?.state);
+  const activeOther = state === 'ingesting' && i.job && i.job.claimedBy !== i.viewer.userId && Date.parse(i.job.updatedAt) > i.now.getTime() - PREVIEW_TTL_MS;
+  const mine = state === 'ingesting' && i.job?.claimedBy === i.viewer.userId && i.job.state === 'previewing';
+  // Why this viewer cannot start, or null when the form is offered.
+  let blocked: string | null = null;
+  if (state === 'ingested' || state === 'disposed') blocked = null;
+  else if (!i.viewer.holder) blocked = 'notHolder';
+  else if (i.viewer.mustChange) blocked = 'mustChange';
+  else if (activeOther) blocked = 'busy';
+  return {
+    id: i.drop.id,
+    companyName: i.drop.companyName,
+    fileName: i.drop.fileName,
+    receivedAtLabel: formatJst(i.drop.createdAt, lang),
+    receivedAt: i.drop.createdAt,
+    size: i.drop.size,
+    sizeLabel: formatSize(i.drop.size, lang),
+    sha256: i.drop.sha256,
+    kindLabel: t(`drops.kind.${i.drop.kind}`),
+    state,
+    stateLabel: t(`ingestFlow.state.${state}`),
+    canIngest: state !== 'ingested' && state !== 'disposed' && blocked === null,
+    blocked,
+    holderName: i.job?.claimedByName ?? '',
+    holderSinceLabel: i.job?.claimedAt ? formatJst(i.job.claimedAt, lang) : '',
+    myPreview: mine ? i.job!.id : null,
+    lastError: state === 'received' && i.job?.lastError ? t(i.job.lastError) : null,
+    counts: i.job?.counts ?? null,
+    committedAtLabel: i.job?.committedAt ? formatJst(i.job.committedAt, lang) : null,
+    awaitingDisposal: i.job?.state === 'committed',
+    disposal: i.disposal && {
+      ...i.disposal,
+      verifiedAtLabel: formatJst(i.disposal.verifiedAt, lang),
+      methodLabel: t(`ingestFlow.disposal.methods.${i.disposal.method}`, { backend: t(`ingestFlow.disposal.backends.${i.disposal.backend}`, { defaultValue: i.disposal.backend }) }),
+      byLabel: i.disposal.byUser ? (i.disposal.byUserName ?? i.disposal.byUser) : t('ingestFlow.disposal.bySystem'),
+    },
+    review: i.review.map((r) => ({ ...r, reasonLabel: reasonLabel(t, r.reason) })),
+  };
+}
+
+export function previewView(t: TFunction, lang: Lang, job: JobRecord, entry: PreviewEntry, plan: Plan, selection: { exclude: ReadonlySet<string>; repair: ReadonlySet<string> }) {
+  const statusLabel = (s: string) => t(`ingestFlow.preview.status.${s === 'number-change' ? 'numberChange' : s}`);
+  return {
+    jobId: job.id,
+    dropId: job.dropId,
+    version: entry.version,
+    format: entry.result.format,
+    encoding: entry.result.encoding ?? null,
+    expiresAtLabel: formatJst(new Date(entry.expiresAt).toISOString(), lang),
+    counts: plan.counts,
+    persons: plan.persons.map((p) => ({
+      key: p.key,
+      name: p.person.name,
+      furigana: p.person.furigana ?? '',
+      employeeCode: p.person.employeeCode ?? '',
+      relationLabel: relationLabel(t, p.person.relation),
+      sheet: p.person.sheet,
+      row: p.person.row,
+      page: p.person.page ?? null,
+      masked: maskNumber(p.person.number),
+      status: p.status,
+      statusLabel: statusLabel(p.status),
+      excluded: selection.exclude.has(p.key),
+      repaired: p.key.startsWith('r'),
+    })),
+    review: plan.review.map((r) => ({
+      key: r.key,
+      name: r.row.name ?? '',
+      relationLabel: relationLabel(t, r.row.relation),
+      sheet: r.row.sheet,
+      row: r.row.row,
+      page: r.row.page ?? null,
+      masked: r.row.masked,
+      reasonLabel: reasonLabel(t, r.row.reason),
+      proposal: r.row.reason === 'excel-damaged' && r.row.proposedNumber ? maskNumber(r.row.proposedNumber) : null,
+      repaired: r.repaired,
+    })),
+    ambiguous: entry.result.ambiguousColumns.map((a, group) => ({
+      group,
+      sheet: a.sheet,
+      relationLabel: relationLabel(t, a.relation),
+      candidates: a.candidates.map((c, candidate) => ({ candidate, letter: c.letter, header: c.header })),
+    })),
+    warnings: entry.result.warnings.map((w) => t(w.key, { count: w.count })),
+  };
+}

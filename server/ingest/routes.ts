@@ -1,0 +1,185 @@
+import { Router, type Request, type Response } from 'express';
+import type { Deps } from '../deps.js';
+import { formatJst } from '../drops/receipts.js';
+import { looksLikeDropId } from '../drops/service.js';
+import { AppError, NotFound } from '../http/errors.js';
+import { policy, type Actor } from '../http/policies.js';
+import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
+import { DropDecryptError } from './decrypt.js';
+import { DisposalNotVerified, DropNotIngestable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
+import { ParseError } from './parse/errors.js';
+import { dropListView, dropPageView, previewView } from './present.js';
+import { planIngest } from './preview.js';
+import * as repo from './repo.js';
+import * as service from './service.js';
+
+/**
+ * The office's drop pages and the ingest flow (issue 5). Staff and directors
+ * see every company's drops; only key holders can start an ingest (the page
+ * says why others cannot). Every page works without JavaScript: plain forms,
+ * 303 redirects after each POST.
+ */
+const staff = (note: string) => policy({ audience: 'staff', note });
+
+/** Failures shown on the drop page next to the form, with what to do; the drop is untouched by each. */
+const SHOWN_ON_DROP_PAGE = [WrongKeyPassphrase, KeyPassphraseMustChange, NotKeyHolder, IngestBusy, DropNotIngestable, ParseError, DropDecryptError, PreviewGone, DisposalNotVerified];
+
+export function ingestRoutes(deps: Deps): Router {
+  const r = Router();
+
+  r.get('/office/drops', staff('all companies’ drops with their state'), async (_req, res) => {
+    const t = res.locals.t;
+    const drops = (await service.listOfficeDrops(deps)).map((d) => dropListView(t, res.locals.lang, d));
+    noStore(res).render('office/drops', { title: t('ingestFlow.list.title'), drops, limit: service.OFFICE_LIST_LIMIT });
+  });
+
+  r.get('/office/drops/:id', staff('one drop: details, ingest form or why not, disposal record'), async (req, res) => {
+    await renderDrop(req, res, null);
+  });
+
+  r.post('/office/drops/:id/ingest', staff('key holder starts ingest with their key passphrase'), async (req, res) => {
+    const actor = res.locals.actor as Actor;
+    const id = param(req, 'id');
+    if (!looksLikeDropId(id)) throw new NotFound();
+    try {
+      const { jobId } = await service.startIngest(deps, actor, id, field(req, 'passphrase'), { requestId: res.locals.requestId as string });
+      return res.redirect(303, `/office/ingest/${jobId}`);
+    } catch (err) {
+      if (err instanceof WrongKeyPassphrase) deps.logger.warn({ userId: actor.userId, requestId: res.locals.requestId }, 'wrong key passphrase at ingest start');
+      if (!SHOWN_ON_DROP_PAGE.some((k) => err instanceof k)) throw err;
+      await renderDrop(req, res, err as AppError);
+    }
+  });
+
+  r.post('/office/drops/:id/dispose', staff('retry destroying the original of a committed ingest'), async (req, res) => {
+    const actor = res.locals.actor as Actor;
+    const page = await service.dropPage(deps, actor, param(req, 'id'));
+    if (page.job?.state === 'committed') {
+      try {
+        await service.destroyOriginal(deps, page.job.id, { userId: actor.userId, role: actor.role, requestId: res.locals.requestId as string });
+      } catch (err) {
+        if (!(err instanceof DisposalNotVerified)) throw err;
+        return renderDrop(req, res, err);
+      }
+    }
+    res.redirect(303, `/office/drops/${page.drop.id}`);
+  });
+
+  r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant'), async (req, res) => {
+    const actor = res.locals.actor as Actor;
+    const jobId = jobParam(req);
+    let live;
+    try {
+      live = await service.livePreview(deps, actor, jobId);
+    } catch (err) {
+      if (!(err instanceof PreviewGone)) throw err;
+      return renderGone(res, await dropOfJob(jobId));
+    }
+    const selection = { exclude: new Set<string>(), repair: new Set<string>() };
+    const plan = await planIngest(deps.db, live.entry, selection);
+    const t = res.locals.t;
+    noStore(res).render('office/ingest-preview', {
+      title: t('ingestFlow.preview.title'),
+      p: previewView(t, res.locals.lang, live.job, live.entry, plan, selection),
+      changed: req.query.changed === '1',
+    });
+  });
+
+  r.post('/office/ingest/:jobId/columns', staff('re-read the file with the My Number columns staff chose'), async (req, res) => {
+    const actor = res.locals.actor as Actor;
+    const jobId = jobParam(req);
+    const picks: Array<{ group: number; candidate: number }> = [];
+    for (const [k, v] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
+      const m = /^col([0-9]{1,4})$/.exec(k);
+      if (m && typeof v === 'string' && /^[0-9]{1,4}$/.test(v)) picks.push({ group: Number(m[1]), candidate: Number(v) });
+    }
+    try {
+      await service.chooseColumns(deps, actor, jobId, picks, Number(field(req, 'version')));
+    } catch (err) {
+      if (err instanceof PreviewChanged) return res.redirect(303, `/office/ingest/${jobId}?changed=1`);
+      if (err instanceof PreviewGone) return renderGone(res, await dropOfJob(jobId));
+      if (err instanceof ParseError) return renderGone(res, await dropOfJob(jobId), err);
+      throw err;
+    }
+    res.redirect(303, `/office/ingest/${jobId}`);
+  });
+
+  r.post('/office/ingest/:jobId/confirm', staff('commit: numbers to the vault, names to the database, then destroy the original'), async (req, res) => {
+    const actor = res.locals.actor as Actor;
+    const jobId = jobParam(req);
+    try {
+      const out = await service.confirmIngest(
+        deps,
+        actor,
+        jobId,
+        { exclude: new Set(list(req, 'exclude')), repair: new Set(list(req, 'repair')), version: Number(field(req, 'version')) },
+        { requestId: res.locals.requestId as string },
+      );
+      res.redirect(303, `/office/drops/${out.dropId}?committed=1`);
+    } catch (err) {
+      if (err instanceof PreviewChanged) return res.redirect(303, `/office/ingest/${jobId}?changed=1`);
+      if (err instanceof PreviewGone) return renderGone(res, await dropOfJob(jobId));
+      throw err;
+    }
+  });
+
+  r.post('/office/ingest/:jobId/cancel', staff('claimant abandons an ingest; the drop is left as it was'), async (req, res) => {
+    const dropId = await service.cancelIngest(deps, res.locals.actor as Actor, jobParam(req));
+    res.redirect(303, dropId ? `/office/drops/${dropId}` : '/office/drops');
+  });
+
+  async function dropOfJob(jobId: string): Promise<string | null> {
+    return (await repo.findJob(deps.db, jobId))?.dropId ?? null;
+  }
+
+  function renderGone(res: Response, dropId: string | null, err?: AppError): void {
+    const t = res.locals.t;
+    noStore(res.status(err ? err.status : 410)).render('office/ingest-gone', {
+      title: t('ingestFlow.gone.title'),
+      dropId,
+      message: err ? t(err.messageKey, err.params) : t('ingestFlow.errors.previewGone'),
+    });
+  }
+
+  async function renderDrop(req: Request, res: Response, err: AppError | null): Promise<void> {
+    const actor = res.locals.actor as Actor;
+    const t = res.locals.t;
+    const d = dropPageView(t, res.locals.lang, await service.dropPage(deps, actor, param(req, 'id')));
+    const params = err instanceof IngestBusy ? { name: err.holderName, since: formatJst(err.since, res.locals.lang) } : (err?.params ?? {});
+    noStore(err ? res.status(err.status) : res).render('office/drop', {
+      title: t('ingestFlow.drop.title'),
+      d,
+      error: err ? t(err.messageKey, params) : null,
+      committed: req.query.committed === '1',
+    });
+  }
+
+  return r;
+}
+
+function noStore(res: Response): Response {
+  return res.set('Cache-Control', 'no-store');
+}
+
+function param(req: Request, name: string): string {
+  const v = req.params[name];
+  return typeof v === 'string' ? v : '';
+}
+
+function jobParam(req: Request): string {
+  const id = param(req, 'jobId');
+  if (!service.looksLikeJobId(id)) throw new NotFound();
+  return id;
+}
+
+function field(req: Request, name: string): string {
+  const v = ((req.body ?? {}) as Record<string, unknown>)[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/** A repeated checkbox field as a list of short plain keys (p12, r3); anything else is ignored. */
+function list(req: Request, name: string): string[] {
+  const v = ((req.body ?? {}) as Record<string, unknown>)[name];
+  const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return all.filter((x): x is string => typeof x === 'string' && /^[pr][0-9]{1,7}$/.test(x));
+}

@@ -1,0 +1,42 @@
+import type { Deps } from '../deps.js';
+import { looksLikeDropId } from '../drops/service.js';
+import { NotFound } from '../http/errors.js';
+import type { Actor } from '../http/policies.js';
+import { keyHolderStatus } from '../keys/office-key.js';
+import type { DropPageInput } from './present.js';
+import * as repo from './repo.js';
+
+/**
+ * The office's side of drops, read for pages: every company's drops with
+ * their state, and one drop with its ingest job, disposal record and the rows
+ * held back for review. The flow itself lives in start.ts, commit.ts,
+ * dispose.ts and reconcile.ts.
+ */
+export const OFFICE_LIST_LIMIT = 500;
+
+export { startIngest } from './start.js';
+export { confirmIngest } from './commit.js';
+export { chooseColumns, cancelIngest, livePreview } from './columns.js';
+export { destroyOriginal } from './dispose.js';
+
+export function listOfficeDrops(deps: Deps) {
+  return repo.listOfficeDrops(deps.db, OFFICE_LIST_LIMIT);
+}
+
+export async function dropPage(deps: Deps, actor: Actor, dropId: string): Promise<DropPageInput> {
+  if (!looksLikeDropId(dropId)) throw new NotFound();
+  const drop = await repo.findOfficeDrop(deps.db, dropId);
+  if (!drop) throw new NotFound();
+  const [job, disposal, review, key] = await Promise.all([
+    repo.findJobOfDrop(deps.db, dropId),
+    repo.findDisposal(deps.db, dropId),
+    repo.listReviewOfDrop(deps.db, dropId),
+    keyHolderStatus(deps.db, actor.userId),
+  ]);
+  return { drop, job, disposal, review, viewer: { userId: actor.userId, holder: key.holder, mustChange: key.mustChange }, now: deps.clock.now() };
+}
+
+/** A job id is randomId(16): 22 base64url characters; anything else is not one. */
+export function looksLikeJobId(id: string): boolean {
+  return /^[A-Za-z0-9_-]{22}$/.test(id);
+}

@@ -1,0 +1,361 @@
+/**
+ * The room's drop panel, enhanced (views/room/drop-panel.ejs). Without this
+ * script the panel is a plain multipart form and the server encrypts what it
+ * receives; with it, each file is
+ *   1. checked here (extension + first bytes, size) — refused files are never sent,
+ *   2. encrypted to the office public key with OpenPGP.js,
+ *   3. uploaded on its own request with a progress bar (at most 2 at a time),
+ *   4. confirmed by its receipt, shown at once; the history below is refreshed.
+ * A file that fails keeps its place in the list with a "send again" button:
+ * nothing the client chose is lost.
+ *
+ * Every text comes from the page (data-t-* attributes); file names are put in
+ * with textContent only, never as markup.
+ */
+import { checkFile } from './upload-check.js';
+import { encryptFile, officeKey } from './upload-encrypt.js';
+import { freshCsrfToken, sendFile } from './upload-send.js';
+import { formatBytes, formatSize, readTexts } from './upload-texts.js';
+
+const PARALLEL = 2;
+const HISTORY_ROWS = 10;
+
+const panel = document.getElementById('drop-panel');
+if (panel) start(panel);
+
+function start(panel) {
+  const cfg = {
+    uploadUrl: panel.dataset.uploadUrl,
+    historyUrl: panel.dataset.historyUrl,
+    roomUrl: panel.dataset.roomUrl,
+    keyUrl: panel.dataset.keyUrl,
+    maxBytes: Number(panel.dataset.maxBytes) || 100 * 1024 * 1024,
+  };
+  const texts = readTexts(document.getElementById('upload-texts'), panel.dataset.lang);
+  const { t } = texts;
+  const form = panel.querySelector('form.drop-form');
+  const input = panel.querySelector('input[type=file]');
+  const zone = panel.querySelector('#drop-zone');
+  const area = panel.querySelector('#drop-queue-area');
+  const list = panel.querySelector('#drop-queue');
+  const summary = panel.querySelector('#drop-summary');
+  const history = document.getElementById('drop-history');
+
+  if (typeof Blob === 'undefined' || typeof XMLHttpRequest === 'undefined' || typeof FormData === 'undefined') {
+    return; // the plain form keeps working
+  }
+
+  let csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+  const items = [];
+  let active = 0;
+
+  panel.classList.add('enhanced');
+  input.required = false;
+
+  // ---- choosing files ---------------------------------------------------------
+  input.addEventListener('change', () => {
+    add(input.files);
+    input.value = ''; // the same file may be chosen again later
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    add(input.files);
+    input.value = '';
+  });
+  let depth = 0;
+  panel.addEventListener('dragenter', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    depth += 1;
+    zone.classList.add('drag-over');
+  });
+  panel.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) zone.classList.remove('drag-over');
+  });
+  panel.addEventListener('dragover', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  });
+  panel.addEventListener('drop', (e) => {
+    e.preventDefault();
+    depth = 0;
+    zone.classList.remove('drag-over');
+    if (e.dataTransfer?.files?.length) add(e.dataTransfer.files);
+  });
+  // A file dropped next to the panel must not make the browser open it (and leave the room).
+  window.addEventListener('dragover', (e) => hasFiles(e) && e.preventDefault());
+  window.addEventListener('drop', (e) => hasFiles(e) && e.preventDefault());
+
+  window.addEventListener('beforeunload', (e) => {
+    if (items.some((it) => it.state === 'waiting' || it.state === 'working')) {
+      e.preventDefault();
+      e.returnValue = t('stillSending');
+    }
+  });
+
+  loadHistory();
+
+  function hasFiles(e) {
+    return Array.from(e.dataTransfer?.types ?? []).includes('Files');
+  }
+
+  function add(fileList) {
+    const files = Array.from(fileList ?? []);
+    if (files.length === 0) return;
+    area.hidden = false;
+    for (const file of files) {
+      const item = { file, state: 'waiting', view: itemView(file) };
+      items.push(item);
+      list.append(item.view.li);
+      show(item, 'waiting', t('waiting'));
+    }
+    updateSummary();
+    pump();
+  }
+
+  function pump() {
+    while (active < PARALLEL) {
+      const next = items.find((it) => it.state === 'waiting');
+      if (!next) return;
+      next.state = 'working';
+      active += 1;
+      run(next).finally(() => {
+        active -= 1;
+        updateSummary();
+        pump();
+      });
+    }
+  }
+
+  // ---- one file ---------------------------------------------------------------
+  async function run(item) {
+    const { file, view } = item;
+    try {
+      show(item, 'checking', t('checking'));
+      let refused;
+      try {
+        refused = await checkFile(file, cfg.maxBytes);
+      } catch {
+        return fail(item, t('readFailed'), { retry: false });
+      }
+      if (refused) return fail(item, refusal(file, refused), { retry: false, refused: true });
+
+      show(item, 'encrypting', t('encrypting'));
+      view.progress.removeAttribute('value'); // indeterminate while encrypting
+      let key;
+      try {
+        key = await officeKey(cfg.keyUrl);
+      } catch {
+        return fail(item, t('keyMissing'));
+      }
+      let blob;
+      try {
+        blob = await encryptFile(file, key);
+      } catch {
+        return fail(item, file.size > 0 ? t('encryptFailed') : t('readFailed'));
+      }
+
+      if (item.refreshCsrf) {
+        csrfToken = (await freshCsrfToken(cfg.roomUrl).catch(() => null)) ?? csrfToken;
+        item.refreshCsrf = false;
+      }
+      view.progress.value = 0;
+      show(item, 'uploading', t('uploading', { percent: 0 }));
+      let answer;
+      try {
+        answer = await sendFile({
+          url: cfg.uploadUrl,
+          blob,
+          name: file.name,
+          csrfToken,
+          onProgress: (f) => {
+            const percent = Math.min(100, Math.floor(f * 100));
+            view.progress.value = percent;
+            view.status.textContent = t('uploading', { percent });
+            if (f >= 1) view.status.textContent = t('finishing');
+          },
+        });
+      } catch {
+        return fail(item, t('network'));
+      }
+      if (answer.status === 201 && answer.body?.drops?.[0]) {
+        view.progress.value = 100;
+        item.state = 'done';
+        show(item, 'done', t('done'));
+        view.actions.hidden = true;
+        view.li.append(receiptView(answer.body.drops[0]));
+        loadHistory();
+        return;
+      }
+      failFromAnswer(item, answer);
+    } catch {
+      fail(item, t('server'));
+    }
+  }
+
+  function refusal(file, r) {
+    const params = { name: file.name, ext: r.ext };
+    if (r.reason === 'type') return t('refusedType', params);
+    if (r.reason === 'empty') return t('refusedEmpty', params);
+    if (r.reason === 'tooBig') return t('refusedTooBig', params);
+    return t('refusedContent', params);
+  }
+
+  function failFromAnswer(item, { status, body }) {
+    const serverMessage = typeof body?.error?.message === 'string' ? body.error.message : '';
+    if (status === 401) return fail(item, t('sessionEnded'), { refreshCsrf: true });
+    if (status === 403) return fail(item, t('forbidden'), { refreshCsrf: true });
+    if (status === 404) return fail(item, t('roomGone'));
+    if (status === 413) return fail(item, serverMessage || t('tooBig'), { retry: false });
+    if (status === 415 || status === 400) return fail(item, serverMessage || t('refusedByServer'));
+    if (status === 429 || status === 503) return fail(item, t('busy'));
+    return fail(item, t('server'));
+  }
+
+  function fail(item, message, opts = {}) {
+    const { view } = item;
+    item.state = opts.refused ? 'refused' : 'failed';
+    item.refreshCsrf = !!opts.refreshCsrf;
+    view.progress.value = 0;
+    show(item, item.state, opts.refused ? message : `${message} ${t('kept')}`);
+    view.status.setAttribute('role', 'alert');
+    view.retry.hidden = opts.retry === false;
+    view.actions.hidden = false;
+  }
+
+  function show(item, state, text) {
+    item.view.li.dataset.state = state;
+    item.view.status.textContent = text;
+    if (state !== 'failed' && state !== 'refused') item.view.status.removeAttribute('role');
+  }
+
+  function retry(item) {
+    if (item.state !== 'failed') return;
+    item.state = 'waiting';
+    item.view.actions.hidden = true;
+    show(item, 'waiting', t('waiting'));
+    updateSummary();
+    pump();
+  }
+
+  function remove(item) {
+    if (item.state === 'working' || item.state === 'waiting') return;
+    items.splice(items.indexOf(item), 1);
+    item.view.li.remove();
+    if (items.length === 0) area.hidden = true;
+    updateSummary();
+  }
+
+  function updateSummary() {
+    const done = items.filter((it) => it.state === 'done').length;
+    summary.textContent = items.length ? t('summary', { done, total: items.length }) : '';
+  }
+
+  // ---- markup (DOM only: names never become HTML) -------------------------------
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function itemView(file) {
+    const li = el('li', 'drop-item');
+    const head = el('div', 'drop-item-head');
+    const name = el('span', 'drop-name');
+    name.append(el('bdi', '', file.name));
+    head.append(name, el('span', 'drop-size', formatSize(file.size, texts.lang)));
+    const progress = el('progress');
+    progress.max = 100;
+    progress.value = 0;
+    progress.setAttribute('aria-label', file.name);
+    const status = el('p', 'drop-status');
+    const actions = el('p', 'drop-actions');
+    actions.hidden = true;
+    const retryButton = el('button', 'secondary drop-retry', t('retry'));
+    retryButton.type = 'button';
+    const removeButton = el('button', 'secondary drop-remove', t('remove'));
+    removeButton.type = 'button';
+    actions.append(retryButton, ' ', removeButton);
+    li.append(head, progress, status, actions);
+    const view = { li, progress, status, actions, retry: retryButton };
+    retryButton.addEventListener('click', () => retry(items.find((it) => it.view === view)));
+    removeButton.addEventListener('click', () => remove(items.find((it) => it.view === view)));
+    return view;
+  }
+
+  function receiptView(d) {
+    const r = d.receipt;
+    const box = el('div', 'drop-receipt');
+    const dl = el('dl');
+    const row = (field, value, className) => {
+      const dd = el('dd', className);
+      if (value instanceof Node) dd.append(value);
+      else dd.textContent = value;
+      dl.append(el('dt', '', texts.field(field)), dd);
+    };
+    row('dropId', el('code', 'drop-id', r.dropId));
+    const nameBdi = el('bdi', '', r.fileName);
+    row('fileName', nameBdi, 'file-name');
+    row('size', texts.lang === 'en' ? `${formatSize(r.size, 'en')} (${formatBytes(r.size, 'en')} bytes)` : `${formatSize(r.size, 'ja')}（${formatBytes(r.size, 'ja')} バイト）`);
+    row('sha256', el('code', 'hash drop-sha256', r.sha256));
+    const time = el('time', '', d.receivedAtJst ?? r.receivedAt);
+    time.dateTime = r.receivedAt;
+    row('receivedAt', time);
+    row('state', d.stateLabel ?? d.state);
+    box.append(dl);
+    const link = el('a', 'drop-receipt-link', t('receiptPage'));
+    link.href = `${cfg.historyUrl}/${encodeURIComponent(r.dropId)}`;
+    const p = el('p');
+    p.append(link);
+    box.append(p);
+    return box;
+  }
+
+  // ---- history ------------------------------------------------------------------
+  async function loadHistory() {
+    if (!history) return;
+    try {
+      const res = await fetch(cfg.historyUrl, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } });
+      if (!res.ok) throw new Error(String(res.status));
+      const body = await res.json();
+      renderHistory(Array.isArray(body.drops) ? body.drops : []);
+    } catch {
+      history.replaceChildren(el('p', 'hint', t('historyFailed')));
+    }
+  }
+
+  function renderHistory(drops) {
+    if (drops.length === 0) {
+      history.replaceChildren(el('p', '', t('historyEmpty')));
+      return;
+    }
+    const table = el('table', 'drops');
+    const headRow = el('tr');
+    for (const f of ['receivedAt', 'fileName', 'size', 'state', 'dropId']) {
+      const th = el('th', '', texts.field(f));
+      th.scope = 'col';
+      headRow.append(th);
+    }
+    const thead = el('thead');
+    thead.append(headRow);
+    const tbody = el('tbody');
+    for (const d of drops.slice(0, HISTORY_ROWS)) {
+      const r = d.receipt;
+      const tr = el('tr');
+      const nameCell = el('td', 'file-name');
+      nameCell.append(el('bdi', '', r.fileName));
+      const idCell = el('td');
+      const a = el('a');
+      a.href = `${cfg.historyUrl}/${encodeURIComponent(r.dropId)}`;
+      a.append(el('code', '', r.dropId));
+      idCell.append(a);
+      tr.append(el('td', '', d.receivedAtJst ?? r.receivedAt), nameCell, el('td', '', formatSize(r.size, texts.lang)), el('td', '', d.stateLabel ?? d.state), idCell);
+      tbody.append(tr);
+    }
+    table.append(thead, tbody);
+    history.replaceChildren(table);
+  }
+}
