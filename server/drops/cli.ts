@@ -7,7 +7,7 @@ import { ORPHAN_AGE_MS, sweepOrphanDrops } from './reconcile.js';
 
 /** Commands of the drops domain (merged into the `kinko` command by server/cli.ts). */
 export const dropsCommands: Record<string, Command> = {
-  'drops-sweep': {
+  'drops:sweep': {
     summary: '受付記録のない古い受信オブジェクトを削除 / remove stored drops that have no drop record (crash leftovers)',
     run: async () => {
       const config = loadConfig(process.env);

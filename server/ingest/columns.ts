@@ -12,7 +12,12 @@ export async function livePreview(deps: Deps, actor: Actor, jobId: string): Prom
   const job = await repo.findJob(deps.db, jobId);
   if (!job || job.claimedBy !== actor.userId || job.state !== 'previewing') throw new PreviewGone();
   const entry = ingestRuntime(deps).cache.get(job.id, job.attempt);
-  if (!entry || entry.userId !== actor.userId) throw new PreviewGone();
+  if (!entry || entry.userId !== actor.userId) {
+    // The claimant is here and the preview is not (expired, restarted, another
+    // instance): give the drop back now rather than after the TTL.
+    await repo.releaseJob(deps.db, job, deps.clock.now().toISOString(), 'ingestFlow.errors.previewGone');
+    throw new PreviewGone();
+  }
   return { job, entry };
 }
 

@@ -6,6 +6,7 @@ import { policy } from '../http/policies.js';
 import { actorOf, field, groupNumber, jstText, param, query, requestIdOf, safeId } from './present.js';
 import {
   companyPersons,
+  existingPersonId,
   liftRevealBlock,
   listRevealBlocks,
   lockUnlockWindow,
@@ -69,8 +70,8 @@ export function vaultRoutes(deps: Deps): Router {
   });
 
   // A reload, "back" or the language switch on the reveal page: never show the number again; go to the person.
-  r.get('/office/persons/:id/reveal', staff('back to the person (the number is shown once, by POST)'), (req, res) => {
-    res.redirect(303, `/office/persons/${encodeURIComponent(param(req, 'id'))}`);
+  r.get('/office/persons/:id/reveal', staff('back to the person (the number is shown once, by POST)'), async (req, res) => {
+    res.redirect(303, `/office/persons/${encodeURIComponent(await existingPersonId(deps, param(req, 'id')))}`);
   });
 
   r.post('/office/reveal/lock', staff('lock the office key now (end this session’s unlock window)'), (req, res) => {

@@ -66,6 +66,13 @@ export async function personPage(deps: Pick<Deps, 'db' | 'clock'>, id: string, a
   return { person, employee, dependents, readiness };
 }
 
+/** The id of a person that exists (404 otherwise): ids from a path never reach a redirect unchecked. */
+export async function existingPersonId(deps: Pick<Deps, 'db'>, id: string): Promise<string> {
+  const person = id ? await repo.findPerson(deps.db, id) : null;
+  if (!person) throw new NotFound();
+  return person.id;
+}
+
 /** Locks this session's unlock window now. */
 export function lockUnlockWindow(deps: object, actor: Pick<Actor, 'userId' | 'sessionId'>): boolean {
   return closeWindow(deps, actor);

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ingestRuntime } from '../../server/ingest/runtime.js';
+import { csrfToken, signedInAgent } from '../helpers/actors.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { syntheticMyNumbers } from '../helpers/mynumber.js';
+import { DIRECTOR } from '../setup/setup-helpers.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, FIXTURES, numberForms, rosterCsv, STAFF_PASSPHRASE, vaultKeys, type ArrangedDrop, type Office } from './arrange.js';
+
+/**
+ * What can go wrong when starting an ingest, and that each of it leaves the
+ * drop exactly as it was — intact in storage, still 受付済, and retryable.
+ */
+describe('ingest flow: who may start, and files that cannot be read', () => {
+  let t: TestApp;
+  let office: Office;
+  const numbers = syntheticMyNumbers(8, 777);
+  const roster = () => rosterCsv([
+    { code: 'A1', name: '青木 一', kana: 'アオキ ハジメ', number: numbers[0]! },
+    { code: 'A2', name: '石井 二郎', kana: 'イシイ ジロウ', number: numbers[1]! },
+  ]);
+
+  beforeAll(async () => {
+    t = await makeTestApp();
+    office = await arrangeOffice(t.deps);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function agentOf(user: Office['director']) {
+    const { agent } = await signedInAgent(t.app, t.deps, user);
+    return { agent, csrf: await csrfToken(agent, '/office/drops') };
+  }
+
+  /** The drop is exactly as the room left it: object present with the same bytes, row received, nothing in the vault for it. */
+  async function expectIntact(drop: ArrangedDrop) {
+    const info = await t.deps.storage.drops.head(drop.storedKey);
+    expect(info.size).toBe(drop.size);
+    const row = await t.deps.db.selectFrom('drops').select(['state', 'sha256']).where('id', '=', drop.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ state: 'received', sha256: drop.sha256 });
+    expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', drop.id).execute()).toEqual([]);
+    const job = await t.deps.db.selectFrom('ingest_jobs').select('state').where('drop_id', '=', drop.id).executeTakeFirst();
+    expect(job === undefined || job.state === 'released').toBe(true);
+  }
+
+  it('two staff start the same ingest at once: exactly one proceeds, the other is told who has it and since when', async () => {
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, roster()));
+    const a = await agentOf(office.director);
+    const b = await agentOf(office.holder);
+    const [ra, rb] = await Promise.all([
+      a.agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: a.csrf, passphrase: DIRECTOR.keyPassphrase }),
+      b.agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: b.csrf, passphrase: STAFF_PASSPHRASE }),
+    ]);
+    const statuses = [ra.status, rb.status].sort();
+    expect(statuses).toEqual([303, 409]);
+    const loser = ra.status === 409 ? ra : rb;
+    const winnerName = ra.status === 303 ? '山田 花子' : '佐藤 一郎';
+    expect(loser.text).toContain(`${winnerName} さんが`);
+    expect(loser.text).toMatch(/さんが \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}/); // since when
+    const job = await t.deps.db.selectFrom('ingest_jobs').selectAll().where('drop_id', '=', drop.id).executeTakeFirstOrThrow();
+    expect(job.state).toBe('previewing');
+    expect(job.attempt).toBe(1);
+
+    // The other person opening the drop page sees who is on it, and no form.
+    const loserAgent = ra.status === 409 ? a.agent : b.agent;
+    const page = await loserAgent.get(`/office/drops/${drop.id}`);
+    expect(page.text).toContain('取込中');
+    expect(page.text).toContain(winnerName);
+    expect(page.text).not.toContain('name="passphrase"');
+    // …and cannot open or confirm the winner's preview.
+    const jobUrl = `/office/ingest/${job.id}`;
+    expect((await loserAgent.get(jobUrl)).status).toBe(410);
+    const csrf = ra.status === 409 ? a.csrf : b.csrf;
+    expect((await loserAgent.post(`${jobUrl}/confirm`).type('form').send({ _csrf: csrf, version: '1' })).status).toBe(410);
+
+    // The winner can cancel: the drop is free again, untouched.
+    const winner = ra.status === 303 ? a : b;
+    const cancel = await winner.agent.post(`${jobUrl}/cancel`).type('form').send({ _csrf: winner.csrf });
+    expect(cancel.status).toBe(303);
+    await expectIntact(drop);
+  });
+
+  it('a wrong key passphrase is told plainly and changes nothing', async () => {
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, roster()));
+    const { agent, csrf } = await agentOf(office.holder);
+    const res = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: 'not-my-passphrase' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('鍵のパスフレーズが違います');
+    expect(res.text).not.toContain('not-my-passphrase');
+    expect(await t.deps.db.selectFrom('ingest_jobs').select('id').where('drop_id', '=', drop.id).execute()).toEqual([]);
+    await expectIntact(drop);
+  });
+
+  it('staff who hold no key see why they cannot ingest, and a POST is refused; clients get 404', async () => {
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, roster()));
+    const { agent, csrf } = await agentOf(office.plain);
+    const page = await agent.get(`/office/drops/${drop.id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('事務所の鍵を預かっていないため、取り込みはできません');
+    expect(page.text).not.toContain('name="passphrase"');
+    const res = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: 'whatever-it-is' });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('事務所の鍵を預かっていないため');
+    await expectIntact(drop);
+
+    const { agent: client } = await signedInAgent(t.app, t.deps, office.client);
+    expect((await client.get('/office/drops')).status).toBe(404);
+    expect((await client.get(`/office/drops/${drop.id}`)).status).toBe(404);
+  });
+
+  const unreadable: Array<[string, () => Promise<Buffer>, RegExp]> = [
+    ['corrupt OpenPGP (bits flipped in the encrypted data)', async () => {
+      const c = await encryptToOffice(t.deps.db, roster());
+      for (let i = c.length - 40; i < c.length - 20; i++) c[i] ^= 0xff;
+      return c;
+    }, /暗号化されたファイルが壊れている/],
+    ['not OpenPGP at all', async () => randomBytes(300), /暗号化されたファイルが壊れている/],
+    ['a password-protected xlsx', async () => encryptToOffice(t.deps.db, fs.readFileSync(path.join(FIXTURES, 'encrypted.xlsx'))), /パスワードが掛かっている/],
+    ['a roster without a My Number column', async () => encryptToOffice(t.deps.db, Buffer.from('社員番号,氏名,電話番号\r\nE1,青木 一,090-1234-5678\r\n')), /個人番号（マイナンバー）の列が見つかりません/],
+  ];
+
+  it.each(unreadable)('%s: a clear message, the drop intact, and it can be started again', async (_what, make, message) => {
+    const drop = await arrangeDrop(t.deps, office, await make());
+    const before = await vaultKeys(t.deps);
+    const { agent, csrf } = await agentOf(office.holder);
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const res = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.text).toMatch(message);
+      expect(res.text).toContain('name="passphrase"'); // the form is there to try again
+      await expectIntact(drop);
+    }
+    expect(await vaultKeys(t.deps)).toEqual(before);
+    const job = await t.deps.db.selectFrom('ingest_jobs').select(['attempt', 'last_error']).where('drop_id', '=', drop.id).executeTakeFirstOrThrow();
+    expect(job.attempt).toBe(2);
+    expect(job.last_error).toMatch(/^ingest(Flow)?\.errors\./);
+  });
+
+  it('a confirmation reaching a process without the preview asks to start again, and starting again works', async () => {
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, roster()));
+    const { agent, csrf } = await agentOf(office.holder);
+    const start = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
+    const url = start.headers.location as string;
+    ingestRuntime(t.deps).cache.clear(); // what another instance, or this one after a restart, holds
+    const gone = await agent.post(`${url}/confirm`).type('form').send({ _csrf: csrf, version: '1' });
+    expect(gone.status).toBe(410);
+    expect(gone.text).toContain('取り込みを始め直してください');
+    await expectIntact(drop);
+
+    const again = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
+    expect(again.status).toBe(303);
+    const ok = await agent.post(`${again.headers.location}/confirm`).type('form').send({ _csrf: csrf, version: '1' });
+    expect(ok.status).toBe(303);
+    expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', drop.id).execute()).toHaveLength(2);
+  });
+
+  it('a second confirmation (double click) commits nothing twice', async () => {
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, rosterCsv([{ code: 'D1', name: '二重 押し', kana: 'ニジュウ', number: numbers[4]! }])));
+    const { agent, csrf } = await agentOf(office.holder);
+    const start = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
+    const url = start.headers.location as string;
+    const before = (await vaultKeys(t.deps)).length;
+    const [x, y] = await Promise.all([1, 2].map(() => agent.post(`${url}/confirm`).type('form').send({ _csrf: csrf, version: '1' })));
+    expect([x!.status, y!.status].sort()).toEqual([303, 410]);
+    expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', drop.id).execute()).toHaveLength(1);
+    expect((await vaultKeys(t.deps)).length).toBe(before + 1);
+  });
+
+  it('an ambiguous My Number column is chosen by staff, and the file is read again with that choice', async () => {
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, fs.readFileSync(path.join(FIXTURES, 'ambiguous.csv'))));
+    const { agent, csrf } = await agentOf(office.holder);
+    const start = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
+    const url = start.headers.location as string;
+    const first = await agent.get(url);
+    expect(first.text).toContain('個人番号の列を選んでください');
+    expect(first.text).toContain('B 列（見出し: 個人番号）');
+    const radio = /name="col(\d+)" value="(\d+)"> B 列/.exec(first.text)!;
+    const chose = await agent.post(`${url}/columns`).type('form').send({ _csrf: csrf, version: '1', [`col${radio[1]}`]: radio[2]! });
+    expect(chose.status).toBe(303);
+    const second = await agent.get(url);
+    expect(second.text).not.toContain('個人番号の列を選んでください');
+    expect(second.text).toContain('山﨑 美咲');
+    expect(second.text).toContain('**** **** 8109');
+    // The old form (version 1) is refused after the re-read.
+    const stale = await agent.post(`${url}/confirm`).type('form').send({ _csrf: csrf, version: '1' });
+    expect(stale.status).toBe(303);
+    expect(stale.headers.location).toBe(`${url}?changed=1`);
+    const ok = await agent.post(`${url}/confirm`).type('form').send({ _csrf: csrf, version: '2' });
+    expect(ok.status).toBe(303);
+    expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', drop.id).execute()).toHaveLength(6);
+  });
+
+  it('no log line holds a synthetic number', () => {
+    for (const form of numberForms(numbers)) expect(t.logs.text).not.toContain(form);
+  });
+});
