@@ -69,7 +69,6 @@ export async function reconcileIngest(deps: Deps, opts: ReconcileOptions): Promi
       report.orphansDeleted++;
     }
   }
-  if (report.released || report.destroyed || report.destroyFailed || report.orphansDeleted) deps.logger.info({ ...report }, 'ingest recovery');
   return report;
 }
 
@@ -98,7 +97,10 @@ export function recoverOnStart(deps: Deps): Promise<ReconcileReport | null> {
     deps.database.dialect === 'sqlite'
       ? { ...defaultReconcileOptions(deps), notInstance: rt.instanceId, orphansBefore: rt.startedAt }
       : defaultReconcileOptions(deps);
-  const run = reconcileIngest(deps, opts).catch((err: unknown) => {
+  const run = reconcileIngest(deps, opts).then((report) => {
+    deps.logger.info({ ...report }, 'ingest recovery finished');
+    return report;
+  }, (err: unknown) => {
     deps.logger.error({ err: (err as Error).name }, 'ingest recovery failed; run `npx kinko ingest:reconcile`');
     return null;
   });

@@ -91,6 +91,14 @@ describe('extraction from rows', () => {
     expect(r.sheets[0]!.skipped).toBeDefined();
   });
 
+  it('「従業員名」「配偶者名」 alone are whole names, not the given-name half of 姓 + 名', () => {
+    const r = extract([sheet([['従業員名', '個人番号', '配偶者名', '配偶者の個人番号'], ['山田 太郎', num(), '山田 花子', num()]])]);
+    expect(r.persons.map((p) => [p.name, p.relation.kind])).toEqual([
+      ['山田 太郎', 'self'],
+      ['山田 花子', 'spouse'],
+    ]);
+  });
+
   it('joins 姓 + 名 with a space and セイ + メイ for the furigana', () => {
     const r = extract([sheet([['姓', '名', 'セイ', 'メイ', 'マイナンバー'], ['山田', '太郎', 'ﾔﾏﾀﾞ', 'ﾀﾛｳ', num()]])]);
     expect(r.persons.map((p) => [p.name, p.furigana])).toEqual([['山田 太郎', 'ヤマダ タロウ']]);
@@ -149,12 +157,12 @@ describe('extraction from rows', () => {
         ['E2', 'E', '本人', num()],
       ]),
     ]);
-    expect(r.persons.map((p) => [p.name, p.relation])).toEqual([
-      ['A', { kind: 'self' }],
-      ['B', { kind: 'spouse' }],
-      ['C', { kind: 'dependent', index: 1 }],
-      ['D', { kind: 'dependent', index: 2 }],
-      ['E', { kind: 'self' }],
+    expect(r.persons.map((p) => [p.name, p.relation, p.employeeName ?? null])).toEqual([
+      ['A', { kind: 'self' }, null],
+      ['B', { kind: 'spouse' }, 'A'],
+      ['C', { kind: 'dependent', index: 1 }, 'A'],
+      ['D', { kind: 'dependent', index: 2 }, 'A'],
+      ['E', { kind: 'self' }, null],
     ]);
   });
 

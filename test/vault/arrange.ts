@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Deps } from '../../server/deps.js';
 import { generateOfficeKey, unlockOfficeKey } from '../../server/keys/office-key.js';
 import { randomId } from '../../server/keys/random.js';
-import { openVaultSession, insertPersons, type PersonRow } from '../../server/vault/service.js';
+import { openVaultSession, insertPersons, type NewPersonRow, type PersonRow } from '../../server/vault/service.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import type { OpenedTestDatabase } from '../helpers/databases.js';
 import { variants } from '../helpers/mynumber.js';
@@ -91,7 +91,7 @@ export async function putInVault(
   const officeKey = await unlockOfficeKey(deps.db, opts.unlockAs ?? (await firstHolder(deps)), opts.passphrase ?? PASSPHRASES.director);
   const session = await openVaultSession(deps, { companyId: opts.companyId, officeKey, cohort: opts.cohort ?? '2025' });
   try {
-    const rows = [];
+    const rows: NewPersonRow[] = [];
     let row = 2;
     for (const e of opts.employees) {
       const self = session.sealRecord(e.number);

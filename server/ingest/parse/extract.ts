@@ -167,6 +167,7 @@ function rowLabel(sheet: SheetGrid, r: number): { row: number; page?: number } {
 function extractRows(sheet: SheetGrid, layout: SheetLayout, groups: ColumnGroup[], out: Collector): void {
   const self = layout.groups.find((g) => g.relation.kind === 'self');
   const dependentsPerEmployee = new Map<string, number>();
+  const employeeByKey = new Map<string, string>();
   let lastSelfKey = '';
   for (let r = layout.headerRow + 1; r < sheet.rows.length; r++) {
     const row = sheet.rows[r];
@@ -185,12 +186,17 @@ function extractRows(sheet: SheetGrid, layout: SheetLayout, groups: ColumnGroup[
       if (!name && raw === undefined && !looksNumeric(text)) continue; // a note or page number, not a person
 
       let relation: Relation = g.relation;
+      let ownerName = employeeName;
       const relationLabel = squash(cellText(sheet, r, g.relationLabel)) || undefined;
       if (g.relation.kind === 'self' && relationLabel) {
         // One person per row with a 続柄 column: 本人 / 妻 / 長男 …
         const kind = relationFromLabel(relationLabel);
+        if (kind === 'self' || kind === null) {
+          lastSelfKey = employeeCode ?? `row:${r}`;
+          employeeByKey.set(lastSelfKey, name);
+        }
         const owner = employeeCode ?? lastSelfKey;
-        if (kind === 'self' || kind === null) lastSelfKey = employeeCode ?? `${r}`;
+        ownerName = employeeByKey.get(owner) ?? '';
         if (kind === 'spouse') relation = { kind: 'spouse' };
         if (kind === 'dependent') {
           const n = (dependentsPerEmployee.get(owner) ?? 0) + 1;
@@ -213,7 +219,7 @@ function extractRows(sheet: SheetGrid, layout: SheetLayout, groups: ColumnGroup[
         continue;
       }
       if (check.ok) {
-        const dependentOf = relation.kind !== 'self' && employeeName && employeeName !== name ? { employeeName } : {};
+        const dependentOf = relation.kind !== 'self' && ownerName && ownerName !== name ? { employeeName: ownerName } : {};
         out.persons.push({ ...common, name, ...dependentOf, number: check.number });
       } else {
         out.review.push({

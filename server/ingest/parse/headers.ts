@@ -33,7 +33,7 @@ const NUMBER = /個人番号|マイナンバー|mynumber|myno|個人no|individua
 // Headers that mention the number but hold something else (a card flag, a date, a title).
 const NOT_NUMBER = /カード|card|有無|提出|確認|写し|写|済|種類|書類|通知|一覧|名簿|台帳|リスト|list|年分|交付|期限|日付|取得日|記載|方法|変更/;
 const CODE = /(社員|従業員|職員|スタッフ|staff|employee)(番号|コード|no|number|code|cd|id)|個人コード|^id$|^コード$/;
-const RELATION_LABEL = /続柄|つづきがら|relationship|^relation$/;
+const RELATION_LABEL = /続柄|続き柄|つづきがら|relationship|^relation$/;
 const SPOUSE = /控除対象配偶者|源泉控除対象配偶者|配偶者|spouse|妻|夫/;
 const DEPENDENT = /控除対象扶養親族|扶養親族|被扶養者|扶養家族|扶養者|扶養|家族|親族|dependents?|dependants?/;
 const SELF = /本人|従業員|社員|職員|employee|staff/;

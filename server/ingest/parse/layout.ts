@@ -177,6 +177,13 @@ export function readLayout(sheet: SheetGrid, headerRow: number): SheetLayout {
         if (g[info.role] === undefined) g[info.role] = c;
     }
   }
+  for (const g of groups.values()) {
+    // 「従業員名」「配偶者名」 alone name the whole name, not the given name of a 姓 / 名 pair.
+    if (g.mei !== undefined && g.sei === undefined && g.name === undefined) {
+      g.name = g.mei;
+      g.mei = undefined;
+    }
+  }
   return { headerRow, headers, groups: [...groups.values()], code };
 }
 

@@ -85,7 +85,8 @@ export async function parseDropInWorker(plaintext: Uint8Array | Readable, opts: 
       if (reply.ok) finish({ result: reply.result });
       else finish({ error: new ParseError(reply.code, reply.detail) });
     });
-    worker.once('error', (err: Error & { code?: string }) => {
+    // `on`, not `once`: an 'error' event without a listener would take the whole process down.
+    worker.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') finish({ error: new ParseError('tooBig', 'parse worker ran out of memory') });
       else finish({ error: new ParseError('corrupt', `parse worker failed (${err.code ?? err.name})`) });
     });
