@@ -136,7 +136,7 @@ async function driveIngest(b: Browser, dropId: string): Promise<'done' | 'died'>
     if (confirm.status !== 303) throw new Error(`confirm answered ${confirm.status}`);
     return 'done';
   } catch (err) {
-    if (err instanceof TypeError && /fetch failed/.test(err.message)) return 'died';
+    if ((err as Error)?.name === 'TypeError' && /fetch failed/.test((err as Error).message)) return 'died';
     throw err;
   }
 }
@@ -320,7 +320,11 @@ describe(`ingest crash safety: kill -9 at every failpoint, restart, invariant ho
     it(
       `round ${round}: every failpoint (${CASES.length}) — kill, restart, recover, invariant`,
       async () => {
-        const results = await Promise.all(CASES.map((fp) => crashCase(template, office, drop, fp)));
+        // All cases of a round run side by side (own data folder and port each); wait for every one before judging.
+        const settled = await Promise.allSettled(CASES.map((fp) => crashCase(template, office, drop, fp)));
+        const failed = settled.find((s) => s.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
+        const results = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof crashCase>>>).value);
         try {
           results.forEach((r, i) => expect({ fp: CASES[i], outcome: r.outcome }).toEqual({ fp: CASES[i], outcome: expectedFirst[CASES[i]!] }));
           for (const r of results) {
