@@ -1,7 +1,7 @@
 import { appendAudit } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import { failpoint } from '../failpoints.js';
-import { Conflict } from '../http/errors.js';
+import { BadRequest, Conflict } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
 import { randomId } from '../keys/random.js';
 import { livePreview } from './columns.js';
@@ -10,7 +10,7 @@ import { PreviewChanged, PreviewGone } from './errors.js';
 import { planIngest, rowKey, type PlannedPerson, type Selection } from './preview.js';
 import * as repo from './repo.js';
 import { ingestRuntime } from './runtime.js';
-import { insertPersons, type NewPersonInput } from './vault-port.js';
+import { insertPersons, NumberInPersonRow, type NewPersonInput } from './vault-port.js';
 
 export interface CommitCounts {
   personsAdded: number;
@@ -115,7 +115,9 @@ export async function confirmIngest(
     for (const token of written) await deps.storage.vault.delete(token).catch(() => {});
     await repo.releaseJob(deps.db, { id: job.id, attempt: job.attempt, state: 'committing' }, deps.clock.now().toISOString(), 'ingestFlow.errors.commitFailed').catch(() => false);
     rt.cache.evict(job.id);
-    deps.logger.warn({ jobId: job.id, dropId: job.dropId, written: written.length, requestId: meta.requestId }, 'ingest commit failed; vault writes undone, drop left intact');
+    deps.logger.warn({ jobId: job.id, dropId: job.dropId, written: written.length, err: (err as Error).name, requestId: meta.requestId }, 'ingest commit failed; vault writes undone, drop left intact');
+    // The vault refuses a name (or other text) that holds a My Number (P3): say so plainly.
+    if (err instanceof NumberInPersonRow) throw new BadRequest('ingestFlow.errors.numberInText');
     throw err;
   }
   rt.cache.evict(job.id); // the plaintext and the keys go now

@@ -1,10 +1,9 @@
 import type { Deps } from '../deps.js';
 import { armFailpoints } from '../failpoints.js';
-import { isToken } from '../vault/crypto.js';
-import { referencedTokens } from '../vault/repo.js';
 import { destroyOriginal } from './dispose.js';
 import * as repo from './repo.js';
 import { ingestRuntime, ORPHAN_MIN_AGE_MS, PREVIEW_TTL_MS } from './runtime.js';
+import { deleteVaultObject, findOrphanVaultObjects } from './vault-port.js';
 
 /**
  * Recovery after a crash or an abandoned ingest (P9). Each step looks only at
@@ -56,18 +55,11 @@ export async function reconcileIngest(deps: Deps, opts: ReconcileOptions): Promi
   // `committing`: nothing older than its start can be one of its records.
   let cutoff = opts.orphansBefore.getTime();
   for (const j of await repo.activeCommits(deps.db)) cutoff = Math.min(cutoff, Date.parse(j.updatedAt));
-  const candidates: string[] = [];
-  for await (const o of deps.storage.vault.list()) {
-    if (isToken(o.key) && o.lastModified.getTime() < cutoff) candidates.push(o.key);
-  }
-  for (let i = 0; i < candidates.length; i += 500) {
-    const chunk = candidates.slice(i, i + 500);
-    const known = await referencedTokens(deps.db, chunk);
-    for (const token of chunk) {
-      if (known.has(token)) continue;
-      await deps.storage.vault.delete(token);
-      report.orphansDeleted++;
-    }
+  const orphans: string[] = [];
+  for await (const token of findOrphanVaultObjects(deps, { olderThanMs: Math.max(0, deps.clock.now().getTime() - cutoff) })) orphans.push(token);
+  for (const token of orphans) {
+    await deleteVaultObject(deps, token);
+    report.orphansDeleted++;
   }
   return report;
 }

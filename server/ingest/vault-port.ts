@@ -1,19 +1,20 @@
 /**
  * The few vault functions the ingest flow uses, in one place: the vault is
- * another domain (server/vault), and if its surface moves only this file
- * follows it.
+ * another domain (server/vault/service.ts is its surface), and if that
+ * surface moves only this file follows it.
  */
-import type { Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
-import * as vaultRepo from '../vault/repo.js';
 import type { Relation } from './parse/types.js';
 
-export { openVaultSession, type NewPersonInput, type VaultSession } from '../vault/session.js';
-export type NewPersonRow = vaultRepo.NewPersonRow;
-
-export function insertPersons(trx: Transaction<Database>, rows: readonly vaultRepo.NewPersonRow[]): Promise<void> {
-  return vaultRepo.insertPersonRows(trx, rows);
-}
+export {
+  deleteVaultObject,
+  findOrphanVaultObjects,
+  insertPersons,
+  NumberInPersonRow,
+  openVaultSession,
+  type NewPersonInput,
+  type NewPersonRow,
+  type VaultSession,
+} from '../vault/service.js';
 
 /**
  * The retention cohort new records join: one per calendar year of ingest

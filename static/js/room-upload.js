@@ -50,6 +50,7 @@ function start(panel) {
   let active = 0;
 
   panel.classList.add('enhanced');
+  document.getElementById('drop-history-section')?.classList.add('enhanced');
   input.required = false;
 
   // ---- choosing files ---------------------------------------------------------
@@ -342,17 +343,26 @@ function start(panel) {
     const thead = el('thead');
     thead.append(headRow);
     const tbody = el('tbody');
+    const cell = (field, className, content) => {
+      const td = el('td', className);
+      td.dataset.label = texts.field(field); // shown before the value when the table is stacked (phones)
+      if (content instanceof Node) td.append(content);
+      else td.textContent = content;
+      return td;
+    };
     for (const d of drops.slice(0, HISTORY_ROWS)) {
       const r = d.receipt;
       const tr = el('tr');
-      const nameCell = el('td', 'file-name');
-      nameCell.append(el('bdi', '', r.fileName));
-      const idCell = el('td');
       const a = el('a');
       a.href = `${cfg.historyUrl}/${encodeURIComponent(r.dropId)}`;
       a.append(el('code', '', r.dropId));
-      idCell.append(a);
-      tr.append(el('td', '', d.receivedAtJst ?? r.receivedAt), nameCell, el('td', '', formatSize(r.size, texts.lang)), el('td', '', d.stateLabel ?? d.state), idCell);
+      tr.append(
+        cell('receivedAt', 'drop-when', d.receivedAtJst ?? r.receivedAt),
+        cell('fileName', 'file-name', el('bdi', '', r.fileName)),
+        cell('size', 'drop-size-cell', formatSize(r.size, texts.lang)),
+        cell('state', 'drop-state', d.stateLabel ?? d.state),
+        cell('dropId', 'drop-id-cell', a),
+      );
       tbody.append(tr);
     }
     table.append(thead, tbody);

@@ -30,6 +30,8 @@ const PDF = path.join(FIXTURES, 'sample_list.pdf');
 const COMPANY = 'さくら精機株式会社';
 const DIRECTOR_EMAIL = 'shocho@sr-office.example.jp';
 const SCREENSHOT = '/tmp/kinko-room.png';
+const SCREENSHOT_NARROW = '/tmp/kinko-room-narrow.png';
+const SCREENSHOT_PROGRESS = '/tmp/kinko-room-progress.png';
 const SCREENSHOT_REFUSED = '/tmp/kinko-room-refused.png';
 const SCREENSHOT_NOJS = '/tmp/kinko-room-nojs.png';
 
@@ -214,8 +216,14 @@ describeWithChromium()('drop room in real Chromium (e2e)', () => {
     await bigItem.and(page.locator('[data-state=uploading]')).waitFor({ timeout: 20_000 });
     // Sampled from outside too, while it runs.
     const outside: number[] = [];
+    let midShot = false;
     while ((await bigItem.getAttribute('data-state')) === 'uploading') {
-      outside.push(await bigItem.locator('progress').evaluate((p) => (p as HTMLProgressElement).value));
+      const value = await bigItem.locator('progress').evaluate((p) => (p as HTMLProgressElement).value);
+      outside.push(value);
+      if (!midShot && value >= 30 && value <= 70) {
+        midShot = true;
+        await page.screenshot({ path: SCREENSHOT_PROGRESS, fullPage: true });
+      }
       await page.waitForTimeout(100);
     }
     await page.waitForSelector('.drop-item[data-state=done] >> nth=1', { timeout: 60_000 });
@@ -266,6 +274,9 @@ describeWithChromium()('drop room in real Chromium (e2e)', () => {
     expect(sha256(gpgDecrypt(await officeSecretKey(), await storedBytes(bigRow.stored_key)))).toBe(sha256(big));
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 }); // a phone
+    await page.screenshot({ path: SCREENSHOT_NARROW, fullPage: true });
+    await page.setViewportSize({ width: 1100, height: 900 });
   }, 90_000);
 
   it('the office inbox lists the drop, and after the batching window exactly one e-mail goes out, naming the room but no file name or size', async () => {
@@ -365,7 +376,7 @@ describeWithChromium()('drop room in real Chromium (e2e)', () => {
     await Promise.all([page.waitForURL(sheet.roomUrl), page.click('form.login-form button[type=submit]')]);
 
     expect(await page.$('#drop-panel.enhanced')).toBeNull();
-    expect(await page.isVisible('.drop-form button[type=submit]')).toBe(true);
+    await page.waitForSelector('.drop-form button[type=submit]', { state: 'visible', timeout: 5000 });
     expect(await page.isVisible('.drop-zone-hint')).toBe(false);
     expect(await page.textContent('.drop-rules')).toContain(`1ファイル ${formatMiB(limits.upload.maxFileBytes)} まで`);
     expect(await page.textContent('#drop-panel')).toContain('事務所のサーバーが受け取りながら暗号化します');

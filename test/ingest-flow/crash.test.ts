@@ -258,7 +258,9 @@ async function crashCase(template: string, office: Office, drop: ArrangedDrop, f
   let exit: { signal: NodeJS.Signals | null } | null;
   try {
     got = await driveIngest(new Browser(`http://127.0.0.1:${a.port}`, await session(dataDir, office.director.id)), drop.id);
-    exit = await Promise.race([a.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    exit = await Promise.race([a.exited, new Promise<null>((r) => (timer = setTimeout(() => r(null), 20_000)))]);
+    clearTimeout(timer);
   } finally {
     await stopKinko(a); // a no-op when the failpoint killed it
     logs += a.out();

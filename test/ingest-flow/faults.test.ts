@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { ingestRuntime } from '../../server/ingest/runtime.js';
 import { csrfToken, signedInAgent } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
 import { arrangeDrop, arrangeOffice, encryptToOffice, FIXTURES, numberForms, rosterCsv, STAFF_PASSPHRASE, vaultKeys, type ArrangedDrop, type Office } from './arrange.js';
@@ -13,7 +14,8 @@ import { arrangeDrop, arrangeOffice, encryptToOffice, FIXTURES, numberForms, ros
  * What can go wrong when starting an ingest, and that each of it leaves the
  * drop exactly as it was — intact in storage, still 受付済, and retryable.
  */
-describe('ingest flow: who may start, and files that cannot be read', () => {
+describe.each(testDatabases())('ingest flow: who may start, and files that cannot be read (on $name)', (target) => {
+  let opened: OpenedTestDatabase;
   let t: TestApp;
   let office: Office;
   const numbers = syntheticMyNumbers(8, 777);
@@ -23,11 +25,13 @@ describe('ingest flow: who may start, and files that cannot be read', () => {
   ]);
 
   beforeAll(async () => {
-    t = await makeTestApp();
+    opened = await target.open();
+    t = await makeTestApp(opened.config.kind === 'postgres' ? { KINKO_DATABASE_URL: opened.config.url } : {});
     office = await arrangeOffice(t.deps);
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
+    await opened?.cleanup();
   });
 
   async function agentOf(user: Office['director']) {
@@ -192,6 +196,37 @@ describe('ingest flow: who may start, and files that cannot be read', () => {
     const ok = await agent.post(`${url}/confirm`).type('form').send({ _csrf: csrf, version: '2' });
     expect(ok.status).toBe(303);
     expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', drop.id).execute()).toHaveLength(6);
+  });
+
+  it('when the original cannot be shown gone, no disposal record is claimed; the drop page offers a retry that finishes it', async () => {
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, rosterCsv([{ code: 'V1', name: '検証 太郎', kana: 'ケンショウ', number: numbers[5]! }])));
+    const { agent, csrf } = await agentOf(office.holder);
+    const store = t.deps.storage.drops as { delete: (key: string) => Promise<void> };
+    const realDelete = store.delete;
+    store.delete = async () => {}; // a backend that silently keeps the object
+    try {
+      const start = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
+      const confirm = await agent.post(`${start.headers.location}/confirm`).type('form').send({ _csrf: csrf, version: '1' });
+      expect(confirm.status).toBe(303);
+    } finally {
+      store.delete = realDelete;
+    }
+    const job = await t.deps.db.selectFrom('ingest_jobs').select('state').where('drop_id', '=', drop.id).executeTakeFirstOrThrow();
+    expect(job.state).toBe('committed');
+    expect(await t.deps.db.selectFrom('drop_disposals').select('drop_id').where('drop_id', '=', drop.id).execute()).toEqual([]);
+    expect((await t.deps.storage.drops.head(drop.storedKey)).size).toBe(drop.size);
+    const page = await agent.get(`/office/drops/${drop.id}`);
+    expect(page.text).toContain('取込済');
+    expect(page.text).toContain('原本の削除をまだ確認できていません');
+
+    const retry = await agent.post(`/office/drops/${drop.id}/dispose`).type('form').send({ _csrf: csrf });
+    expect(retry.status).toBe(303);
+    expect(await t.deps.storage.drops.remnants(drop.storedKey)).toEqual([]);
+    const record = await t.deps.db.selectFrom('drop_disposals').selectAll().where('drop_id', '=', drop.id).executeTakeFirstOrThrow();
+    expect(record).toMatchObject({ sha256: drop.sha256, size: drop.size, method: 'storage-delete-all-versions', by_user: office.holder.id });
+    const after = await agent.get(`/office/drops/${drop.id}`);
+    expect(after.text).toContain('廃棄済');
+    expect(after.text).toContain(drop.sha256);
   });
 
   it('no log line holds a synthetic number', () => {
