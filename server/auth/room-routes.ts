@@ -1,3 +1,4 @@
+import { uploadLimitsView } from '../drops/routes.js';
 import { Router, type Response } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
@@ -29,7 +30,7 @@ export function roomRoutes(deps: Deps): Router {
     const room = await openRoom(deps, req.params.key);
     const base = roomLocals(room);
     noStore(res);
-    if (roomActor(res, room)) return res.render('room/room', base);
+    if (roomActor(res, room)) return res.render('room/room', { ...base, uploadLimits: uploadLimitsView(deps.config.limits.upload) });
     if (roomEnrolling(res, room)) return res.redirect(303, `${base.base}/welcome`);
     const notice = req.query.bye === 'all' ? t(res)('auth.loggedOutEverywhere') : req.query.bye ? t(res)('auth.loggedOut') : null;
     res.render('room/login', { ...base, failed: false, notice });

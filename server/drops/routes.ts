@@ -82,6 +82,11 @@ function pageLocals(deps: Deps, _res: Response, room: { id: string; name: string
     room,
     base,
     keyFingerprint: signingInfo(deps).keyFingerprint,
-    uploadLimits: { max: formatMiB(u.maxFileBytes), files: u.maxFilesPerRequest, maxBytes: u.maxFileBytes },
+    uploadLimits: uploadLimitsView(u),
   };
+}
+
+/** The upload limits as the room pages show them (from config.limits, never a copy). */
+export function uploadLimitsView(u: Deps['config']['limits']['upload']) {
+  return { max: formatMiB(u.maxFileBytes), files: u.maxFilesPerRequest, maxBytes: u.maxFileBytes };
 }

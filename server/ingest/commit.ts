@@ -68,7 +68,8 @@ export async function confirmIngest(
       written.push(sealed.token);
       if (i === 0 || i === adds.length - 1) failpoint('ingest.after-vault-write');
     }
-    const finalRows = rows.map((r) => entry.session.personRow(r));
+    // Employees before their dependents: employee_person_id is a foreign key within the batch.
+    const finalRows = rows.map((r) => entry.session.personRow(r)).sort((a, b) => Number(!!a.employee_person_id) - Number(!!b.employee_person_id));
 
     const counts: CommitCounts = { personsAdded: adds.length, duplicates: plan.counts.duplicates, review: plan.counts.review, excluded: plan.counts.excluded };
     const now = deps.clock.now().toISOString();

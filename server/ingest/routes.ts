@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { formatJst } from '../drops/receipts.js';
 import { looksLikeDropId } from '../drops/service.js';
-import { AppError, NotFound } from '../http/errors.js';
+import { AppError, BadRequest, NotFound } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
 import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
 import { DropDecryptError } from './decrypt.js';
@@ -119,6 +119,7 @@ export function ingestRoutes(deps: Deps): Router {
     } catch (err) {
       if (err instanceof PreviewChanged) return res.redirect(303, `/office/ingest/${jobId}?changed=1`);
       if (err instanceof PreviewGone) return renderGone(res, await dropOfJob(jobId));
+      if (err instanceof BadRequest) return renderGone(res, await dropOfJob(jobId), err);
       throw err;
     }
   });

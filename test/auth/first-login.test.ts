@@ -86,7 +86,7 @@ describe('first login: initial password → own password + authenticator app', (
     expect(done.headers.location).toBe(base);
     const fullSid = /kinko_sid=([^;]+)/.exec(String(done.headers['set-cookie']))![1]!;
     expect(fullSid).not.toBe(enrolSid);
-    expect((await agent.get(base)).text).toContain('ファイルの送信は近日対応');
+    expect((await agent.get(base)).text).toContain('事務所にファイルを送る');
     // the enrol session is gone
     const old = await request(t.app).get(`${base}/welcome`).set('Cookie', `kinko_sid=${enrolSid}`);
     expect(old.status).toBe(303);

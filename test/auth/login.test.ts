@@ -58,7 +58,7 @@ describe('signing in and out', () => {
       const { agent } = await signIn(u);
       const room = await agent.get(`/room/${company.accessKey}`);
       expect(room.status).toBe(200);
-      expect(room.text).toContain('ファイルの送信は近日対応');
+      expect(room.text).toContain('事務所にファイルを送る');
       expect(room.text).toContain(`/room/${company.accessKey}/sessions`);
       expect(room.text).toContain(`/room/${company.accessKey}/logout`);
       expect(room.text).toContain(`/room/${company.accessKey}/logout-everywhere`);
@@ -95,7 +95,7 @@ describe('signing in and out', () => {
       const here = await agent.get(`/room/${company.accessKey}`);
       expect(here.status).toBe(200);
       expect(here.text).toContain('name="password"');
-      expect(here.text).not.toContain('ファイルの送信は近日対応');
+      expect(here.text).not.toContain('事務所にファイルを送る');
       expect((await agent.get(`/room/${company.accessKey}/sessions`)).status).toBe(404);
       // and the client's credentials do not open the other room
       clock.nextStep();
