@@ -275,7 +275,7 @@ async function curlUpload(url: string, files: string[], headers: string[], respF
   for (const h of headers) args.push('-H', h);
   for (const f of files) args.push('-F', `file=@${f}`);
   args.push(url);
-  const r = await run('curl', args, { timeoutMs: 10 * 60_000 });
+  const r = await run('curl', args, { timeoutMs: 5 * 60_000 });
   if (r.code !== 0) throw new Error(`curl failed (${r.code}): ${r.stderr}`);
   const [status, uploaded] = r.stdout.trim().split(' ').map(Number);
   const body = fs.readFileSync(respFile, 'utf8');
