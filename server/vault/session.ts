@@ -83,7 +83,7 @@ export async function openVaultSession(
     cohort: opts.cohort,
     dataKeyId: dataKey.id,
     indexOf,
-    findByNumber: (db, number) => repo.findHeldByIndex(db, opts.companyId, indexOf(number)),
+    findByNumber: async (db, number) => repo.findHeldByIndex(db, opts.companyId, indexOf(number)),
     findByEmployee: async (db, who) => {
       open();
       return repo.findHeldByEmployee(db, opts.companyId, who);

@@ -145,6 +145,29 @@ describe.each(testDatabases())('ingest flow: drop → preview → vault → orig
     expect(yamada).toHaveLength(1);
   });
 
+  it('a number Excel damaged (lost leading zero) is held back, unless staff accept the proposed repair', async () => {
+    const zeros = syntheticMyNumbers(400, 31).filter((n) => n.startsWith('0')).slice(0, 2);
+    const csv = (n: string, name: string) => Buffer.from(`社員番号,氏名,個人番号\r\nZ${name.length},${name},${n.slice(1)}\r\n`, 'utf8');
+    const agent = await asDirector();
+
+    const held = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, csv(zeros[0]!, '零 保留')));
+    const a = await ingest(agent, held.id);
+    expect(a.preview.text).toContain('先頭の 0 を補った番号');
+    expect(a.preview.text).toContain(`**** **** ${zeros[0]!.slice(-4)}`);
+    expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', held.id).execute()).toHaveLength(0);
+    const review = await t.deps.db.selectFrom('ingest_review').select(['reason', 'name']).where('drop_id', '=', held.id).execute();
+    expect(review).toEqual([{ reason: 'excel-damaged', name: '零 保留' }]);
+
+    const repaired = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, csv(zeros[1]!, '零 修復')));
+    const csrf = await csrfToken(agent, `/office/drops/${repaired.id}`);
+    const start = await agent.post(`/office/drops/${repaired.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: DIRECTOR.keyPassphrase });
+    const confirm = await agent.post(`${start.headers.location}/confirm`).type('form').send({ _csrf: csrf, version: '1', repair: 'r0' });
+    expect(confirm.status).toBe(303);
+    const rows = await t.deps.db.selectFrom('persons').select(['name', 'relation']).where('source_drop_id', '=', repaired.id).execute();
+    expect(rows).toEqual([{ name: '零 修復', relation: '本人' }]);
+    expect(await t.deps.db.selectFrom('ingest_review').select('id').where('drop_id', '=', repaired.id).execute()).toEqual([]);
+  });
+
   it('lists every drop with its state in Japanese', async () => {
     const fresh = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, rosterCsv(people)), '新しい名簿.csv');
     const agent = await asDirector();
