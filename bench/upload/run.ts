@@ -213,6 +213,25 @@ class RssSampler {
   }
 }
 
+// ---- CPU time ------------------------------------------------------------------------
+
+let clockTicks = 100;
+
+/** user + system CPU seconds used so far by process `pid` (all its threads), from /proc/<pid>/stat. */
+function cpuOf(pid: number): number {
+  const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / clockTicks;
+}
+
+/** Runs a command under bash's `time`, for its user + system CPU seconds besides the wall time. */
+async function runCpu(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ran & { cpu: number }> {
+  const r = await run('bash', ['-c', 'TIMEFORMAT="%3U %3S"; time "$@"', 'bash', cmd, ...args], { env });
+  const last = r.stderr.trim().split('\n').pop() ?? '';
+  const [u, sys] = last.split(' ').map(Number);
+  return { ...r, cpu: (u ?? NaN) + (sys ?? NaN) };
+}
+
 // ---- child servers ------------------------------------------------------------------
 
 interface Child {
@@ -379,6 +398,7 @@ async function main(): Promise<number> {
     fs.rmSync(keyFile);
     if (imp.code !== 0) throw new Error(`gpg --import: ${imp.stderr}`);
     const fpr = key.fingerprint.toUpperCase();
+    clockTicks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
     const gpgCheck = { env: gnupg, tmpDir };
     const gpgEncrypt = (input: string, output: string) =>
       run('gpg', ['--batch', '--yes', '--trust-model', 'always', '--compress-algo', 'none', '-e', '-r', fpr, '-o', output, input], { env: gnupg });
@@ -487,18 +507,24 @@ async function main(): Promise<number> {
 
     // -- 1. plain upload (server encrypts) vs gpg -e of the same bytes
     const gpgSecs: number[] = [];
+    const gpgCpu: number[] = [];
     const plainSecs: number[] = [];
+    const plainCpu: number[] = [];
+    const serverPid = server.proc.pid!;
     let plainPeak = 0;
     let plainHwm = 0;
     for (let rep = 0; rep < reps; rep++) {
       const peer = async () => {
-        const r = await run('gpg', ['--batch', '--yes', '--trust-model', 'always', '--compress-algo', 'none', '-e', '-r', fpr, '-o', '/dev/null', bigCsv], { env: gnupg });
+        const r = await runCpu('gpg', ['--batch', '--yes', '--trust-model', 'always', '--compress-algo', 'none', '-e', '-r', fpr, '-o', '/dev/null', bigCsv], gnupg);
         if (r.code !== 0) throw new Error(`gpg -e: ${r.stderr}`);
         gpgSecs.push(r.secs);
+        gpgCpu.push(r.cpu);
       };
       const kinko = async () => {
         sampler!.reset();
+        const cpu0 = cpuOf(serverPid);
         const r = await curlUpload(`${api}/drops`, plainParts.map((p) => p.file), [auth], path.join(tmpDir, 'resp.json'));
+        plainCpu.push(cpuOf(serverPid) - cpu0);
         plainPeak = Math.max(plainPeak, sampler!.peak);
         plainHwm = Math.max(plainHwm, sampler!.hwm());
         if (r.status !== 201) throw new Error(`plain upload: ${r.status} ${r.body.slice(0, 500)}`);
@@ -527,12 +553,16 @@ async function main(): Promise<number> {
     );
     const sinkSampler = new RssSampler(sink.proc.pid!);
     const sinkSecs: number[] = [];
+    const sinkCpu: number[] = [];
     const encSecs: number[] = [];
+    const encCpu: number[] = [];
     let encPeak = 0;
     let encHwm = 0;
     for (let rep = 0; rep < reps; rep++) {
       const peer = async () => {
+        const cpu0 = cpuOf(sink!.proc.pid!);
         const r = await curlUpload(`http://127.0.0.1:${sinkPort}/`, encParts.map((p) => p.file), [auth], path.join(tmpDir, 'resp.json'));
+        sinkCpu.push(cpuOf(sink!.proc.pid!) - cpu0);
         if (r.status !== 201) throw new Error(`sink upload: ${r.status} ${r.body}`);
         const got = JSON.parse(r.body) as { file: string; bytes: number };
         if (got.bytes !== r.uploaded) problems.push(`sink kept ${got.bytes} bytes of ${r.uploaded} sent`);
@@ -541,7 +571,9 @@ async function main(): Promise<number> {
       };
       const kinko = async () => {
         sampler!.reset();
+        const cpu0 = cpuOf(serverPid);
         const r = await curlUpload(`${api}/drops`, encParts.map((p) => p.file), [auth], path.join(tmpDir, 'resp.json'));
+        encCpu.push(cpuOf(serverPid) - cpu0);
         encPeak = Math.max(encPeak, sampler!.peak);
         encHwm = Math.max(encHwm, sampler!.hwm());
         if (r.status !== 201) throw new Error(`pre-encrypted upload: ${r.status} ${r.body.slice(0, 500)}`);
@@ -569,6 +601,7 @@ async function main(): Promise<number> {
     // -- 4. concurrent load through the API (fetch + FormData from file-backed Blobs)
     sampler.reset();
     const rssBeforeLoad = sampler.sample();
+    const loadCpu0 = cpuOf(serverPid);
     interface Done {
       kind: 'plain' | 'encrypted';
       ms: number;
@@ -618,6 +651,7 @@ async function main(): Promise<number> {
         loadProblems.push(...(await checkReceipt(deps, d.receipt, exp, gpgCheck, true)));
       }
     }
+    const loadCpu = cpuOf(serverPid) - loadCpu0;
     const loadPeak = sampler.peak;
     const loadHwm = sampler.hwm();
     const rows = Number(
@@ -642,7 +676,13 @@ async function main(): Promise<number> {
     const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
     for (const r of table) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
     const secs = (xs: number[]) => xs.map((x) => fmt(x, 2)).join('/');
-    console.log(`runs, s: kinko plain ${secs(plainSecs)}, gpg ${secs(gpgSecs)}; kinko pre-encrypted ${secs(encSecs)}, sink ${secs(sinkSecs)}`);
+    console.log(`runs, wall s: kinko plain ${secs(plainSecs)}, gpg ${secs(gpgSecs)}; kinko pre-encrypted ${secs(encSecs)}, sink ${secs(sinkSecs)}`);
+    console.log(`runs, CPU s (server process / gpg / sink process, user+sys): kinko plain ${secs(plainCpu)}, gpg ${secs(gpgCpu)}; kinko pre-encrypted ${secs(encCpu)}, sink ${secs(sinkCpu)}`);
+    const perCpu = (bytes: number, cpu: number[]) => `${fmt(bytes / MiB / median(cpu))} MiB per CPU-s`;
+    console.log(
+      `by CPU time (less sensitive to other load): kinko plain ${perCpu(totalBytes, plainCpu)} vs gpg ${perCpu(totalBytes, gpgCpu)} = ${fmt((median(gpgCpu) / median(plainCpu)) * 100, 0)}%; ` +
+        `kinko pre-encrypted ${perCpu(encBytes, encCpu)} vs sink ${perCpu(encBytes, sinkCpu)} = ${fmt((median(sinkCpu) / median(encCpu)) * 100, 0)}%`,
+    );
     console.log('');
 
     const bigPeak = Math.max(plainPeak, encPeak);
@@ -674,7 +714,7 @@ async function main(): Promise<number> {
       console.log(`  latency plain:         ${lat('plain')}`);
       console.log(`  latency pre-encrypted: ${lat('encrypted')}`);
     }
-    console.log(`  rounds, s: ${secs(roundSecs)} — ${rate(loadBytesAll, roundSecs.reduce((a, b) => a + b, 0))} aggregate`);
+    console.log(`  rounds, s: ${secs(roundSecs)} — ${rate(loadBytesAll, roundSecs.reduce((a, b) => a + b, 0))} aggregate; server CPU ${fmt(loadCpu)} s`);
     console.log(
       `  failed ${failed}, corrupted ${corrupted} (each receipt vs its row and the stored object's SHA-256/size; pre-encrypted also vs the bytes sent; ${decrypted} plain decrypted by gpg and compared)`,
     );

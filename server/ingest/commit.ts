@@ -10,7 +10,7 @@ import { PreviewChanged, PreviewGone } from './errors.js';
 import { planIngest, rowKey, type PlannedPerson, type Selection } from './preview.js';
 import * as repo from './repo.js';
 import { ingestRuntime } from './runtime.js';
-import { insertPersons, NumberInPersonRow, type NewPersonInput } from './vault-port.js';
+import { insertPersons, NumberInPersonRow, type NewPersonInput, type VaultSession } from './vault-port.js';
 
 export interface CommitCounts {
   personsAdded: number;
@@ -60,14 +60,13 @@ export async function confirmIngest(
     const adds = plan.persons.filter((p) => p.status === 'add');
     const rows = personRows(entry, adds, plan.persons);
 
-    for (let i = 0; i < adds.length; i++) {
-      const sealed = entry.session.sealRecord(adds[i]!.person.number);
-      rows[i]!.token = sealed.token;
-      await entry.session.writeRecord(sealed.token, sealed.bytes);
-      sealed.bytes.fill(0);
-      written.push(sealed.token);
-      if (i === 0 || i === adds.length - 1) failpoint('ingest.after-vault-write');
-    }
+    await writeRecords(entry.session, adds.map((p) => p.person.number), (i, token) => {
+      rows[i]!.token = token;
+      written.push(token);
+    }, async () => {
+      // A long commit keeps its job fresh, so nobody takes it for abandoned.
+      await repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString());
+    });
     // Employees before their dependents: employee_person_id is a foreign key within the batch.
     const finalRows = rows.map((r) => entry.session.personRow(r)).sort((a, b) => Number(!!a.employee_person_id) - Number(!!b.employee_person_id));
 
@@ -134,6 +133,49 @@ export async function confirmIngest(
     deps.logger.error({ jobId: job.id, dropId: job.dropId, err: (err as Error).name, requestId: meta.requestId }, 'original not destroyed yet; recovery will retry');
   }
   return { dropId: job.dropId, counts: committed.counts!, destroyed };
+}
+
+/** Vault writes in flight at once: storage round trips overlap, memory stays small (40-byte records). */
+const VAULT_WRITE_CONCURRENCY = 16;
+const TOUCH_EVERY = 1000;
+
+/**
+ * Seals and writes one record per number, create-only, a few at a time.
+ * `onToken` learns each token before its write starts, so a failure can undo
+ * every write that may have happened. The failpoint fires after the first
+ * and after the last completed write.
+ */
+async function writeRecords(
+  session: VaultSession,
+  numbers: string[],
+  onToken: (index: number, token: string) => void,
+  touch: () => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let done = 0;
+  let failed: { err: unknown } | undefined;
+  const worker = async () => {
+    while (!failed && next < numbers.length) {
+      const i = next++;
+      const sealed = session.sealRecord(numbers[i]!);
+      onToken(i, sealed.token);
+      try {
+        await session.writeRecord(sealed.token, sealed.bytes);
+      } finally {
+        sealed.bytes.fill(0);
+      }
+      done++;
+      if (done === 1 || done === numbers.length) failpoint('ingest.after-vault-write');
+      if (done % TOUCH_EVERY === 0) await touch();
+    }
+  };
+  const workers = Array.from({ length: Math.min(VAULT_WRITE_CONCURRENCY, numbers.length) }, () =>
+    worker().catch((err: unknown) => {
+      failed ??= { err };
+    }),
+  );
+  await Promise.all(workers);
+  if (failed) throw failed.err;
 }
 
 /**

@@ -250,6 +250,15 @@ async function session(dataDir: string, userId: string): Promise<string> {
 async function crashCase(template: string, office: Office, drop: ArrangedDrop, failpoint: string): Promise<{ logs: string; dataDir: string; outcome: Outcome }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-crash-'));
   fs.cpSync(template, dataDir, { recursive: true });
+  try {
+    return await crashIn(dataDir, office, drop, failpoint);
+  } catch (err) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function crashIn(dataDir: string, office: Office, drop: ArrangedDrop, failpoint: string): Promise<{ logs: string; dataDir: string; outcome: Outcome }> {
   let logs = '';
 
   // 1. Run with the failpoint armed until it kills the process.
