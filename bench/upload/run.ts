@@ -741,6 +741,9 @@ async function main(): Promise<number> {
   }
 }
 
+// Output piped into `head` and closed early: keep going so the cleanup still runs.
+process.stdout.on('error', () => {});
+
 main().then(
   (code) => process.exit(code),
   (e) => {
