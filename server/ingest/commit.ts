@@ -109,6 +109,9 @@ export async function confirmIngest(
       });
     });
   } catch (err) {
+    // A lost answer to a COMMIT that did happen (a dropped PostgreSQL
+    // connection) must not undo the vault writes it references.
+    if ((await repo.findJob(deps.db, job.id).catch(() => null))?.state === 'committed') throw err;
     // Nothing of this attempt is in the database; its vault records would be
     // orphans. Remove them now (reconcile.ts catches what this misses) and
     // give the drop back, intact.

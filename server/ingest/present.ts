@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import { formatJst, formatSize } from '../drops/receipts.js';
+import { maskNumber as maskValue } from '../mynumber/mask.js';
 import type { Relation, ReviewReason } from './parse/types.js';
 import type { Plan, PreviewEntry } from './preview.js';
 import type { DisposalRecord, JobRecord, OfficeDrop, ReviewRecord } from './repo.js';
@@ -13,7 +14,7 @@ import { PREVIEW_TTL_MS } from './runtime.js';
 type Lang = 'ja' | 'en';
 
 export function maskNumber(number: string): string {
-  return `**** **** ${number.slice(-4)}`;
+  return maskValue(`${number.slice(0, 4)} ${number.slice(4, 8)} ${number.slice(8)}`);
 }
 
 /** 受付済 / 取込中 / 取込済 / 廃棄済 — the drop's state with its job's, as the office sees it. */
