@@ -93,17 +93,22 @@ export async function planIngest(db: Kysely<Database>, entry: Pick<PreviewEntry,
       persons.push({ key, person, relation, status: 'duplicate', heldKey: `held:${held.id}` });
       continue;
     }
-    const ek = employeeKey(person, relation);
-    const sameEmployee = seenEmployees.get(ek);
+    // A "number change" needs the same employee, and only an employee code
+    // identifies one: two people with the same name (同姓同名) are common in a
+    // large roster, and a My Number itself changes only rarely (after a leak).
+    // Without a code, a different number under a known name is a new person.
+    const ek = person.employeeCode ? employeeKey(person, relation) : undefined;
+    const sameEmployee = ek === undefined ? undefined : seenEmployees.get(ek);
     const changed =
-      (sameEmployee !== undefined && sameEmployee !== index) ||
-      (await entry.session.findByEmployee(db, { employeeCode: person.employeeCode ?? null, name: person.name, relation })).length > 0;
+      ek !== undefined &&
+      ((sameEmployee !== undefined && sameEmployee !== index) ||
+        (await entry.session.findByEmployee(db, { employeeCode: person.employeeCode ?? null, name: person.name, relation })).length > 0);
     if (changed) {
       persons.push({ key, person, relation, status: 'number-change' });
       continue;
     }
     seenNumbers.set(index, key);
-    seenEmployees.set(ek, index);
+    if (ek !== undefined) seenEmployees.set(ek, index);
     persons.push({ key, person, relation, status: 'add' });
   }
 

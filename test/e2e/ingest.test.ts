@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import iconv from 'iconv-lite';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { unlockOfficeKey } from '../../server/keys/office-key.js';
@@ -7,6 +9,7 @@ import { decryptRecord, unwrapKey } from '../../server/vault/crypto.js';
 import { openVaultSession } from '../../server/vault/service.js';
 import { StorageNotFoundError } from '../../storage-adapters/errors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { variants } from '../helpers/mynumber.js';
 import { freePort } from '../helpers/servers.js';
 import { describeWithChromium, launchChromium, listenOn, MovableClock } from './browser.js';
 import {
@@ -182,7 +185,10 @@ describeWithChromium()('ingest of the three sample files in real Chromium (e2e)'
       } else {
         expect(await page.locator('table.preview').count()).toBe(1);
       }
-      await page.screenshot({ path: shot(`preview-${file.replace(/\W+/g, '-')}`), fullPage: true });
+      const name = file.replace(/\W+/g, '-');
+      await page.screenshot({ path: shot(`preview-${name}`), fullPage: true });
+      await page.screenshot({ path: shot(`preview-${name}-top`) }); // what the staff member sees first
+      if (want.review.length) await page.locator('table.preview').nth(1).screenshot({ path: shot(`preview-${name}-review`) });
 
       await Promise.all([
         page.waitForURL(`${origin}/office/drops/${drop.id}?committed=1`, { timeout: 60_000 }),
@@ -341,7 +347,17 @@ describeWithChromium()('ingest of the three sample files in real Chromium (e2e)'
     const files = filesUnder(t.dataDir);
     expect(files.length).toBeGreaterThan(0);
 
-    const numbers = new Map(allTruth.map((p) => [`number of ${p.file}: ${p.name}`, numberNeedles([p.number])]));
+    const label = (i: number) => `number of ${allTruth[i]!.file} #${i + 1} (${allTruth[i]!.name})`; // names repeat: the index keeps labels apart
+    const numbers = new Map(allTruth.map((p, i) => [label(i), numberNeedles([p.number])]));
+    expect(numbers.size).toBe(allTruth.length);
+    // The search itself works: a full-width, spaced form in Shift_JIS, written outside the data folder, is found.
+    const control = path.join(os.tmpdir(), `kinko-e2e-control-${process.pid}.txt`);
+    fs.writeFileSync(control, Buffer.concat([Buffer.from('x'), iconv.encode(variants(allTruth[7]!.number)[5]!, 'Shift_JIS'), Buffer.from('y')]));
+    try {
+      expect(findInFiles([control], numbers)).toEqual([{ file: control, found: [label(7)] }]);
+    } finally {
+      fs.rmSync(control, { force: true });
+    }
     expect(findInFiles(files, numbers)).toEqual([]);
     const logs = t.logs.text;
     expect(logs.length).toBeGreaterThan(0);
@@ -369,6 +385,7 @@ describeWithChromium()('ingest of the three sample files in real Chromium (e2e)'
     // Names belong in the database (persons rows, review rows) and nowhere else: not in storage, not in the logs.
     const names = new Map([...allTruth.map((p) => p.name), ...SAMPLE_FILES.flatMap((f) => truth[f].review.map((r) => r.name))].map((n) => [n, encodings(n)]));
     const withNames = findInFiles(files, names).map((h) => path.relative(t.dataDir, h.file));
+    expect(withNames.some((f) => path.basename(f).startsWith('kinko.sqlite'))).toBe(true); // they are there, so the search finds text
     expect(withNames.filter((f) => !/^kinko\.(sqlite|db)(-wal|-shm|-journal)?$/.test(path.basename(f)))).toEqual([]);
     expect([...names.keys()].filter((n) => logs.includes(n))).toEqual([]);
   }, 120_000);
