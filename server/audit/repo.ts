@@ -1,27 +1,18 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { AuditLogTable } from '../db/tables/audit.js';
 import type { AuditFilter } from './filter.js';
 
 /** The filter with the actor's login ID already turned into an id. */
 export type ResolvedFilter = Omit<AuditFilter, 'actor'> & { actorId?: string };
 
 /** One entry as the console and the export show it, with names joined in. */
-export interface AuditListRow {
-  seq: number;
-  at: string;
-  actor_id: string | null;
-  actor_role: string | null;
-  company_id: string | null;
-  action: string;
-  target_ids: string;
-  purpose: string | null;
+export type AuditListRow = Omit<AuditLogTable, 'prev_hash' | 'mac' | 'result'> & {
   result: string;
-  request_id: string | null;
-  details: string;
   actor_name: string | null;
   actor_login: string | null;
   company_name: string | null;
-}
+};
 
 function matches(f: ResolvedFilter, extra?: { before?: number; upTo?: number }) {
   return (eb: ExpressionBuilder<Database, 'audit_log'>) => {

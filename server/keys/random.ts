@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** Every id, token, access key and session id comes from here: crypto.randomBytes, never Math.random. */
+/** Every id, token, access key and session id comes from here: crypto.randomBytes, never a non-cryptographic generator. */
 export function randomId(bytes = 16): string {
   return randomBytes(bytes).toString('base64url');
 }
