@@ -95,10 +95,7 @@ describeWithChromium()('ingest of the three sample files in real Chromium (e2e)'
     const page = await newPage();
     await signIn(page, clock, roomUrl, office.client, roomUrl);
     await page.waitForSelector('#drop-panel.enhanced');
-    await page.setInputFiles(
-      '#drop-files',
-      SAMPLE_FILES.map((f) => path.join(FIXTURES, f)),
-    );
+    await page.setInputFiles('#drop-files', SAMPLE_FILES.map((f) => path.join(FIXTURES, f)));
     await page.waitForSelector('.drop-item[data-state=done] >> nth=2', { timeout: 60_000 });
     const rows = await t.deps.db.selectFrom('drops').selectAll().where('company_id', '=', office.company.id).execute();
     expect(rows.map((r) => r.file_name).sort()).toEqual([...SAMPLE_FILES].sort());
