@@ -20,9 +20,10 @@ export interface DropRecord {
 
 const COLUMNS = ['id', 'company_id', 'uploaded_by', 'file_name', 'stored_key', 'size', 'sha256', 'kind', 'state', 'created_at'] as const;
 
-type Row = Pick<Database['drops'], (typeof COLUMNS)[number]>;
+export type DropRow = Pick<Database['drops'], (typeof COLUMNS)[number]>;
 
-function toRecord(r: Row): DropRecord {
+/** One drops row as the domain sees it (also used by the office's ingest pages). */
+export function toRecord(r: DropRow): DropRecord {
   return {
     id: r.id,
     companyId: r.company_id,

@@ -1,3 +1,4 @@
+import { toRecord, type DropRecord } from '../drops/repo.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { IngestJobState } from '../db/tables/ingest.js';
@@ -205,39 +206,18 @@ export async function releaseJob(db: Db, j: { id: string; attempt: number; state
 
 // ---- drops as ingest sees them ------------------------------------------------
 
-export interface OfficeDrop {
-  id: string;
-  companyId: string;
-  companyName: string;
-  fileName: string;
-  storedKey: string;
-  size: number;
-  sha256: string;
-  kind: string;
-  state: string;
-  createdAt: string;
-}
+/** A drop as the office pages show it: the drops domain's record plus the company's name. */
+export type OfficeDrop = DropRecord & { companyName: string };
 
 function dropQuery(db: Db) {
   return db
     .selectFrom('drops as d')
     .innerJoin('companies as c', 'c.id', 'd.company_id')
-    .select(['d.id', 'd.company_id', 'c.name as company_name', 'd.file_name', 'd.stored_key', 'd.size', 'd.sha256', 'd.kind', 'd.state', 'd.created_at']);
+    .select(['d.id', 'd.company_id', 'd.uploaded_by', 'c.name as company_name', 'd.file_name', 'd.stored_key', 'd.size', 'd.sha256', 'd.kind', 'd.state', 'd.created_at']);
 }
 
 function toDrop(r: Awaited<ReturnType<ReturnType<typeof dropQuery>['executeTakeFirstOrThrow']>>): OfficeDrop {
-  return {
-    id: r.id,
-    companyId: r.company_id,
-    companyName: r.company_name,
-    fileName: r.file_name,
-    storedKey: r.stored_key,
-    size: Number(r.size),
-    sha256: r.sha256,
-    kind: r.kind,
-    state: r.state,
-    createdAt: r.created_at,
-  };
+  return { ...toRecord(r), companyName: r.company_name };
 }
 
 export async function findOfficeDrop(db: Db, id: string): Promise<OfficeDrop | null> {
