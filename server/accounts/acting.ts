@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { appendAudit, type AuditEvent } from '../audit/service.js';
+import { appendAudit, type AuditEvent, auditContext } from '../audit/service.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
@@ -17,7 +17,7 @@ export function actingFrom(actor: Actor, requestId: unknown): Acting {
 
 /** One audit entry for a console action, inside the transaction of the change it describes. */
 export function auditAs(trx: Transaction<Database>, deps: Deps, acting: Acting, event: Omit<AuditEvent, 'actorId' | 'actorRole' | 'requestId'>) {
-  return appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+  return appendAudit(trx, auditContext(deps), {
     ...event,
     actorId: acting.userId,
     actorRole: acting.role,

@@ -1,3 +1,4 @@
+import { auditContext } from './service.js';
 import type { Deps } from '../deps.js';
 import { BadRequest } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
@@ -58,7 +59,7 @@ export async function startExport(deps: Deps, actor: Actor, f: AuditFilter, purp
   const why = purpose.trim();
   if (!why || why.length > MAX_PURPOSE) throw new BadRequest('audit.export.purposeRequired');
   const rf = await resolve(deps, f);
-  const ctx = { key: deps.secrets.audit, now: () => deps.clock.now() };
+  const ctx = auditContext(deps);
   const { seq, upTo, rows } = await deps.db.transaction().execute(async (trx) => {
     const head = await trx.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirst();
     const upTo = head ? Number(head.seq) : 0;
@@ -90,7 +91,7 @@ export async function startExport(deps: Deps, actor: Actor, f: AuditFilter, purp
 export async function verifyTrail(deps: Deps, actor: Actor, requestId: string): Promise<VerifyResult> {
   const result = await verifyAudit(deps.db, deps.secrets.audit);
   await deps.db.transaction().execute((trx) =>
-    appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+    appendAudit(trx, auditContext(deps), {
       action: 'audit.verify',
       actorId: actor.userId,
       actorRole: actor.role,

@@ -23,6 +23,11 @@ export interface AuditContext {
   now: () => Date;
 }
 
+/** The audit context of the running app: its audit key and its clock. */
+export function auditContext(deps: { secrets: { audit: Buffer }; clock: { now(): Date } }): AuditContext {
+  return { key: deps.secrets.audit, now: () => deps.clock.now() };
+}
+
 /**
  * Appends one entry inside the caller's transaction, so the entry and the
  * change it describes commit together — and if the entry cannot be written,

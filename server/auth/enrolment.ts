@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { appendAudit } from '../audit/service.js';
+import { appendAudit, auditContext } from '../audit/service.js';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Sealer } from '../keys/seal.js';
@@ -103,7 +103,7 @@ export async function completeEnrolment(
     // The enrol session (and any other) ends; the person continues in a fresh full session.
     await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
     const sid = await createSession(trx, u.id, 'full', now, meta);
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+    await appendAudit(trx, auditContext(deps), {
       action: 'auth.enrolled',
       actorId: u.id,
       actorRole: u.role,

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { appendAudit, type AuditEvent } from '../audit/service.js';
+import { appendAudit, type AuditEvent, auditContext } from '../audit/service.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { Sealer } from '../keys/seal.js';
@@ -173,7 +173,7 @@ async function failure(
 }
 
 function audit(trx: Transaction<Database>, deps: Deps, input: LoginInput, user: KnownUser | null, e: Pick<AuditEvent, 'action' | 'result' | 'details'>) {
-  return appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+  return appendAudit(trx, auditContext(deps), {
     ...e,
     actorId: user?.id ?? null,
     actorRole: user?.role ?? null,

@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/service.js';
+import { appendAudit, auditContext } from '../audit/service.js';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
@@ -66,7 +66,7 @@ export async function logoutEverywhere(deps: Deps, actor: Actor, requestId?: str
   return deps.db.transaction().execute(async (trx) => {
     const r = await trx.deleteFrom('sessions').where('user_id', '=', actor.userId).executeTakeFirst();
     const n = Number(r.numDeletedRows);
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+    await appendAudit(trx, auditContext(deps), {
       action: 'auth.logout_everywhere',
       actorId: actor.userId,
       actorRole: actor.role,

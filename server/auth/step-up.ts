@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/service.js';
+import { appendAudit, auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
 import { checkUserTotp, normaliseCode } from './second-factor.js';
@@ -23,7 +23,7 @@ export async function stepUp(deps: Deps, actor: Actor, code: unknown, meta: { ip
   const result = await checkUserTotp(deps.db, deps.secrets.signing, user, normaliseCode(code), now);
   if (result === 'ok') await markStepUp(deps.db, actor.sessionId, now);
   await deps.db.transaction().execute(async (trx) => {
-    const ctx = { key: deps.secrets.audit, now: () => deps.clock.now() };
+    const ctx = auditContext(deps);
     const base = { actorId: user.id, actorRole: user.role, companyId: user.company_id, targetIds: [user.id], requestId: meta.requestId ?? null };
     if (result === 'ok') {
       await appendAudit(trx, ctx, { ...base, action: 'auth.step_up', result: 'ok' });

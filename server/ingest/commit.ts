@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/service.js';
+import { appendAudit, auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import { failpoint } from '../failpoints.js';
 import { BadRequest, Conflict } from '../http/errors.js';
@@ -96,7 +96,7 @@ export async function confirmIngest(
       if (!(await repo.moveDrop(trx, job.dropId, 'received', 'ingested', now))) throw new Conflict('ingestFlow.errors.notIngestable');
       await insertPersons(trx, finalRows);
       await repo.insertReviewRows(trx, reviewRows);
-      await appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+      await appendAudit(trx, auditContext(deps), {
         action: 'ingest.commit',
         actorId: actor.userId,
         actorRole: actor.role,

@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/service.js';
+import { appendAudit, auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import { failpoint } from '../failpoints.js';
 import { StorageNotFoundError } from '../../storage-adapters/errors.js';
@@ -65,7 +65,7 @@ export async function destroyOriginal(
       createdAt: verifiedAt,
     });
     if (!(await repo.moveDrop(trx, drop.id, 'ingested', 'disposed', verifiedAt))) throw new Error('drop not in state ingested at disposal');
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, {
+    await appendAudit(trx, auditContext(deps), {
       action: 'drop.destroy',
       actorId: by.userId,
       actorRole: by.role ?? 'system',

@@ -1,4 +1,4 @@
-import type { TFunction } from 'i18next';
+import { bilingualMessage, oneLine, type Translators } from '../mail/compose.js';
 import type { MailMessage } from '../mail/mailer.js';
 
 /**
@@ -14,10 +14,9 @@ export interface NoticeFacts {
   inboxUrl: string;
 }
 
-export function noticeEmail(to: readonly string[], facts: NoticeFacts, t: { ja: TFunction; en: TFunction }): MailMessage {
+export function noticeEmail(to: readonly string[], facts: NoticeFacts, t: Translators): MailMessage {
   const v = { company: oneLine(facts.companyName), count: facts.count };
-  const part = (tl: TFunction) =>
-    [
+  return bilingualMessage(to, t, 'notify.email.subject', v, (tl) => [
       tl('notify.email.greeting'),
       '',
       tl('notify.email.arrived', v),
@@ -26,15 +25,5 @@ export function noticeEmail(to: readonly string[], facts: NoticeFacts, t: { ja: 
       '',
       tl('notify.email.privacy'),
       tl('notify.email.automatic'),
-    ].join('\n');
-  return {
-    to,
-    subject: `${t.ja('notify.email.subject', v)} / ${t.en('notify.email.subject', v)}`,
-    text: `${part(t.ja)}\n\n----\n\n${part(t.en)}\n`,
-  };
-}
-
-/** A company name is typed by staff; keep it on one line inside the message. */
-function oneLine(s: string): string {
-  return s.replace(/[\r\n\t\u0000-\u001f\u007f]+/g, ' ').trim();
+    ]);
 }

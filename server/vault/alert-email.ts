@@ -1,4 +1,4 @@
-import type { TFunction } from 'i18next';
+import { bilingualMessage, oneLine, type Translators } from '../mail/compose.js';
 import type { MailMessage } from '../mail/mailer.js';
 import { formatJst } from '../notify/jst.js';
 
@@ -16,18 +16,7 @@ export interface BlockAlertFacts {
   url: string;
 }
 
-export function blockAlertEmail(to: readonly string[], facts: BlockAlertFacts, t: { ja: TFunction; en: TFunction }): MailMessage {
+export function blockAlertEmail(to: readonly string[], facts: BlockAlertFacts, t: Translators): MailMessage {
   const v = { name: oneLine(facts.staffName), login: oneLine(facts.loginId), limit: facts.limit, at: formatJst(facts.at.toISOString()) };
-  const part = (tl: TFunction) =>
-    [tl('vault.alert.greeting'), '', tl('vault.alert.what', v), tl('vault.alert.why', v), tl('vault.alert.todo'), facts.url, '', tl('vault.alert.automatic')].join('\n');
-  return {
-    to,
-    subject: `${t.ja('vault.alert.subject', v)} / ${t.en('vault.alert.subject', v)}`,
-    text: `${part(t.ja)}\n\n----\n\n${part(t.en)}\n`,
-  };
-}
-
-/** Names are typed by people; keep them on one line inside the message. */
-function oneLine(s: string): string {
-  return s.replace(/[\r\n\t\u0000-\u001f\u007f]+/g, ' ').trim();
+  return bilingualMessage(to, t, 'vault.alert.subject', v, (tl) => [tl('vault.alert.greeting'), '', tl('vault.alert.what', v), tl('vault.alert.why', v), tl('vault.alert.todo'), facts.url, '', tl('vault.alert.automatic')]);
 }

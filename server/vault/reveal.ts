@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type * as openpgp from 'openpgp';
-import { appendAudit, type AuditEvent } from '../audit/service.js';
+import { appendAudit, type AuditEvent, auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import { AppError, NotFound } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
@@ -216,7 +216,7 @@ async function readRecord(deps: Pick<Deps, 'storage'>, token: string): Promise<B
 /** An audit entry for a refusal or failure, in its own transaction; a failure to write it is logged, not thrown. */
 async function auditQuietly(deps: RevealDeps, event: AuditEvent): Promise<void> {
   try {
-    await deps.db.transaction().execute((trx) => appendAudit(trx, { key: deps.secrets.audit, now: () => deps.clock.now() }, event));
+    await deps.db.transaction().execute((trx) => appendAudit(trx, auditContext(deps), event));
   } catch (err) {
     deps.logger.error({ action: event.action, err: err instanceof Error ? err.name : 'error' }, 'audit entry for a refused reveal could not be written');
   }
