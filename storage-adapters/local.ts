@@ -25,6 +25,7 @@ import {
   tempPrefix,
   type LocalRoot,
 } from './local-paths.js';
+import { createManyLocal } from './local-batch.js';
 import { buildSignedUrl, deriveUrlKey, registerSignedSource } from './signed-url.js';
 import type { ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
 
@@ -231,6 +232,7 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
       return (await openObject(key)).stream;
     },
     head,
+    createMany: async (items, o) => createManyLocal(await ready(), items, o?.signal),
     delete: del,
     remnants,
     list,

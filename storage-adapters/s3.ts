@@ -11,6 +11,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
   AbortMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
@@ -22,7 +23,10 @@ import { contentDisposition } from './content-disposition.js';
 import { StorageError, StorageExistsError, StorageNotFoundError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import { deleteCopies, isNotFound, listCopies } from './s3-copies.js';
-import type { ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
+import type { NewObject, ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
+
+/** PutObjects in flight at once in createMany (the SDK pools up to 50 sockets). */
+const CREATE_MANY_CONCURRENCY = 16;
 
 export interface S3AdapterOptions {
   name: string;
@@ -158,6 +162,39 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
     }
   }
 
+  /** One small in-memory object, create-only; durable when S3 answers 200. */
+  async function createOne(item: NewObject, signal?: AbortSignal): Promise<void> {
+    if (!conditionalWrites && (await exists(item.key))) throw new StorageExistsError('object already exists', item.key);
+    await client
+      .send(new PutObjectCommand({ Bucket: bucket, Key: item.key, Body: item.bytes, ContentLength: item.bytes.length, ...(conditionalWrites ? { IfNoneMatch: '*' } : {}) }), {
+        abortSignal: signal,
+      })
+      .catch((e) => {
+        throw mapError(e, item.key, true);
+      });
+  }
+
+  async function createMany(items: ReadonlyArray<NewObject>, o: { signal?: AbortSignal } = {}): Promise<void> {
+    for (const item of items) assertValidKey(item.key);
+    o.signal?.throwIfAborted();
+    let next = 0;
+    let failed: { err: unknown } | undefined;
+    const worker = async () => {
+      while (!failed && next < items.length) {
+        o.signal?.throwIfAborted();
+        await createOne(items[next++]!, o.signal);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(CREATE_MANY_CONCURRENCY, items.length) }, () =>
+        worker().catch((err: unknown) => {
+          failed ??= { err };
+        }),
+      ),
+    );
+    if (failed) throw failed.err;
+  }
+
   async function head(key: string): Promise<ObjectInfo> {
     assertValidKey(key);
     try {
@@ -203,6 +240,7 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
     name,
     kind: 's3',
     put,
+    createMany,
     get,
     head,
     list,

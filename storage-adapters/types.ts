@@ -36,6 +36,21 @@ export interface StorageAdapter {
    */
   remnants(key: string): Promise<string[]>;
 
+  /**
+   * Writes many small objects that are already in memory (a vault record is
+   * about 60 bytes), create-only, far faster than one put() each: the local
+   * adapter makes them durable with one filesystem sync instead of two fsyncs
+   * per object, S3 sends several PutObjects at once.
+   *
+   * When it resolves, every object is complete and durable. When it throws
+   * (StorageExistsError for a key that exists, or an I/O error) or the process
+   * dies, any subset of the keys may exist, possibly incomplete until the next
+   * sync: the caller deletes the keys it asked for (a crash leaves orphans for
+   * reconciliation). Use it only for fresh random keys nobody reads before the
+   * caller has recorded them.
+   */
+  createMany(items: ReadonlyArray<NewObject>, opts?: { signal?: AbortSignal }): Promise<void>;
+
   /** Current objects under a prefix, paged lazily. */
   list(prefix?: string): AsyncIterable<ObjectInfo>;
 
@@ -49,6 +64,11 @@ export interface StorageAdapter {
 export interface PutOptions {
   signal?: AbortSignal;
   createOnly?: boolean;
+}
+
+export interface NewObject {
+  key: string;
+  bytes: Uint8Array;
 }
 
 export interface PutResult {

@@ -260,7 +260,7 @@ async function main(): Promise<void> {
     if (plan.counts.add !== numbers.length) throw new Error(`the plan adds ${plan.counts.add}, expected ${numbers.length}`);
 
     // confirm: plan again, seal + write vault records, one transaction, destroy the original
-    const spent = timeMethods(entry.session, ['findByNumber', 'findByEmployee', 'sealRecord', 'writeRecord', 'personRow']);
+    const spent = timeMethods(entry.session, ['findByIndexes', 'findByEmployeeCodes', 'sealRecord', 'writeRecords', 'personRow']);
     sampler.reset();
     const confirmWall = Date.now();
     const c0 = performance.now();
@@ -335,8 +335,8 @@ async function main(): Promise<void> {
     const revealP95 = percentile(rs, 95);
 
     // ---- report ----
-    const lookups = span(spent.findByNumber!, spent.findByEmployee!);
-    const commitLoop = span(spent.sealRecord!, spent.writeRecord!);
+    const lookups = span(spent.findByIndexes!, spent.findByEmployeeCodes!);
+    const commitLoop = span(spent.sealRecord!, spent.writeRecords!);
     const committedMs = committedAt - confirmWall;
     const worstRss = Math.max(startPeak.sampledMiB, startPeak.kernelMiB ?? 0);
     const fastEnough = totalMs < peer.ms && totalMs < TARGET_TOTAL_MS;
@@ -348,8 +348,8 @@ async function main(): Promise<void> {
     console.log(`\nkinko full ingest (${fmt(numbers.length)} numbers): ${fmt(totalMs)} ms   = start ${fmt(startMs)} ms + confirm ${fmt(confirmMs)} ms`);
     row('start: unlock key (S2K) + claim', claimedAt - startWall);
     row('start: decrypt + parse (worker) + vault sess.', readyAt - claimedAt);
-    row('confirm: plan (held/number-change lookups)', lookups, `${fmt(spent.findByNumber!.calls)} + ${fmt(spent.findByEmployee!.calls)} queries`);
-    row('confirm: seal + write vault records', commitLoop, `${fmt(spent.writeRecord!.calls)} objects, several at a time; summed: seal ${fmt(spent.sealRecord!.ms)} ms, writes ${fmt(spent.writeRecord!.ms)} ms (mean ${fmt(spent.writeRecord!.ms / Math.max(1, spent.writeRecord!.calls), 1)} ms each)`);
+    row('confirm: plan (held/number-change lookups)', lookups, `${fmt(spent.findByIndexes!.calls)} + ${fmt(spent.findByEmployeeCodes!.calls)} batched lookups`);
+    row('confirm: seal + write vault records', commitLoop, `${fmt(numbers.length)} objects in ${fmt(spent.writeRecords!.calls)} batches; seal ${fmt(spent.sealRecord!.ms)} ms, write + sync ${fmt(spent.writeRecords!.ms)} ms`);
     row('confirm: transaction (persons, job, audit) + rest', committedMs - lookups - commitLoop);
     row('confirm: destroy original + disposal record', destroyedAt - committedAt);
     console.log(`  (phase edges from log timestamps, 1 ms resolution; the rows need not add up to the total exactly)`);

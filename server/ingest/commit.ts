@@ -64,7 +64,6 @@ export async function confirmIngest(
       rows[i]!.token = token;
       written.push(token);
     }, async () => {
-      // A long commit keeps its job fresh, so nobody takes it for abandoned.
       await repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString());
     });
     // Employees before their dependents: employee_person_id is a foreign key within the batch.
@@ -138,15 +137,15 @@ export async function confirmIngest(
   return { dropId: job.dropId, counts: committed.counts!, destroyed };
 }
 
-/** Vault writes in flight at once: storage round trips overlap, memory stays small (40-byte records). */
-const VAULT_WRITE_CONCURRENCY = 16;
-const TOUCH_EVERY = 1000;
+/** Records per storage createMany: one filesystem sync each; the job is kept fresh between batches. */
+const VAULT_BATCH = 5000;
 
 /**
- * Seals and writes one record per number, create-only, a few at a time.
- * `onToken` learns each token before its write starts, so a failure can undo
- * every write that may have happened. The failpoint fires after the first
- * and after the last completed write.
+ * Seals one record per number and writes them create-only, a batch at a
+ * time (storage createMany: one durable sync per batch, not two fsyncs per
+ * record). `onToken` learns each token before its batch is written, so a
+ * failure can undo every write that may have happened. The failpoint fires
+ * after the first and after the last completed batch.
  */
 async function writeRecords(
   session: VaultSession,
@@ -154,31 +153,21 @@ async function writeRecords(
   onToken: (index: number, token: string) => void,
   touch: () => Promise<void>,
 ): Promise<void> {
-  let next = 0;
-  let done = 0;
-  let failed: { err: unknown } | undefined;
-  const worker = async () => {
-    while (!failed && next < numbers.length) {
-      const i = next++;
-      const sealed = session.sealRecord(numbers[i]!);
-      onToken(i, sealed.token);
-      try {
-        await session.writeRecord(sealed.token, sealed.bytes);
-      } finally {
-        sealed.bytes.fill(0);
-      }
-      done++;
-      if (done === 1 || done === numbers.length) failpoint('ingest.after-vault-write');
-      if (done % TOUCH_EVERY === 0) await touch();
+  for (let start = 0; start < numbers.length; start += VAULT_BATCH) {
+    const batch = numbers.slice(start, start + VAULT_BATCH).map((number, i) => {
+      const sealed = session.sealRecord(number);
+      onToken(start + i, sealed.token);
+      return sealed;
+    });
+    try {
+      await session.writeRecords(batch);
+    } finally {
+      for (const r of batch) r.bytes.fill(0);
     }
-  };
-  const workers = Array.from({ length: Math.min(VAULT_WRITE_CONCURRENCY, numbers.length) }, () =>
-    worker().catch((err: unknown) => {
-      failed ??= { err };
-    }),
-  );
-  await Promise.all(workers);
-  if (failed) throw failed.err;
+    if (start === 0 || start + VAULT_BATCH >= numbers.length) failpoint('ingest.after-vault-write');
+    // A long commit keeps its job fresh, so nobody takes it for abandoned.
+    if (start + VAULT_BATCH < numbers.length) await touch();
+  }
 }
 
 /**

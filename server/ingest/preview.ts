@@ -54,7 +54,8 @@ export interface Selection {
   repair: ReadonlySet<string>;
 }
 
-function employeeKey(p: Pick<ExtractedPerson, 'employeeCode' | 'name'>, relation: string): string {
+/** Who a row is, for number changes: same code and relation kind (dependents: also the same name, as findHeldByEmployee matches). */
+function employeeKey(p: { employeeCode?: string | null; name: string }, relation: string): string {
   const self = relation === '本人';
   return p.employeeCode ? `c\u0000${p.employeeCode}\u0000${self ? '本人' : `家族\u0000${p.name}`}` : `n\u0000${p.name}\u0000${self ? '本人' : '家族'}`;
 }
@@ -72,22 +73,33 @@ export async function planIngest(db: Kysely<Database>, entry: Pick<PreviewEntry,
     candidates.push({ key: r.key, person: { ...rest, name: rest.name ?? '', number: proposedNumber! } });
   }
 
+  // Everything the database knows about this file's people, in a few
+  // batched queries (not two per person): held numbers by blind index, and
+  // held employees by code.
+  const active = candidates.filter((c) => !sel.exclude.has(c.key));
+  const indexes = new Map(active.map((c) => [c.key, entry.session.indexOf(c.person.number)]));
+  const heldByIndex = await entry.session.findByIndexes(db, [...indexes.values()]);
+  const codes = active.map((c) => c.person.employeeCode).filter((c): c is string => !!c);
+  const heldEmployees = new Set(
+    (codes.length ? await entry.session.findByEmployeeCodes(db, codes) : []).map((r) => employeeKey({ employeeCode: r.employee_code ?? undefined, name: r.name }, r.relation)),
+  );
+
   const seenNumbers = new Map<string, string>(); // blind index → key of the first row with it
   const seenEmployees = new Map<string, string>(); // employee key → blind index
   const persons: PlannedPerson[] = [];
   for (const { key, person } of candidates) {
     const relation = relationText(person.relation);
-    if (sel.exclude.has(key)) {
+    const index = indexes.get(key);
+    if (index === undefined) {
       persons.push({ key, person, relation, status: 'excluded' });
       continue;
     }
-    const index = entry.session.indexOf(person.number);
     const earlier = seenNumbers.get(index);
     if (earlier) {
       persons.push({ key, person, relation, status: 'duplicate', heldKey: earlier });
       continue;
     }
-    const held = await entry.session.findByNumber(db, person.number);
+    const held = heldByIndex.get(index);
     if (held) {
       seenNumbers.set(index, `held:${held.id}`);
       persons.push({ key, person, relation, status: 'duplicate', heldKey: `held:${held.id}` });
@@ -99,10 +111,7 @@ export async function planIngest(db: Kysely<Database>, entry: Pick<PreviewEntry,
     // Without a code, a different number under a known name is a new person.
     const ek = person.employeeCode ? employeeKey(person, relation) : undefined;
     const sameEmployee = ek === undefined ? undefined : seenEmployees.get(ek);
-    const changed =
-      ek !== undefined &&
-      ((sameEmployee !== undefined && sameEmployee !== index) ||
-        (await entry.session.findByEmployee(db, { employeeCode: person.employeeCode ?? null, name: person.name, relation })).length > 0);
+    const changed = ek !== undefined && ((sameEmployee !== undefined && sameEmployee !== index) || heldEmployees.has(ek));
     if (changed) {
       persons.push({ key, person, relation, status: 'number-change' });
       continue;

@@ -26,12 +26,25 @@ export interface VaultSession {
   indexOf(number: string): string;
   /** The held person of this company with this number, or null. */
   findByNumber(db: repo.Db, number: string): Promise<repo.PersonRow | null>;
+  /** findByNumber for many blind indexes (indexOf) at once: index → the held person, for those held. */
+  findByIndexes(db: repo.Db, indexes: readonly string[]): Promise<Map<string, repo.PersonRow>>;
+  /**
+   * The held persons with one of these employee codes, so that findByEmployee
+   * can be answered in memory for a whole file.
+   */
+  findByEmployeeCodes(db: repo.Db, codes: readonly string[]): Promise<repo.PersonRow[]>;
   /** Held persons that look like the same person (to detect a number change). */
   findByEmployee(db: repo.Db, who: { employeeCode?: string | null; name: string; relation: string }): Promise<repo.PersonRow[]>;
   /** A fresh token and the record bytes for it (nothing is written). */
   sealRecord(number: string): { token: string; bytes: Buffer };
   /** Writes the record create-only into the vault location under its token. */
   writeRecord(token: string, bytes: Buffer): Promise<void>;
+  /**
+   * Writes many records create-only at once (storage createMany): durable when
+   * it resolves; after a failure any of them may exist, and the caller deletes
+   * every token it passed.
+   */
+  writeRecords(records: ReadonlyArray<{ token: string; bytes: Buffer }>): Promise<void>;
   /** A persons row ready for insertPersons: random id, this session's company, cohort, data key and index. */
   personRow(p: NewPersonInput): repo.NewPersonRow;
   /** Zeroes the keys; every later call throws. Safe to call twice. */
@@ -84,6 +97,14 @@ export async function openVaultSession(
     dataKeyId: dataKey.id,
     indexOf,
     findByNumber: async (db, number) => repo.findHeldByIndex(db, opts.companyId, indexOf(number)),
+    findByIndexes: async (db, indexes) => {
+      open();
+      return repo.findHeldByIndexes(db, opts.companyId, indexes);
+    },
+    findByEmployeeCodes: async (db, codes) => {
+      open();
+      return repo.findHeldByEmployeeCodes(db, opts.companyId, codes);
+    },
     findByEmployee: async (db, who) => {
       open();
       return repo.findHeldByEmployee(db, opts.companyId, who);
@@ -97,6 +118,11 @@ export async function openVaultSession(
       open();
       if (!isToken(token)) throw new TypeError('not a vault token');
       await deps.storage.vault.put(token, Readable.from([bytes]), { createOnly: true });
+    },
+    async writeRecords(records) {
+      open();
+      for (const r of records) if (!isToken(r.token)) throw new TypeError('not a vault token');
+      await deps.storage.vault.createMany(records.map((r) => ({ key: r.token, bytes: r.bytes })));
     },
     personRow(p) {
       open();

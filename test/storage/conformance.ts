@@ -108,6 +108,31 @@ export function runStorageConformance(name: string, makeAdapter: () => Promise<H
       expect(await a.remnants(key)).toHaveLength(1);
     });
 
+    it('when many small objects are created at once, then each reads back with its own bytes and lists', async () => {
+      // 150 takes the local adapter's one-sync path, 3 its fsync-per-file path.
+      for (const [batch, count] of [['many', 150], ['few', 3]] as const) {
+        const items = Array.from({ length: count }, (_, i) => ({ key: `${run}/${batch}/${i}`, bytes: randomBytes(40 + (i % 7)) }));
+        await a.createMany(items);
+        expect(await allKeys(a, `${run}/${batch}/`)).toEqual(items.map((x) => x.key).sort());
+        for (const x of [items[0]!, items[count - 1]!]) expect(await sha256Of(await a.get(x.key))).toEqual(await sha256Of(Readable.from([x.bytes])));
+        expect((await a.head(items[1]!.key)).size).toBe(items[1]!.bytes.length);
+      }
+    });
+
+    it('when createMany meets an existing key, then it throws StorageExistsError and the existing object keeps its bytes', async () => {
+      const taken = `${run}/many-taken/5`;
+      await put(a, taken, 'original');
+      const items = Array.from({ length: 10 }, (_, i) => ({ key: `${run}/many-taken/${i}`, bytes: Buffer.from(`new ${i}`) }));
+      await expect(a.createMany(items)).rejects.toBeInstanceOf(StorageExistsError);
+      expect(await readText(await a.get(taken))).toBe('original');
+    });
+
+    it('when one key of a createMany batch is unsafe, then nothing is written', async () => {
+      const items = [{ key: `${run}/many-bad/ok`, bytes: Buffer.from('x') }, { key: '../escape', bytes: Buffer.from('y') }];
+      await expect(a.createMany(items)).rejects.toBeInstanceOf(StorageKeyError);
+      await expect(a.head(`${run}/many-bad/ok`)).rejects.toBeInstanceOf(StorageNotFoundError);
+    });
+
     it('when a put is aborted mid-stream, then no object and no remnant is left', async () => {
       const key = `${run}/aborted`;
       const ac = new AbortController();
