@@ -62,6 +62,7 @@ import { randomId } from '../../server/keys/random.js';
 import { createLogger } from '../../server/log/logger.js';
 import { openVaultSession, revealNumber } from '../../server/vault/service.js';
 import { openWindow } from '../../server/vault/unlock-window.js';
+import { rawCreateFloor } from './floor.js';
 import { RssSampler } from './rss.js';
 import { countNumbers, csvToXlsx, makeEmployees, rosterCsv, xlsxToCsv } from './workbook.js';
 
@@ -297,11 +298,17 @@ async function main(): Promise<void> {
     if (persons.length !== numbers.length || indexes.size !== numbers.length || [...numberOfIndex.keys()].some((i) => !indexes.has(i))) {
       throw new Error(`vault holds ${persons.length} persons (${indexes.size} distinct numbers); expected exactly the ${numbers.length} numbers`);
     }
+    let recordSize = 0;
     const vaultObjects = await (async () => {
       let n = 0;
-      for await (const _ of d.storage.vault.list()) n += 1;
+      for await (const o of d.storage.vault.list()) {
+        n += 1;
+        recordSize ||= o.size;
+      }
       return n;
     })();
+    // The floor of the write phase, on the same filesystem, in the same run (floor.ts).
+    const floor = rawCreateFloor(root, numbers.length, recordSize);
     if (vaultObjects !== numbers.length) throw new Error(`vault has ${vaultObjects} objects`);
     const remnants = await d.storage.drops.remnants(storedKey);
     const disposal = await d.db.selectFrom('drop_disposals').selectAll().where('drop_id', '=', dropId).executeTakeFirst();
@@ -350,6 +357,10 @@ async function main(): Promise<void> {
     row('start: decrypt + parse (worker) + vault sess.', readyAt - claimedAt);
     row('confirm: plan (held/number-change lookups)', lookups, `${fmt(spent.findByIndexes!.calls)} + ${fmt(spent.findByEmployeeCodes!.calls)} batched lookups`);
     row('confirm: seal + write vault records', commitLoop, `${fmt(numbers.length)} objects in ${fmt(spent.writeRecords!.calls)} batches; seal ${fmt(spent.sealRecord!.ms)} ms, write + sync ${fmt(spent.writeRecords!.ms)} ms`);
+    console.log(
+      `  (floor of that phase, same filesystem: a bare python3 loop creating ${fmt(numbers.length)} files of ${recordSize} bytes + one sync -f: ` +
+        `${'ms' in floor ? `${fmt(floor.ms)} ms` : `not measured, ${floor.skipped}`})`,
+    );
     row('confirm: transaction (persons, job, audit) + rest', committedMs - lookups - commitLoop);
     row('confirm: destroy original + disposal record', destroyedAt - committedAt);
     console.log(`  (phase edges from log timestamps, 1 ms resolution; the rows need not add up to the total exactly)`);

@@ -86,9 +86,14 @@ export async function openVaultSession(
   const open = () => {
     if (closed) throw new Error('the vault session is closed');
   };
+  // An ingest asks for each number's index several times (preview plan,
+  // confirm plan, persons row): computed once per session, dropped at close().
+  const indexes = new Map<string, string>();
   const indexOf = (number: string) => {
     open();
-    return blindIndex(indexKey, number);
+    let index = indexes.get(number);
+    if (index === undefined) indexes.set(number, (index = blindIndex(indexKey, number)));
+    return index;
   };
 
   return {
@@ -148,6 +153,7 @@ export async function openVaultSession(
     },
     close() {
       closed = true;
+      indexes.clear();
       indexKey.fill(0);
       dataKey.raw.fill(0);
     },
