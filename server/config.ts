@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+// Per process, so it is read when this module loads (loadConfig validates the same variable and stops start-up on a bad value).
+const parseMaxConcurrent = z.coerce.number({ error: 'a whole number from 1 to 64' }).int('a whole number from 1 to 64').min(1).max(64);
+
 /**
  * Every limit kinko enforces lives here, once. Tests read these numbers from
  * here instead of repeating them (security.md: "numbers are defaults kept in
@@ -19,7 +22,13 @@ export const limits = Object.freeze({
     maxEntries: 1000,
     maxRatio: 100,
   }),
-  parse: Object.freeze({ maxMillis: 30_000, maxMemoryMiB: 512, maxCellChars: 32_767 }),
+  parse: Object.freeze({
+    maxMillis: 30_000,
+    maxMemoryMiB: 512,
+    maxCellChars: 32_767,
+    /** Parse workers (each up to maxMemoryMiB) running at once in this process; env KINKO_PARSE_MAX_CONCURRENT. */
+    maxConcurrent: parseMaxConcurrent.safeParse(process.env.KINKO_PARSE_MAX_CONCURRENT).data ?? 2,
+  }),
   login: Object.freeze({
     accountFailures: 5,
     accountWindowMs: 15 * 60_000,
@@ -81,11 +90,13 @@ const envSchema = z.object({
   KINKO_S3_FORCE_PATH_STYLE: bool.default(false),
   KINKO_SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://user:pass@host:587 or smtps://host:465').optional(),
   KINKO_MAIL_FROM: z.string().email('an email address').default('kinko@localhost'),
+  KINKO_VAULT_BATCH: z.coerce.number({ error: 'a whole number from 1 to 100000' }).int('a whole number from 1 to 100000').min(1).max(100_000).default(5000),
   KINKO_NOTIFY_BATCH_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int('a whole number of seconds').min(0).max(86_400).default(300),
   KINKO_SECRET: secret,
   KINKO_AUDIT_KEY: secret,
   KINKO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KINKO_FAILPOINTS: z.string().optional(),
+  KINKO_PARSE_MAX_CONCURRENT: parseMaxConcurrent.optional(),
 });
 
 export type Config = Readonly<{
@@ -111,6 +122,8 @@ export type Config = Readonly<{
   mail: Readonly<{ kind: 'smtp'; url: string; from: string } | { kind: 'outbox'; dir: string; from: string }>;
   /** Arrivals in one room within this many seconds of the first are told in one e-mail. */
   notifyBatchSeconds: number;
+  /** Vault records an ingest writes per storage createMany (one durable sync each); env KINKO_VAULT_BATCH. */
+  vaultBatch: number;
   /** Signing secret for download URLs and cookies; from env or a file kinko creates under the data folder. */
   secret?: string;
   /** MAC key of the audit chain; kept outside the database (P6). */
@@ -198,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage,
     mail,
     notifyBatchSeconds: e.KINKO_NOTIFY_BATCH_SECONDS,
+    vaultBatch: e.KINKO_VAULT_BATCH,
     secret: e.KINKO_SECRET,
     auditKey: e.KINKO_AUDIT_KEY,
     secretsDir: path.join(dataDir, 'secrets'),

@@ -10,7 +10,7 @@
  */
 export const FAILPOINTS = [
   'ingest.after-claim',
-  'ingest.after-vault-write', // after the first and after the last vault record
+  'ingest.after-vault-write', // after the first and after the last batch of vault records (config.vaultBatch)
   'ingest.after-commit',
   'ingest.after-drop-delete',
   'ingest.after-disposal-record',
@@ -24,8 +24,8 @@ const hits = new Map<string, number>();
 /**
  * Arms the named failpoints (config.failpoints, i.e. KINKO_FAILPOINTS); the
  * start-up recovery calls it once. `name@N` fires on the N-th hit instead of
- * the first — `ingest.after-vault-write@2` with a two-person file is "after
- * the last record".
+ * the first — `ingest.after-vault-write@2` with two batches is "after the
+ * last batch".
  */
 export function armFailpoints(names: readonly string[]): void {
   const m = new Map<string, number>();

@@ -60,7 +60,7 @@ export async function confirmIngest(
     const adds = plan.persons.filter((p) => p.status === 'add');
     const rows = personRows(entry, adds, plan.persons);
 
-    await writeRecords(entry.session, adds.map((p) => p.person.number), (i, token) => {
+    await writeRecords(entry.session, deps.config.vaultBatch, adds.map((p) => p.person.number), (i, token) => {
       rows[i]!.token = token;
       written.push(token);
     }, async () => {
@@ -137,24 +137,22 @@ export async function confirmIngest(
   return { dropId: job.dropId, counts: committed.counts!, destroyed };
 }
 
-/** Records per storage createMany: one filesystem sync each; the job is kept fresh between batches. */
-const VAULT_BATCH = 5000;
-
 /**
  * Seals one record per number and writes them create-only, a batch at a
  * time (storage createMany: one durable sync per batch, not two fsyncs per
- * record). `onToken` learns each token before its batch is written, so a
+ * record; config.vaultBatch records per batch). `onToken` learns each token before its batch is written, so a
  * failure can undo every write that may have happened. The failpoint fires
  * after the first and after the last completed batch.
  */
 async function writeRecords(
   session: VaultSession,
+  batchSize: number,
   numbers: string[],
   onToken: (index: number, token: string) => void,
   touch: () => Promise<void>,
 ): Promise<void> {
-  for (let start = 0; start < numbers.length; start += VAULT_BATCH) {
-    const batch = numbers.slice(start, start + VAULT_BATCH).map((number, i) => {
+  for (let start = 0; start < numbers.length; start += batchSize) {
+    const batch = numbers.slice(start, start + batchSize).map((number, i) => {
       const sealed = session.sealRecord(number);
       onToken(start + i, sealed.token);
       return sealed;
@@ -164,9 +162,9 @@ async function writeRecords(
     } finally {
       for (const r of batch) r.bytes.fill(0);
     }
-    if (start === 0 || start + VAULT_BATCH >= numbers.length) failpoint('ingest.after-vault-write');
+    if (start === 0 || start + batchSize >= numbers.length) failpoint('ingest.after-vault-write');
     // A long commit keeps its job fresh, so nobody takes it for abandoned.
-    if (start + VAULT_BATCH < numbers.length) await touch();
+    if (start + batchSize < numbers.length) await touch();
   }
 }
 

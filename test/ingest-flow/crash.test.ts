@@ -33,7 +33,7 @@ const ROUNDS = Math.max(1, Number(process.env.KINKO_CRASH_ROUNDS ?? 1) || 1);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const BIN = path.join(ROOT, 'bin', 'kinko.js');
 
-/** Every failpoint, and the second vault write (= after the last record of a multi-person file). */
+/** Every failpoint, and the second vault batch (KINKO_VAULT_BATCH=2 and 4 persons: after the first batch = half the records, @2 = after the last). */
 const CASES = [...FAILPOINTS.filter((f) => f !== 'ingest.after-vault-write'), 'ingest.after-vault-write', 'ingest.after-vault-write@2'];
 
 const numbers = syntheticMyNumbers(6, 9090);
@@ -71,7 +71,7 @@ async function startKinko(dataDir: string, failpoints?: string): Promise<Running
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
     cwd: ROOT,
-    env: cleanEnv({ KINKO_DATA_DIR: dataDir, KINKO_PORT: String(port), ...(failpoints ? { KINKO_FAILPOINTS: failpoints } : {}) }),
+    env: cleanEnv({ KINKO_DATA_DIR: dataDir, KINKO_PORT: String(port), KINKO_VAULT_BATCH: '2', ...(failpoints ? { KINKO_FAILPOINTS: failpoints } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
