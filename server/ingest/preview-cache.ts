@@ -16,6 +16,8 @@ export interface CacheEntry {
   attempt: number;
   userId: string;
   expiresAt: number;
+  /** The staff member's choices on the preview pages (see `selectionOf`); keys only, never a number. */
+  selection?: StaffSelection;
   /** Called once when the entry leaves the cache (TTL, confirm, release, shutdown). */
   dispose(): void;
 }
@@ -49,7 +51,10 @@ export class PreviewCache<E extends CacheEntry> {
   /** Takes the entry out for the confirm step; the caller disposes of it. */
   take(jobId: string, attempt: number): E | undefined {
     const e = this.get(jobId, attempt);
-    if (e) this.entries.delete(jobId);
+    if (e) {
+      this.entries.delete(jobId);
+      plans.delete(e);
+    }
     return e;
   }
 
@@ -57,6 +62,7 @@ export class PreviewCache<E extends CacheEntry> {
     const e = this.entries.get(jobId);
     if (!e) return;
     this.entries.delete(jobId);
+    plans.delete(e); // the remembered plan refers to the file's rows: it goes with them
     safeDispose(e);
   }
 
@@ -91,4 +97,125 @@ function safeDispose(e: CacheEntry): void {
   } catch {
     // Disposal is best effort (zero-fill, close); a failure must not keep the entry alive.
   }
+}
+
+/**
+ * What the staff member chose on the preview pages: rows to exclude, Excel-
+ * damaged rows to repair. Keys only (`p12`, `r3`), so nothing here is a
+ * number. Kept with the cache entry (and gone with it), so the choices
+ * survive paging through a 25,000-person preview without JavaScript.
+ *
+ * The choices belong to one reading of the file: a re-read with other
+ * column choices (a new `version`) gives new rows under the same keys, so
+ * an older selection is dropped rather than applied to them.
+ */
+export interface StaffSelection {
+  /** The entry version the choices were made on. */
+  version: number;
+  /** Bumped by every change: a plan computed for one revision is not reused for another. */
+  revision: number;
+  exclude: Set<string>;
+  repair: Set<string>;
+}
+
+/** What `selectionOf` and `applyPageChoices` need to know of an entry (structural: PreviewEntry fits). */
+export interface SelectableEntry extends CacheEntry {
+  version: number;
+  result: { persons: readonly unknown[]; review: ReadonlyArray<{ reason: string; proposedNumber?: string }> };
+}
+
+/** The selection for the entry's current version; a fresh, empty one after a re-read. */
+export function selectionOf(entry: SelectableEntry): StaffSelection {
+  const s = entry.selection;
+  if (s && s.version === entry.version) return s;
+  entry.selection = { version: entry.version, revision: (s?.revision ?? 0) + 1, exclude: new Set(), repair: new Set() };
+  return entry.selection;
+}
+
+/** One page's form: the keys it showed (per checkbox kind) and the ones ticked. */
+export interface PageChoices {
+  shownExclude: readonly string[];
+  shownRepair: readonly string[];
+  exclude: readonly string[];
+  repair: readonly string[];
+}
+
+/**
+ * Replaces the state of exactly the keys the page showed (a ticked key
+ * counts as shown: older forms sent only the ticks). A key the current
+ * reading of the file does not have — out of range, a repair for a row
+ * without a proposed number, anything not `p<n>`/`r<n>` — is ignored.
+ * Returns how many keys were taken.
+ */
+export function applyPageChoices(entry: SelectableEntry, page: PageChoices): number {
+  const sel = selectionOf(entry);
+  const ticked = { exclude: new Set(page.exclude), repair: new Set(page.repair) };
+  let taken = 0;
+  for (const key of new Set([...page.shownExclude, ...page.exclude])) {
+    if (!excludable(entry, key)) continue;
+    taken++;
+    if (ticked.exclude.has(key)) sel.exclude.add(key);
+    else sel.exclude.delete(key);
+  }
+  for (const key of new Set([...page.shownRepair, ...page.repair])) {
+    if (!repairable(entry, key)) continue;
+    taken++;
+    if (ticked.repair.has(key)) sel.repair.add(key);
+    else sel.repair.delete(key);
+  }
+  if (taken > 0) sel.revision += 1;
+  return taken;
+}
+
+function indexOf(key: string, prefix: 'p' | 'r'): number | undefined {
+  const m = /^([pr])(0|[1-9][0-9]{0,6})$/.exec(key);
+  return m && m[1] === prefix ? Number(m[2]) : undefined;
+}
+
+/** A person of the file (`p<n>`) or a review row (`r<n>`: excluding it matters once it is repaired). */
+function excludable(entry: SelectableEntry, key: string): boolean {
+  const p = indexOf(key, 'p');
+  if (p !== undefined) return p < entry.result.persons.length;
+  const r = indexOf(key, 'r');
+  return r !== undefined && r < entry.result.review.length;
+}
+
+/** Only an Excel-damaged row with a proposed number can be repaired. */
+function repairable(entry: SelectableEntry, key: string): boolean {
+  const r = indexOf(key, 'r');
+  const row = r === undefined ? undefined : entry.result.review[r];
+  return !!row && row.reason === 'excel-damaged' && !!row.proposedNumber;
+}
+
+/** How long a computed preview plan is reused for paging (the confirm step always computes its own). */
+export const PLAN_FRESH_MS = 60_000;
+const plans = new WeakMap<CacheEntry, { version: number; revision: number; at: number; out: unknown }>();
+
+/** A selection as the plan reads it. */
+export interface ReadSelection {
+  exclude: ReadonlySet<string>;
+  repair: ReadonlySet<string>;
+}
+
+/**
+ * The plan for the entry's current version and selection: paging through a
+ * large preview reads the same plan instead of computing it per page. It is
+ * recomputed after any change of choices, after a re-read, and once it is
+ * older than PLAN_FRESH_MS (someone may have ingested another file since).
+ */
+export async function planOnce<P>(
+  entry: SelectableEntry,
+  now: number,
+  compute: (sel: ReadSelection) => Promise<P>,
+): Promise<{ plan: P; selection: ReadSelection }> {
+  const sel = selectionOf(entry);
+  const { version } = entry;
+  const { revision } = sel;
+  const m = plans.get(entry);
+  if (m && m.version === version && m.revision === revision && now - m.at < PLAN_FRESH_MS) return m.out as { plan: P; selection: ReadSelection };
+  // A copy: another request may change the choices while the plan is computed.
+  const selection = { exclude: new Set(sel.exclude), repair: new Set(sel.repair) };
+  const out = { plan: await compute(selection), selection };
+  plans.set(entry, { version, revision, at: now, out });
+  return out;
 }

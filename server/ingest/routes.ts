@@ -8,7 +8,8 @@ import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../ke
 import { DropDecryptError } from './decrypt.js';
 import { DisposalNotVerified, DropNotIngestable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
 import { ParseError } from './parse/errors.js';
-import { dropListView, dropPageView, previewView } from './present.js';
+import { dropListView, dropPageView, previewHref, previewPlace, previewView } from './present.js';
+import { applyPageChoices, planOnce, selectionOf, type PageChoices } from './preview-cache.js';
 import { planIngest } from './preview.js';
 import * as repo from './repo.js';
 import * as service from './service.js';
@@ -65,7 +66,7 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, `/office/drops/${page.drop.id}`);
   });
 
-  r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant'), async (req, res) => {
+  r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant; paged'), async (req, res) => {
     const actor = res.locals.actor as Actor;
     const jobId = jobParam(req);
     let live;
@@ -75,14 +76,32 @@ export function ingestRoutes(deps: Deps): Router {
       if (!(err instanceof PreviewGone)) throw err;
       return renderGone(res, await dropOfJob(jobId));
     }
-    const selection = { exclude: new Set<string>(), repair: new Set<string>() };
-    const plan = await planIngest(deps.db, live.entry, selection);
+    const { plan, selection } = await planOnce(live.entry, deps.clock.now().getTime(), (sel) => planIngest(deps.db, live.entry, sel));
     const t = res.locals.t;
     noStore(res).render('office/ingest-preview', {
       title: t('ingestFlow.preview.title'),
-      p: previewView(t, res.locals.lang, live.job, live.entry, plan, selection),
+      p: previewView(t, res.locals.lang, live.job, live.entry, plan, selection, previewPlace(req.query as Record<string, unknown>)),
       changed: req.query.changed === '1',
+      saved: req.query.saved === '1',
     });
+  });
+
+  // One page's exclusions and repairs, kept with the preview in memory (no
+  // JavaScript needed to page through a large file); then back to that page.
+  r.post('/office/ingest/:jobId/selection', staff('save the exclusions and repairs of one preview page'), async (req, res) => {
+    const actor = res.locals.actor as Actor;
+    const jobId = jobParam(req);
+    const place = previewPlace(req.query as Record<string, unknown>);
+    let live;
+    try {
+      live = await service.livePreview(deps, actor, jobId);
+    } catch (err) {
+      if (!(err instanceof PreviewGone)) throw err;
+      return renderGone(res, await dropOfJob(jobId));
+    }
+    if (live.entry.version !== Number(field(req, 'version'))) return res.redirect(303, previewHref(jobId, place, { changed: '1' }));
+    applyPageChoices(live.entry, pageChoices(req));
+    res.redirect(303, previewHref(jobId, place, { saved: '1' }, '#persons'));
   });
 
   r.post('/office/ingest/:jobId/columns', staff('re-read the file with the My Number columns staff chose'), async (req, res) => {
@@ -107,12 +126,18 @@ export function ingestRoutes(deps: Deps): Router {
   r.post('/office/ingest/:jobId/confirm', staff('commit: numbers to the vault, names to the database, then destroy the original'), async (req, res) => {
     const actor = res.locals.actor as Actor;
     const jobId = jobParam(req);
+    const version = Number(field(req, 'version'));
     try {
+      // The saved choices, with this page's boxes as they are now (what the
+      // page says: the confirm button takes both, no need to save first).
+      const { entry } = await service.livePreview(deps, actor, jobId);
+      if (entry.version === version) applyPageChoices(entry, pageChoices(req));
+      const sel = selectionOf(entry);
       const out = await service.confirmIngest(
         deps,
         actor,
         jobId,
-        { exclude: new Set(list(req, 'exclude')), repair: new Set(list(req, 'repair')), version: Number(field(req, 'version')) },
+        { exclude: new Set(sel.exclude), repair: new Set(sel.repair), version },
         { requestId: res.locals.requestId as string },
       );
       res.redirect(303, `/office/drops/${out.dropId}?committed=1`);
@@ -182,5 +207,16 @@ function field(req: Request, name: string): string {
 function list(req: Request, name: string): string[] {
   const v = ((req.body ?? {}) as Record<string, unknown>)[name];
   const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return all.filter((x): x is string => typeof x === 'string' && /^[pr][0-9]{1,7}$/.test(x));
+  return all.filter((x): x is string => typeof x === 'string' && KEY.test(x));
+}
+
+const KEY = /^[pr][0-9]{1,7}$/;
+
+/** The keys a page showed, sent as one comma-separated field (the form parser takes at most 100 fields). */
+function shownKeys(req: Request, name: string): string[] {
+  return field(req, name).split(',').slice(0, 1000).filter((x) => KEY.test(x));
+}
+
+function pageChoices(req: Request): PageChoices {
+  return { shownExclude: shownKeys(req, 'shown'), shownRepair: shownKeys(req, 'shownRepair'), exclude: list(req, 'exclude'), repair: list(req, 'repair') };
 }

@@ -130,3 +130,23 @@ export function findInFiles(files: readonly string[], needles: ReadonlyMap<strin
 export function digits(text: string): string {
   return text.replace(/[^0-9]/g, '');
 }
+
+/**
+ * The preview's person list, every page of it (it is paged), read through
+ * each page's "next" link: per page its HTML, the table's text and cells.
+ */
+export async function readPersonPages(page: Page, origin: string): Promise<Array<{ html: string; table: string; cells: string[][] }>> {
+  const pages: Array<{ html: string; table: string; cells: string[][] }> = [];
+  for (;;) {
+    pages.push({
+      html: await page.content(),
+      table: (await page.locator('table.preview-persons').textContent()) ?? '',
+      cells: await page
+        .locator('table.preview-persons tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()))),
+    });
+    const next = await page.locator('nav.pager a[rel=next]').first().getAttribute('href', { timeout: 1000 }).catch(() => null);
+    if (!next) return pages;
+    await page.goto(`${origin}${next}`);
+  }
+}
