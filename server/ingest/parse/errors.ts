@@ -17,6 +17,7 @@ export const PARSE_ERROR_CODES = [
   'empty', // no data at all
   'noText', // a PDF that is only pictures (a scan): no text to read
   'aborted', // the caller gave up
+  'busy', // this process already runs limits.parse.maxConcurrent parses: nothing was read, try again shortly
 ] as const;
 export type ParseErrorCode = (typeof PARSE_ERROR_CODES)[number];
 
@@ -26,7 +27,7 @@ export class ParseError extends AppError {
     /** A short, content-free note for the operator log (never a cell value). */
     readonly detail?: string,
   ) {
-    super(422, `ingest.errors.${code}`);
+    super(code === 'busy' ? 503 : 422, `ingest.errors.${code}`);
   }
 }
 

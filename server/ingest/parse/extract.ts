@@ -37,8 +37,12 @@ export interface ExtractOptions {
 // Rows that close a table rather than name a person.
 const FOOTER = /^(※|\*|注[:：）)]|備考|合計|小計|総計|計$|以上$|total)/i;
 
+// Whitespace other than a plain space, or two spaces in a row: only then is there a run to fold.
+const FOLDABLE = /[^\S ]| {2}/;
+
 function squash(s: string | undefined): string {
-  return (s ?? '').replace(/[\s\u3000]+/g, ' ').trim();
+  const v = s ?? '';
+  return FOLDABLE.test(v) ? v.replace(/[\s\u3000]+/g, ' ').trim() : v.trim();
 }
 
 function cellText(sheet: SheetGrid, r: number, c: number | undefined): string {
@@ -148,12 +152,16 @@ function resolveGroups(sheet: SheetGrid, layout: SheetLayout, choices: ColumnCho
   return ready;
 }
 
+/** Each group's number column with its header text, trimmed once per sheet. */
+function numberHeaders(layout: SheetLayout, groups: ColumnGroup[]): Array<[number, string]> {
+  return groups.map((g) => [g.numbers[0]!, (layout.headers.get(g.numbers[0]!) ?? '').trim()]);
+}
+
 /** A header row again (each PDF page, a pasted second table): its number cell says 個人番号 again. */
-function repeatsHeader(row: string[] | undefined, layout: SheetLayout, groups: ColumnGroup[]): boolean {
-  for (const g of groups) {
-    const c = g.numbers[0]!;
+function repeatsHeader(row: string[] | undefined, headers: Array<[number, string]>): boolean {
+  for (const [c, header] of headers) {
     const text = row?.[c];
-    if (text && text.trim() === (layout.headers.get(c) ?? '').trim()) return isHeaderLike(row);
+    if (text && text.trim() === header) return isHeaderLike(row);
   }
   return false;
 }
@@ -168,11 +176,13 @@ function extractRows(sheet: SheetGrid, layout: SheetLayout, groups: ColumnGroup[
   const self = layout.groups.find((g) => g.relation.kind === 'self');
   const dependentsPerEmployee = new Map<string, number>();
   const employeeByKey = new Map<string, string>();
+  const letters: string[] = [];
+  const headers = numberHeaders(layout, groups);
   let lastSelfKey = '';
   for (let r = layout.headerRow + 1; r < sheet.rows.length; r++) {
     const row = sheet.rows[r];
     if (!hasCells(row)) continue;
-    if (repeatsHeader(row, layout, groups)) continue;
+    if (repeatsHeader(row, headers)) continue;
     const employeeCode = squash(cellText(sheet, r, layout.code)) || undefined;
     const employeeName = self ? nameOf(sheet, r, self) : '';
     for (const g of groups) {
@@ -205,30 +215,32 @@ function extractRows(sheet: SheetGrid, layout: SheetLayout, groups: ColumnGroup[
         }
       }
       const furigana = furiganaOf(sheet, r, g) || undefined;
-      const where = { sheet: sheet.name, ...rowLabel(sheet, r), column: columnLetter(col) };
-      const common = {
-        ...where,
-        ...(furigana ? { furigana } : {}),
-        ...(employeeCode ? { employeeCode } : {}),
-        relation,
-        ...(relationLabel ? { relationLabel } : {}),
-      };
+      // Built property by property, in the order the types list them (spreads of optional parts cost more than the rest of the row).
+      const entry: Record<string, unknown> = { sheet: sheet.name, row: sheet.rowLabels?.[r] ?? r + 1 };
+      const page = sheet.pages?.[r];
+      if (page !== undefined) entry.page = page;
+      entry.column = letters[col] ??= columnLetter(col);
+      if (furigana) entry.furigana = furigana;
+      if (employeeCode) entry.employeeCode = employeeCode;
+      entry.relation = relation;
+      if (relationLabel) entry.relationLabel = relationLabel;
       const check = checkMyNumberCell(text, raw);
       if (!name) {
-        out.review.push({ ...common, reason: 'no-name', masked: check.ok ? maskNumber(check.number) : check.masked });
+        entry.reason = 'no-name';
+        entry.masked = check.ok ? maskNumber(check.number) : check.masked;
+        out.review.push(entry as unknown as ReviewRow);
         continue;
       }
+      entry.name = name;
       if (check.ok) {
-        const dependentOf = relation.kind !== 'self' && ownerName && ownerName !== name ? { employeeName: ownerName } : {};
-        out.persons.push({ ...common, name, ...dependentOf, number: check.number });
+        if (relation.kind !== 'self' && ownerName && ownerName !== name) entry.employeeName = ownerName;
+        entry.number = check.number;
+        out.persons.push(entry as unknown as ExtractedPerson);
       } else {
-        out.review.push({
-          ...common,
-          name,
-          reason: check.reason,
-          masked: check.masked,
-          ...(check.proposedNumber ? { proposedNumber: check.proposedNumber } : {}),
-        });
+        entry.reason = check.reason;
+        entry.masked = check.masked;
+        if (check.proposedNumber) entry.proposedNumber = check.proposedNumber;
+        out.review.push(entry as unknown as ReviewRow);
       }
     }
   }
@@ -240,30 +252,35 @@ function normName(s: string): string {
 
 /** The same number under different names is a question for staff; the same person twice is one person. */
 function settleDuplicates(out: Collector): void {
-  const byNumber = new Map<string, ExtractedPerson[]>();
+  // The first person of each number and, only for numbers given more than once, all of them.
+  const first = new Map<string, ExtractedPerson>();
+  const repeated = new Map<string, ExtractedPerson[]>();
   for (const p of out.persons) {
-    const list = byNumber.get(p.number);
-    if (list) list.push(p);
-    else byNumber.set(p.number, [p]);
+    const f = first.get(p.number);
+    if (f === undefined) first.set(p.number, p);
+    else {
+      const list = repeated.get(p.number);
+      if (list) list.push(p);
+      else repeated.set(p.number, [f, p]);
+    }
   }
+  if (repeated.size === 0) return;
   const keep: ExtractedPerson[] = [];
   const conflicted = new Set<ExtractedPerson>();
   let merged = 0;
-  for (const list of byNumber.values()) {
+  for (const list of repeated.values()) {
     const names = new Set(list.map((p) => normName(p.name)));
     if (names.size > 1) list.forEach((p) => conflicted.add(p));
     else merged += list.length - 1;
   }
-  const emitted = new Set<string>();
   for (const p of out.persons) {
     if (conflicted.has(p)) {
       const { number, employeeName: _e, ...rest } = p;
       out.review.push({ ...rest, reason: 'duplicate-number', masked: maskNumber(number) });
       continue;
     }
-    if (emitted.has(p.number)) continue;
-    emitted.add(p.number);
-    keep.push(p);
+    // Of one person given twice, the first row stays.
+    if (first.get(p.number) === p) keep.push(p);
   }
   out.persons = keep;
   if (merged) out.warn('ingest.warnings.duplicateRows', merged);

@@ -29,8 +29,8 @@ async function readSheets(bytes: Buffer, limits: ParseLimits, deps: ParseDeps): 
   };
   switch (sniff(bytes)) {
     case 'zip': {
-      await guardZip(bytes, limits);
-      const wb = readWorkbook(bytes, limits);
+      const zip = await guardZip(bytes, limits);
+      const wb = readWorkbook(bytes, limits, zip.parts);
       truncated(wb.truncatedCells);
       return { format: 'xlsx', sheets: wb.sheets, warnings };
     }

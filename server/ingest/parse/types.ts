@@ -125,7 +125,13 @@ export interface ParseOptions {
   };
   /** Aborting terminates the worker and rejects with ParseError `ingest.errors.aborted`. */
   signal?: AbortSignal;
-  /** Called with the worker thread once it is spawned (tests, resource metrics). */
+  /**
+   * How long to wait for a free parse slot when limits.parse.maxConcurrent
+   * parses are already running, before failing with ParseError `busy`
+   * (default worker/pool.ts QUEUE_WAIT_MS; 0 = do not wait).
+   */
+  waitMillis?: number;
+  /** Called with the worker thread once it is assigned — started for this file or the pool's spare (tests, resource metrics). */
   onWorker?: (worker: import('node:worker_threads').Worker) => void;
 }
 

@@ -1,6 +1,7 @@
 import * as XLSX from '@e965/xlsx';
 import { ParseError } from './errors.js';
 import type { ParseLimits, SheetGrid } from './types.js';
+import type { ZipPart } from './zip-guard.js';
 
 /**
  * Excel workbooks (xlsx after the zip guard, legacy xls) through SheetJS,
@@ -9,6 +10,10 @@ import type { ParseLimits, SheetGrid } from './types.js';
  * rows as arrays of the cells that exist, `sheetRows` stops at the row cap,
  * and we walk the cells that are there — never the `!ref` a file claims, so
  * a dimension of A1:XFD1048576 costs nothing.
+ *
+ * An xlsx arrives already unpacked by the zip guard (its `parts`): SheetJS
+ * gets them as its own zip container and reads those bytes — the ones the
+ * guard checked — instead of unpacking the file a second time in JavaScript.
  */
 export interface ReadWorkbookResult {
   sheets: SheetGrid[];
@@ -64,10 +69,28 @@ function sheetByName(wb: XLSX.WorkBook, name: string): XLSX.WorkSheet | undefine
   return undefined;
 }
 
-export function readWorkbook(bytes: Buffer, limits: ParseLimits): ReadWorkbookResult {
+// Exported by SheetJS (xlsx.mjs) but not in its typings: the zip container API and the reader that takes one.
+interface SheetJsZip {
+  parse_zip(zip: unknown, opts: XLSX.ParsingOptions): XLSX.WorkBook;
+  CFB: { utils: { cfb_new(): unknown; cfb_add(zip: unknown, name: string, content: Buffer, opts: { unsafe: boolean }): unknown } };
+}
+
+/** What XLSX.read does after unpacking a zip: the same container (names, order), filled with the guard's parts. */
+function readParts(parts: ZipPart[], opts: XLSX.ParsingOptions): XLSX.WorkBook {
+  const sheetjs = XLSX as unknown as SheetJsZip;
+  const zip = sheetjs.CFB.utils.cfb_new();
+  for (const part of parts) sheetjs.CFB.utils.cfb_add(zip, part.name, part.data, { unsafe: true });
+  return sheetjs.parse_zip(zip, opts);
+}
+
+/** A workbook: `parts` for an xlsx the zip guard has unpacked, else (xls) the file's bytes. */
+export function readWorkbook(bytes: Buffer, limits: ParseLimits, parts?: ZipPart[]): ReadWorkbookResult {
   let wb: XLSX.WorkBook;
   try {
-    wb = XLSX.read(bytes, { ...READ_OPTIONS, type: 'buffer', sheetRows: limits.parse.maxRows + 1 });
+    const opts: XLSX.ParsingOptions = { ...READ_OPTIONS, type: 'buffer', sheetRows: limits.parse.maxRows + 1 };
+    // (Should a SheetJS release stop exporting parse_zip, it unpacks the file itself again: slower, same result.)
+    const direct = parts && typeof (XLSX as unknown as Partial<SheetJsZip>).parse_zip === 'function';
+    wb = direct ? readParts(parts, opts) : XLSX.read(bytes, opts);
   } catch (e) {
     mapError(e);
   }

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { ParseError } from './errors.js';
 import type { ParseLimits } from './types.js';
@@ -10,12 +11,25 @@ import type { ParseLimits } from './types.js';
  * workbook never needs: nested archives, `../` or absolute names, symlinks,
  * encrypted entries, XML document type declarations (the door to entity
  * expansion and external entities), and cell references past the row cap.
+ *
+ * Each entry is inflated once, by zlib, with its output capped at the first
+ * limit it could break (`maxOutputLength`), so a bomb stops there. The
+ * inflated entries are handed on to SheetJS as they are (`parts`): the
+ * workbook parser reads exactly the bytes checked here, under the names
+ * checked here, and does not inflate again.
  */
+export interface ZipPart {
+  /** The entry's name as SheetJS reads names: one character per byte. */
+  name: string;
+  data: Buffer;
+}
+
 export interface ZipSummary {
   kind: 'xlsx';
   entries: number;
   inflatedBytes: number;
   maxRow: number;
+  parts: ZipPart[];
 }
 
 // Below this many inflated bytes an entry's ratio is not judged: tiny XML parts compress extremely well.
@@ -32,6 +46,8 @@ const ARCHIVE_MAGIC: number[][] = [
   [0x4d, 0x53, 0x43, 0x46], // cab
 ];
 const DTD = /<!(doctype|entity)/i;
+// Bit 0: encrypted; 0x40: strong encryption; 0x2000: masked local headers (SheetJS refuses these as encrypted too).
+const ENCRYPTED_FLAGS = 0x2041;
 const CELL_REF = /\sr="\$?[A-Za-z]{0,3}\$?(\d{1,10})"/g;
 
 function startsWithAny(head: Buffer): boolean {
@@ -59,6 +75,47 @@ function openZip(bytes: Buffer): Promise<yauzl.ZipFile> {
   });
 }
 
+/** The entry's bytes as stored in the zip (yauzl reads the local header for where they start). */
+async function storedBytes(zip: yauzl.ZipFile, bytes: Buffer, entry: yauzl.Entry): Promise<Buffer> {
+  let start: number;
+  try {
+    start = (await zip.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart;
+  } catch {
+    throw new ParseError('corrupt', 'unreadable zip entry');
+  }
+  const end = start + entry.compressedSize;
+  if (end > bytes.length) throw new ParseError('corrupt', 'zip entry past the end of the file');
+  return bytes.subarray(start, end);
+}
+
+/** Inflates one entry, refusing it as soon as it passes the total, its ratio, or its own declared size. */
+function inflate(stored: Buffer, entry: yauzl.Entry, room: number, maxRatio: number): Buffer {
+  const byRatio = Math.max(RATIO_FLOOR, maxRatio * Math.max(entry.compressedSize, 1));
+  const cap = Math.min(room, byRatio, entry.uncompressedSize);
+  const over = () =>
+    cap === entry.uncompressedSize && cap < room && cap < byRatio
+      ? new ParseError('tooBig', 'entry inflates past its declared size')
+      : cap === room
+        ? new ParseError('tooBig', 'inflated total over the limit')
+        : new ParseError('tooBig', 'inflate ratio over the limit');
+  let out: Buffer;
+  if (entry.compressionMethod === 0) out = stored;
+  else {
+    try {
+      // One output chunk the size the entry declares (within bounds), so the result needs no second copy.
+      const chunkSize = Math.min(Math.max(entry.uncompressedSize + 1, 64 * 1024), 16 << 20);
+      out = zlib.inflateRawSync(stored, { maxOutputLength: Math.max(cap, 1), chunkSize });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw over();
+      throw new ParseError('corrupt', 'zip entry does not inflate');
+    }
+  }
+  if (out.length > cap) throw over();
+  // Fewer bytes than declared: damaged.
+  if (out.length !== entry.uncompressedSize) throw new ParseError('corrupt', 'zip entry does not inflate');
+  return out;
+}
+
 export async function guardZip(bytes: Buffer, limits: ParseLimits): Promise<ZipSummary> {
   const { maxEntries, maxTotalBytes, maxRatio } = limits.unpack;
   const zip = await openZip(bytes);
@@ -71,52 +128,26 @@ export async function guardZip(bytes: Buffer, limits: ParseLimits): Promise<ZipS
   let maxRow = 0;
   let workbook = false;
   let odf = false;
+  const parts: ZipPart[] = [];
 
-  const inflate = (entry: yauzl.Entry, name: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err || !stream) return reject(new ParseError('corrupt', 'unreadable zip entry'));
-        let inflated = 0;
-        let first = true;
-        let carry = '';
-        const xml = /\.(xml|rels|vml)$/i.test(name) || name === '[Content_Types].xml';
-        const sheet = /^xl\/worksheets\/[^/]+\.xml$/i.test(name);
-        const fail = (e: ParseError) => {
-          stream.destroy();
-          reject(e);
-        };
-        stream.on('data', (chunk: Buffer) => {
-          inflated += chunk.length;
-          total += chunk.length;
-          if (total > maxTotalBytes) return fail(new ParseError('tooBig', 'inflated total over the limit'));
-          if (inflated > RATIO_FLOOR && inflated > maxRatio * Math.max(entry.compressedSize, 1))
-            return fail(new ParseError('tooBig', 'inflate ratio over the limit'));
-          if (first) {
-            first = false;
-            if (startsWithAny(chunk)) return fail(new ParseError('unsafe', 'nested archive'));
-          }
-          if (xml || sheet) {
-            const text = carry + chunk.toString('latin1');
-            if (xml && DTD.test(text)) return fail(new ParseError('unsafe', 'XML document type declaration'));
-            if (sheet) {
-              CELL_REF.lastIndex = 0;
-              for (let m = CELL_REF.exec(text); m; m = CELL_REF.exec(text)) {
-                const r = Number(m[1]);
-                if (r > maxRow) maxRow = r;
-              }
-              if (maxRow > limits.parse.maxRows) return fail(new ParseError('tooBig', 'cell reference past the row limit'));
-            }
-            carry = text.slice(-64);
-          }
-          if (name === 'mimetype' && chunk.toString('latin1').startsWith('application/vnd.oasis.opendocument')) odf = true;
-        });
-        // yauzl counts too: more bytes than the entry declared is a bomb that lied about its size.
-        stream.on('error', (e: Error) =>
-          reject(/too many bytes/i.test(e.message) ? new ParseError('tooBig', 'entry inflates past its declared size') : new ParseError('corrupt', 'zip entry does not inflate')),
-        );
-        stream.on('end', () => resolve());
-      });
-    });
+  const check = (data: Buffer, name: string): void => {
+    if (startsWithAny(data)) throw new ParseError('unsafe', 'nested archive');
+    const xml = /\.(xml|rels|vml)$/i.test(name) || name === '[Content_Types].xml';
+    const sheet = /^xl\/worksheets\/[^/]+\.xml$/i.test(name);
+    if (xml || sheet) {
+      const text = data.toString('latin1');
+      if (xml && DTD.test(text)) throw new ParseError('unsafe', 'XML document type declaration');
+      if (sheet) {
+        CELL_REF.lastIndex = 0;
+        for (let m = CELL_REF.exec(text); m; m = CELL_REF.exec(text)) {
+          const r = Number(m[1]);
+          if (r > maxRow) maxRow = r;
+        }
+        if (maxRow > limits.parse.maxRows) throw new ParseError('tooBig', 'cell reference past the row limit');
+      }
+    }
+    if (name === 'mimetype' && data.toString('latin1').startsWith('application/vnd.oasis.opendocument')) odf = true;
+  };
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -125,13 +156,19 @@ export async function guardZip(bytes: Buffer, limits: ParseLimits): Promise<ZipS
       zip.on('entry', (entry: yauzl.Entry) => {
         (async () => {
           if (++entries > maxEntries) throw new ParseError('tooBig', 'too many zip entries');
-          const name = checkName(entry.fileName as unknown as Buffer);
+          const raw = entry.fileName as unknown as Buffer;
+          const name = checkName(raw);
           if (isSymlink(entry)) throw new ParseError('unsafe', 'symlink zip entry');
-          if (entry.isEncrypted()) throw new ParseError('encrypted', 'encrypted zip entry');
+          if (entry.isEncrypted() || entry.generalPurposeBitFlag & ENCRYPTED_FLAGS) throw new ParseError('encrypted', 'encrypted zip entry');
           if (ARCHIVE_NAME.test(name)) throw new ParseError('unsafe', 'nested archive');
           if (/^xl\/workbook\.(xml|bin)$/i.test(name)) workbook = true;
           if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw new ParseError('unsupported', 'zip compression method');
-          if (!name.endsWith('/')) await inflate(entry, name);
+          if (!name.endsWith('/')) {
+            const data = inflate(await storedBytes(zip, bytes, entry), entry, maxTotalBytes - total, maxRatio);
+            total += data.length;
+            check(data, name);
+            parts.push({ name: raw.toString('latin1'), data });
+          }
           zip.readEntry();
         })().catch(reject);
       });
@@ -142,5 +179,5 @@ export async function guardZip(bytes: Buffer, limits: ParseLimits): Promise<ZipS
   }
   if (odf) throw new ParseError('unsupported', 'OpenDocument');
   if (!workbook) throw new ParseError('unsupported', 'zip without an Excel workbook');
-  return { kind: 'xlsx', entries, inflatedBytes: total, maxRow };
+  return { kind: 'xlsx', entries, inflatedBytes: total, maxRow, parts };
 }

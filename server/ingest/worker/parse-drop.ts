@@ -1,25 +1,29 @@
 import type { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import { ParseError } from '../parse/errors.js';
 import { resolveLimits } from '../parse/limits.js';
 import type { ParseLimits, ParseOptions, ParseResult } from '../parse/types.js';
-import type { ParseJob, ParseReply } from './protocol.js';
+import { acquireParseSlot, parseWorkerDone, QUEUE_WAIT_MS, takeParseWorker } from './pool.js';
+import { unpackResult } from './pack.js';
+import type { ParseJob, ParseReply, WorkerReady } from './protocol.js';
+
+export { startParseWorkers, stopParseWorkers } from './pool.js';
 
 /**
  * Parses one decrypted drop in a worker thread of its own, so a hostile file
  * can cost that thread and nothing else (P8): its heap is capped
  * (`resourceLimits`, limits.parse.maxMemoryMiB), a timer terminates it at
  * limits.parse.maxMillis, and a crash, OOM or timeout comes back as a
- * ParseError with an i18n key. The web tier's event loop only spawns the
- * thread and receives one message.
+ * ParseError with an i18n key. The web tier's event loop only hands the
+ * bytes over and receives one message.
+ *
+ * At most limits.parse.maxConcurrent parses run at once in this process; a
+ * further one waits for a slot (QUEUE_WAIT_MS, or opts.waitMillis) and then
+ * fails with ParseError `busy`, leaving the drop as it was (pool.ts).
  *
  * The plaintext is copied once into memory handed to the worker and dies
  * with it; nothing is written anywhere (P1). The worker's stdout/stderr are
  * swallowed: a library warning could quote the file.
  */
-const ENTRY = new URL('./entry.mjs', import.meta.url);
-const YOUNG_GENERATION_MB = 48;
-
 async function collect(input: Readable, maxBytes: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -49,22 +53,19 @@ export async function parseDropInWorker(plaintext: Uint8Array | Readable, opts: 
   if (bytes.byteLength === 0) throw new ParseError('empty', 'zero bytes');
   if (opts.signal?.aborted) throw new ParseError('aborted');
 
+  const release = await acquireParseSlot(opts.waitMillis ?? QUEUE_WAIT_MS, opts.signal);
+  try {
+    if (opts.signal?.aborted) throw new ParseError('aborted');
+    return await runJob(bytes, limits, opts);
+  } finally {
+    release();
+    parseWorkerDone();
+  }
+}
+
+async function runJob(bytes: Uint8Array, limits: ParseLimits, opts: ParseOptions): Promise<ParseResult> {
   const job: ParseJob = { bytes: toTransferable(bytes), limits, ...(opts.columnChoices ? { columnChoices: opts.columnChoices } : {}) };
-  const worker = new Worker(ENTRY, {
-    workerData: job,
-    transferList: [job.bytes],
-    resourceLimits: {
-      maxOldGenerationSizeMb: limits.parse.maxMemoryMiB,
-      maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
-      stackSizeMb: 4,
-    },
-    // The parser needs no configuration: the thread that reads hostile bytes sees no secrets from the environment.
-    env: {},
-    stdout: true,
-    stderr: true,
-  });
-  worker.stdout.resume();
-  worker.stderr.resume();
+  const worker = await takeParseWorker(limits.parse.maxMemoryMiB);
   opts.onWorker?.(worker);
 
   return new Promise<ParseResult>((resolve, reject) => {
@@ -80,10 +81,18 @@ export async function parseDropInWorker(plaintext: Uint8Array | Readable, opts: 
     const timer = setTimeout(() => finish({ error: new ParseError('timeout', `over ${limits.parse.maxMillis} ms`) }), limits.parse.maxMillis);
     const onAbort = () => finish({ error: new ParseError('aborted') });
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) onAbort();
 
-    worker.once('message', (reply: ParseReply) => {
-      if (reply.ok) finish({ result: reply.result });
-      else finish({ error: new ParseError(reply.code, reply.detail) });
+    worker.on('message', (reply: ParseReply | WorkerReady) => {
+      if ('ready' in reply) return; // a spare's hello, not an answer
+      if (!reply.ok) return finish({ error: new ParseError(reply.code, reply.detail) });
+      let result: ParseResult;
+      try {
+        result = unpackResult(reply.result);
+      } catch {
+        return finish({ error: new ParseError('corrupt', 'malformed parse result') });
+      }
+      finish({ result });
     });
     // `on`, not `once`: an 'error' event without a listener would take the whole process down.
     worker.on('error', (err: Error & { code?: string }) => {
@@ -91,5 +100,6 @@ export async function parseDropInWorker(plaintext: Uint8Array | Readable, opts: 
       else finish({ error: new ParseError('corrupt', `parse worker failed (${err.code ?? err.name})`) });
     });
     worker.once('exit', (code) => finish({ error: new ParseError('corrupt', `parse worker exited (${code})`) }));
+    worker.postMessage(job, [job.bytes]);
   });
 }

@@ -1,0 +1,218 @@
+import { Worker } from 'node:worker_threads';
+import { limits as configured } from '../../config.js';
+import { ParseError } from '../parse/errors.js';
+import type { WorkerReady, WorkerStart } from './protocol.js';
+import { parseWorkerScript } from './source.js';
+
+/**
+ * Parse worker threads of this process: how many may read files at once
+ * (limits.parse.maxConcurrent; each may grow to limits.parse.maxMemoryMiB),
+ * and — once startParseWorkers() was called (at server start-up; stopped by
+ * stopParseWorkers() at shutdown) — one spare thread that has loaded and
+ * warmed up the parser while holding no data, so a drop does not wait for a
+ * thread to start. Without it every parse starts its own thread (~0.1 s).
+ *
+ * Isolation is as without the spare: every thread reads exactly one file and
+ * is terminated after it; a spare is never handed a second job and never
+ * sees anything before its job. After a spare is used, the next one starts
+ * in the background once that parse is over.
+ */
+const YOUNG_GENERATION_MB = 48;
+/** How long a parse waits for a free slot before answering `busy` (unless the caller says otherwise). */
+export const QUEUE_WAIT_MS = 10_000;
+
+export function spawnParseWorker(script: URL, memoryMiB: number, warmUp: boolean, readOutput: boolean): Worker {
+  const worker = new Worker(script, {
+    workerData: { warmUp } satisfies WorkerStart,
+    resourceLimits: { maxOldGenerationSizeMb: memoryMiB, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, stackSizeMb: 4 },
+    // The parser needs no configuration: the thread that reads hostile bytes sees no secrets from the environment,
+    env: {},
+    // nor the process's flags (`--import tsx` would load tsx again in every thread, ~0.1 s; `--inspect` would open it).
+    execArgv: [],
+    // Captured and thrown away (resumed): a library warning could quote the file.
+    stdout: true,
+    stderr: true,
+  });
+  if (readOutput) {
+    worker.stdout.resume();
+    worker.stderr.resume();
+  }
+  return worker;
+}
+
+// ---- concurrency cap -------------------------------------------------------
+
+let running = 0;
+const waiting: Array<() => void> = [];
+
+function grantNext(): void {
+  while (running < configured.parse.maxConcurrent && waiting.length > 0) waiting.shift()!();
+}
+
+/**
+ * A slot to run one parse in; call the returned function once when that
+ * parse is over (its thread ended). Waiters are served in order; one that
+ * waited `waitMillis` in vain gets ParseError `busy` — nothing was read, the
+ * drop is as it was.
+ */
+export function acquireParseSlot(waitMillis: number, signal?: AbortSignal): Promise<() => void> {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    running--;
+    grantNext();
+  };
+  if (running < configured.parse.maxConcurrent && waiting.length === 0) {
+    running++;
+    return Promise.resolve(release);
+  }
+  if (waitMillis <= 0) return Promise.reject(new ParseError('busy', `${running} parses running`));
+  return new Promise((resolve, reject) => {
+    const leave = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      const i = waiting.indexOf(grant);
+      if (i >= 0) waiting.splice(i, 1);
+    };
+    const grant = () => {
+      leave();
+      running++;
+      resolve(release);
+    };
+    const timer = setTimeout(() => {
+      leave();
+      reject(new ParseError('busy', `no parse slot within ${waitMillis} ms`));
+    }, waitMillis);
+    const onAbort = () => {
+      leave();
+      reject(new ParseError('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    waiting.push(grant);
+  });
+}
+
+/** Parses running now and parses waiting for a slot (tests, metrics). */
+export function parseSlots(): { running: number; waiting: number; max: number } {
+  return { running, waiting: waiting.length, max: configured.parse.maxConcurrent };
+}
+
+// ---- the spare -------------------------------------------------------------
+
+interface Spare {
+  worker: Worker;
+  memoryMiB: number;
+  ready: boolean;
+  /** Resolves once the spare is ready, gone, or taken. */
+  settled: Promise<void>;
+  settle(): void;
+  onMessage(m: WorkerReady): void;
+  onGone(): void;
+}
+
+let keepSpare = false;
+let spare: Spare | undefined;
+let building: Promise<void> | undefined;
+
+function detach(s: Spare): void {
+  s.worker.off('message', s.onMessage);
+  s.worker.off('error', s.onGone);
+  s.worker.off('exit', s.onGone);
+  s.settle();
+  if (spare === s) spare = undefined;
+}
+
+/** Ends a spare that will not be used (shutdown, died, never got ready). */
+function drop(s: Spare): Promise<number> {
+  detach(s);
+  return s.worker.terminate();
+}
+
+async function startSpare(): Promise<void> {
+  const script = await parseWorkerScript();
+  if (!keepSpare || spare) return;
+  const memoryMiB = configured.parse.maxMemoryMiB;
+  // Its stdout/stderr are read only once it is taken: reading them would keep the process alive.
+  const worker = spawnParseWorker(script, memoryMiB, true, false);
+  let settle = () => {};
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  const s: Spare = {
+    worker,
+    memoryMiB,
+    ready: false,
+    settled,
+    settle,
+    onMessage: (m) => {
+      if (!m?.ready) return;
+      s.ready = true;
+      // A spare waiting idle never keeps the process alive (unref after the listeners are on: adding one refs the thread).
+      worker.unref();
+      settle();
+    },
+    // A spare that died idle is simply gone; the next parse starts a thread of its own.
+    onGone: () => void drop(s),
+  };
+  worker.on('message', s.onMessage);
+  worker.on('error', s.onGone);
+  worker.on('exit', s.onGone);
+  spare = s;
+  // Warming up takes a fraction of a second; one that has not finished in a parse's time budget is stuck.
+  const timer = setTimeout(() => {
+    if (spare === s && !s.ready) void drop(s);
+  }, configured.parse.maxMillis);
+  timer.unref();
+  void settled.then(() => clearTimeout(timer));
+}
+
+function refill(): Promise<void> {
+  if (!keepSpare || spare) return Promise.resolve();
+  building ??= startSpare().finally(() => (building = undefined));
+  return building;
+}
+
+/**
+ * A thread for one parse: the spare when it is ready and has the same memory
+ * cap (taken out of the pool: it will never be anyone's spare again), else a
+ * fresh one — starting a thread is quicker than waiting for a spare still
+ * warming up, which then stays the spare.
+ */
+export async function takeParseWorker(memoryMiB: number): Promise<Worker> {
+  const s = spare;
+  if (s?.ready && s.memoryMiB === memoryMiB) {
+    detach(s);
+    s.worker.ref();
+    s.worker.stdout.resume();
+    s.worker.stderr.resume();
+    return s.worker;
+  }
+  return spawnParseWorker(await parseWorkerScript(), memoryMiB, false, true);
+}
+
+/** After a parse: start the next spare, if the pool keeps one and it is missing. */
+export function parseWorkerDone(): void {
+  if (keepSpare && !spare) setImmediate(() => void refill());
+}
+
+/**
+ * Keep a warmed-up spare thread from now on (server start). Resolves once
+ * the first spare is ready (or could not start: parses then start their own
+ * threads, as without the pool). It holds no data; see README for its memory.
+ */
+export async function startParseWorkers(): Promise<void> {
+  keepSpare = true;
+  await refill();
+  await spare?.settled;
+}
+
+/** Stop keeping a spare and end the idle one (shutdown, test teardown). Parses already running finish. */
+export async function stopParseWorkers(): Promise<void> {
+  keepSpare = false;
+  await building?.catch(() => {});
+  if (spare) await drop(spare);
+}
+
+/** Whether a spare is loaded and waiting (tests, metrics). */
+export function spareParseWorker(): 'none' | 'starting' | 'ready' {
+  return !spare ? 'none' : spare.ready ? 'ready' : 'starting';
+}
