@@ -5,6 +5,7 @@ import { buildDeps } from './deps.js';
 import { startNoticeTimer } from './notify/service.js';
 import { announceSetup } from './setup/service.js';
 import { recoverOnStart } from './ingest/reconcile.js';
+import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
 
 /**
  * Starts kinko: config → deps → app → listen. On SIGTERM/SIGINT it stops
@@ -23,6 +24,8 @@ export async function serve(env: Record<string, string | undefined> = process.en
   });
   deps.logger.info({ url: config.publicUrl, host: config.host, port: config.port, database: config.database.kind, storage: config.storage.kind }, 'kinko is listening');
   void recoverOnStart(deps);
+  // A spare parse thread that has loaded the parser (holding no data), so an ingest does not wait for one to start.
+  startParseWorkers().catch((err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'spare parse worker not started; each ingest starts its own'));
   await announceSetup(deps);
   const stopNotices = startNoticeTimer(deps);
 
@@ -37,6 +40,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     force.unref();
     server.close(async () => {
       await stopNotices().catch(() => {});
+      await stopParseWorkers().catch(() => {});
       await deps.close().catch(() => {});
       deps.logger.flush?.();
       process.exitCode = 0;

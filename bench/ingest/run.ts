@@ -56,7 +56,7 @@ import { planIngest } from '../../server/ingest/preview.js';
 import * as ingestRepo from '../../server/ingest/repo.js';
 import { ingestRuntime } from '../../server/ingest/runtime.js';
 import { confirmIngest, startIngest } from '../../server/ingest/service.js';
-import { parseDropInWorker } from '../../server/ingest/worker/parse-drop.js';
+import { parseDropInWorker, startParseWorkers, stopParseWorkers } from '../../server/ingest/worker/parse-drop.js';
 import { generateOfficeKey, readOfficePublicKey, unlockOfficeKey } from '../../server/keys/office-key.js';
 import { randomId } from '../../server/keys/random.js';
 import { createLogger } from '../../server/log/logger.js';
@@ -201,6 +201,8 @@ async function main(): Promise<void> {
     const logs = new LogCapture();
     const dataDir = path.join(root, 'data');
     deps = await buildDeps(loadConfig({ KINKO_DATA_DIR: dataDir, KINKO_LOG_LEVEL: 'info' }), { logger: createLogger({ level: 'info', destination: logs as never }) });
+    // As `kinko serve` does at start: a spare parse thread, loaded and waiting with no data.
+    await startParseWorkers();
     const d = deps;
     const key = await generateOfficeKey('ベンチ事務所', PASSPHRASE);
     await d.db.insertInto('office_keys').values({ fingerprint: key.fingerprint, public_key: key.publicKeyArmored, created_at: d.clock.now().toISOString() }).execute();
@@ -387,6 +389,7 @@ async function main(): Promise<void> {
     process.exitCode = fastEnough && rssOk && revealOk ? 0 : 1;
   } finally {
     await sampler.stop();
+    await stopParseWorkers();
     await deps?.close();
     fs.rmSync(root, { recursive: true, force: true });
   }
