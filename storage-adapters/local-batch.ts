@@ -19,6 +19,7 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { forEachAtOnce } from './concurrency.js';
 import { StorageExistsError, StorageKeyError } from './errors.js';
 import { assertValidKey } from './keys.js';
 import { fsyncDir, resolveKey, type LocalRoot } from './local-paths.js';
@@ -36,12 +37,10 @@ export async function createManyLocal(root: LocalRoot, items: ReadonlyArray<NewO
   signal?.throwIfAborted();
   const files: string[] = [];
   const dirs = new Set<string>();
-  let next = 0;
-  let failed: { err: unknown } | undefined;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      if (signal?.aborted) throw signal.reason;
-      const item = items[next++]!;
+  await forEachAtOnce(
+    items,
+    CONCURRENCY,
+    async (item) => {
       const r = await resolveKey(root, item.key, true);
       for (const d of r.created) dirs.add(path.dirname(d));
       dirs.add(r.parent);
@@ -57,35 +56,23 @@ export async function createManyLocal(root: LocalRoot, items: ReadonlyArray<NewO
       } finally {
         await fh.close();
       }
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, items.length) }, () =>
-      worker().catch((err: unknown) => {
-        failed ??= { err };
-      }),
-    ),
+    },
+    signal,
   );
-  if (failed) throw failed.err;
   if (items.length >= SYNCFS_FROM && (await syncFilesystem(root.dir))) return;
   await fsyncEach(files);
   for (const d of dirs) await fsyncDir(d);
 }
 
 async function fsyncEach(files: string[]): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, files.length) }, async () => {
-      while (next < files.length) {
-        const fh = await fs.open(files[next++]!, constants.O_RDONLY | constants.O_NOFOLLOW);
-        try {
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-      }
-    }),
-  );
+  await forEachAtOnce(files, CONCURRENCY, async (file) => {
+    const fh = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  });
 }
 
 let syncfsWorks: boolean | undefined;

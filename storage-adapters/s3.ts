@@ -19,6 +19,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { forEachAtOnce } from './concurrency.js';
 import { contentDisposition } from './content-disposition.js';
 import { StorageError, StorageExistsError, StorageNotFoundError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
@@ -177,22 +178,7 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
   async function createMany(items: ReadonlyArray<NewObject>, o: { signal?: AbortSignal } = {}): Promise<void> {
     for (const item of items) assertValidKey(item.key);
     o.signal?.throwIfAborted();
-    let next = 0;
-    let failed: { err: unknown } | undefined;
-    const worker = async () => {
-      while (!failed && next < items.length) {
-        o.signal?.throwIfAborted();
-        await createOne(items[next++]!, o.signal);
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(CREATE_MANY_CONCURRENCY, items.length) }, () =>
-        worker().catch((err: unknown) => {
-          failed ??= { err };
-        }),
-      ),
-    );
-    if (failed) throw failed.err;
+    await forEachAtOnce(items, CREATE_MANY_CONCURRENCY, (item) => createOne(item, o.signal), o.signal);
   }
 
   async function head(key: string): Promise<ObjectInfo> {

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { randomId } from '../keys/random.js';
 import { blindIndex, encryptRecord, isToken, newToken } from './crypto.js';
 import { cohortDataKey, companyIndexKey } from './keys.js';
+import { findHeldByEmployeeCodes, findHeldByIndexes } from './lookups.js';
 import * as repo from './repo.js';
 
 /**
@@ -104,11 +105,11 @@ export async function openVaultSession(
     findByNumber: async (db, number) => repo.findHeldByIndex(db, opts.companyId, indexOf(number)),
     findByIndexes: async (db, indexes) => {
       open();
-      return repo.findHeldByIndexes(db, opts.companyId, indexes);
+      return findHeldByIndexes(db, opts.companyId, indexes);
     },
     findByEmployeeCodes: async (db, codes) => {
       open();
-      return repo.findHeldByEmployeeCodes(db, opts.companyId, codes);
+      return findHeldByEmployeeCodes(db, opts.companyId, codes);
     },
     findByEmployee: async (db, who) => {
       open();
