@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { limits } from '../../server/config.js';
 import { ParseError } from '../../server/ingest/parse/errors.js';
+import { bigCsv as makeBigCsv, failure, smallCsv } from './worker-inputs.js';
 import { parseDropInWorker, startParseWorkers, stopParseWorkers } from '../../server/ingest/worker/parse-drop.js';
 import { parseSlots, spareParseWorker } from '../../server/ingest/worker/pool.js';
-import { syntheticMyNumbers } from '../helpers/mynumber.js';
 
 /**
  * The parse workers of one process: at most limits.parse.maxConcurrent read
@@ -19,22 +19,8 @@ import { syntheticMyNumbers } from '../helpers/mynumber.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../..');
 const workbook = fs.readFileSync(path.join(here, '../fixtures/ingest/dependents.xlsx'));
-const [n1] = syntheticMyNumbers(1, 21);
-const small = Buffer.from(`氏名,個人番号\n山田 太郎,${n1}\n`);
-
-function bigCsv(rows: number): Buffer {
-  const numbers = syntheticMyNumbers(rows, 4);
-  return Buffer.from(['氏名,個人番号', ...numbers.map((n, i) => `社員${i},${n}`)].join('\n'));
-}
-
-async function failure(p: Promise<unknown>): Promise<ParseError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(ParseError);
-  return e as ParseError;
-}
+const small = smallCsv(21);
+const bigCsv = (rows: number) => makeBigCsv(rows, 4);
 
 async function until(check: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,26 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { ParseError } from '../../server/ingest/parse/errors.js';
+import { bigCsv as makeBigCsv, failure, smallCsv } from './worker-inputs.js';
 import { parseDropInWorker } from '../../server/ingest/worker/parse-drop.js';
-import { syntheticMyNumbers } from '../helpers/mynumber.js';
 
 /** The isolation itself: time and memory caps, aborts, streams, and a thread that always ends. */
-const [n1] = syntheticMyNumbers(1, 11);
-const small = Buffer.from(`氏名,個人番号\n山田 太郎,${n1}\n`);
-
-function bigCsv(rows: number): Buffer {
-  const numbers = syntheticMyNumbers(rows, 3);
-  return Buffer.from(['氏名,個人番号', ...numbers.map((n, i) => `社員${i},${n}`)].join('\n'));
-}
-
-async function failure(p: Promise<unknown>): Promise<ParseError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(ParseError);
-  return e as ParseError;
-}
+const small = smallCsv(11);
+const bigCsv = (rows: number) => makeBigCsv(rows, 3);
 
 describe('parseDropInWorker', () => {
   it('parses a file handed over as a stream', async () => {
