@@ -5,6 +5,7 @@
  */
 import type { Config } from '../server/config.js';
 import { createLocalAdapter } from './local.js';
+import { createLocalPackAdapter } from './local-pack.js';
 import { createS3Adapter } from './s3.js';
 import type { StorageAdapter } from './types.js';
 
@@ -16,9 +17,10 @@ export interface Storage {
 export function buildStorage(config: Config, opts: { signingSecret: string }): Storage {
   const s = config.storage;
   if (s.kind === 'local') {
-    const local = (name: string, root: string) =>
-      createLocalAdapter({ name, root, signingSecret: opts.signingSecret, baseUrl: config.publicUrl });
-    return { drops: local('drops', s.dropsDir), vault: local('vault', s.vaultDir) };
+    const common = { signingSecret: opts.signingSecret, baseUrl: config.publicUrl };
+    // Drops are whole files, one each; vault records (≈ 60 bytes, thousands
+    // per ingest) are rows of one packed file in the vault folder (local-pack.ts).
+    return { drops: createLocalAdapter({ name: 'drops', root: s.dropsDir, ...common }), vault: createLocalPackAdapter({ name: 'vault', root: s.vaultDir, ...common }) };
   }
   const s3 = (name: string, bucket: string) =>
     createS3Adapter({
@@ -39,4 +41,5 @@ export { assertValidKey, assertValidPrefix } from './keys.js';
 export { openSignedDownload, type SignedDownload } from './signed-url.js';
 export { contentDisposition } from './content-disposition.js';
 export { createLocalAdapter, type LocalAdapterOptions } from './local.js';
+export { createLocalPackAdapter, type LocalPackOptions } from './local-pack.js';
 export { createS3Adapter, type S3Adapter, type S3AdapterOptions } from './s3.js';

@@ -34,6 +34,12 @@ export interface ConformanceOptions {
   /** `describe` to use, e.g. describeWith(...) for suites needing a server. */
   describe?: typeof describe;
   bigObjectMiB?: number;
+  /**
+   * The backend keeps small objects only (the packed vault store): instead of
+   * the big streaming test, an object over this size must be refused whole,
+   * and the mid-stream tests stall below it.
+   */
+  maxObjectBytes?: number;
 }
 
 const BAD_KEYS = ['../escape', '/etc/passwd', 'a/../../b', 'nul\0byte', '..', 'a/./b', 'a//b', '', 'C:\\x', 'back\\slash'];
@@ -58,6 +64,9 @@ export function runStorageConformance(name: string, makeAdapter: () => Promise<H
   const describeFn = opts.describe ?? describe;
   const bigMiB = opts.bigObjectMiB ?? 200;
   const missing = opts.urlChecksMissing ?? {};
+  const small = opts.maxObjectBytes;
+  // Where a mid-stream test stalls: 12 MiB in 1 MiB chunks, or half the size limit in 1 KiB chunks.
+  const stall = small ? { bytes: Math.floor(small / 2048) * 1024, chunk: 1024 } : { bytes: 12 * MiB, chunk: MiB };
   const urlTest = (what: 'expiry' | 'signature') => {
     if (!missing[what]) return it;
     console.warn(`[kinko tests] ${name}: download URL ${what} check not applicable: ${missing[what]}`);
@@ -136,7 +145,7 @@ export function runStorageConformance(name: string, makeAdapter: () => Promise<H
     it('when a put is aborted mid-stream, then no object and no remnant is left', async () => {
       const key = `${run}/aborted`;
       const ac = new AbortController();
-      const body = stallingBody(12 * MiB, () => ac.abort());
+      const body = stallingBody(stall.bytes, () => ac.abort(), stall.chunk);
       const err = await rejection(a.put(key, body, { signal: ac.signal }));
       expect((err as Error).name).toBe('AbortError');
       await expect(a.head(key)).rejects.toBeInstanceOf(StorageNotFoundError);
@@ -145,7 +154,7 @@ export function runStorageConformance(name: string, makeAdapter: () => Promise<H
 
     it('when the source stream fails mid-stream, then the put fails and leaves nothing', async () => {
       const key = `${run}/source-error`;
-      const body = stallingBody(12 * MiB, (b) => b.destroy(new Error('client went away')));
+      const body = stallingBody(stall.bytes, (b) => b.destroy(new Error('client went away')), stall.chunk);
       await expect(a.put(key, body)).rejects.toThrow('client went away');
       await expect(a.head(key)).rejects.toBeInstanceOf(StorageNotFoundError);
       expect(await a.remnants(key)).toEqual([]);
@@ -230,6 +239,19 @@ export function runStorageConformance(name: string, makeAdapter: () => Promise<H
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     }, 10_000);
+
+    if (small) {
+      it(`when an object is over the ${small}-byte limit of this backend, then put and createMany refuse it and leave nothing`, async () => {
+        const key = `${run}/too-big`;
+        const body = stallingBody(small + 1024, () => {}, 1024);
+        await expect(a.put(key, body)).rejects.toThrow(/small records only/);
+        await expect(a.createMany([{ key, bytes: Buffer.alloc(small + 1) }])).rejects.toThrow(/small records only/);
+        expect(await a.remnants(key)).toEqual([]);
+        await a.put(key, Readable.from([Buffer.alloc(small, 1)]));
+        expect((await a.head(key)).size).toBe(small);
+      });
+      return;
+    }
 
     it(`when ${bigMiB} MiB stream through put and get, then the bytes match and memory stays flat`, async () => {
       const key = `${run}/big`;

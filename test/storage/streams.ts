@@ -80,9 +80,9 @@ export function watchedBody(text: string): Readable & { reads: number } {
  * `then` (abort a controller, destroy itself with an error...). The data is
  * large enough to start a multipart upload on S3.
  */
-export function stallingBody(bytes: number, then: (body: Readable) => void): Readable {
+export function stallingBody(bytes: number, then: (body: Readable) => void, chunkBytes = 1024 * 1024): Readable {
   let sent = 0;
-  const chunk = Buffer.alloc(1024 * 1024, 7);
+  const chunk = Buffer.alloc(chunkBytes, 7);
   const body: Readable = new Readable({
     read() {
       if (sent >= bytes) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -149,14 +150,23 @@ describe.each(testDatabases())('the vault on $name', (target) => {
       for (const needle of [company.id, company.name, '保管テスト', ...names]) expect(bytes.includes(Buffer.from(needle))).toBe(false);
       expect(numbersInBytes(bytes, numbers)).toEqual([]);
     }
-    // On disk: nothing but those objects (and an empty temp folder) in the vault folder.
+    // On disk: the vault folder holds the packed store (records.sqlite and its
+    // log) and nothing else; its one table has the token, the ciphertext and
+    // the time written — no column for a name, a company or anything else.
     if (t.deps.config.storage.kind === 'local') {
       const dir = t.deps.config.storage.vaultDir;
-      for (const f of filesUnder(dir)) {
-        const rel = path.relative(dir, f);
-        expect(rel).toMatch(/^[0-9a-f]{32}$/);
-        expect(fs.statSync(f).size).toBe(RECORD_BYTES);
+      for (const f of filesUnder(dir)) expect(path.relative(dir, f)).toMatch(/^records\.sqlite(-wal|-shm)?$/);
+      const pack = new Database(path.join(dir, 'records.sqlite'), { readonly: true });
+      try {
+        expect(pack.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all()).toEqual(['objects']);
+        expect(pack.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('objects')).toEqual(['key', 'bytes', 'modified_ms']);
+        expect(pack.prepare('SELECT count(*) FROM objects').pluck().get()).toBe(objects.length);
+      } finally {
+        pack.close();
       }
+      const onDisk = Buffer.concat(filesUnder(dir).map((f) => fs.readFileSync(f)));
+      for (const needle of [company.id, company.name, '保管テスト', ...names]) expect(onDisk.includes(Buffer.from(needle))).toBe(false);
+      expect(numbersInBytes(onDisk, numbers)).toEqual([]);
     }
   });
 
@@ -174,7 +184,8 @@ describe.each(testDatabases())('the vault on $name', (target) => {
       expect(fs.existsSync(db.config.file)).toBe(true);
       for (const f of [db.config.file, `${db.config.file}-wal`, `${db.config.file}-shm`]) if (fs.existsSync(f) && !files.includes(f)) files.push(f);
     }
-    expect(files.length).toBeGreaterThan(60);
+    if (t.deps.config.storage.kind === 'local') expect(files).toContain(path.join(t.deps.config.storage.vaultDir, 'records.sqlite'));
+    expect(files.length).toBeGreaterThan(3);
     for (const f of files) expect([f, numbersInBytes(fs.readFileSync(f), numbers)]).toEqual([f, []]);
     expect(numbersIn(t.logs.text, numbers)).toEqual([]);
   });

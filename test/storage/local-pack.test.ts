@@ -1,0 +1,101 @@
+import { describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { StorageExistsError, StorageNotFoundError } from '../../storage-adapters/index.js';
+import { createLocalPackAdapter, MAX_OBJECT_BYTES, PACK_FILE } from '../../storage-adapters/local-pack.js';
+import { runStorageConformance } from './conformance.js';
+import { startDownloadServer } from './local-download-server.js';
+import { readText } from './streams.js';
+
+const SECRET = 'test-secret-'.padEnd(44, 'k');
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-pack-'));
+}
+
+const pack = (root: string) => createLocalPackAdapter({ name: 'vault', root, signingSecret: SECRET, baseUrl: 'http://127.0.0.1:9' });
+
+/** Every byte stored under the folder, in every file SQLite keeps there (database, log, shared memory). */
+function folderBytes(root: string): Buffer {
+  return Buffer.concat(fs.readdirSync(root).map((f) => fs.readFileSync(path.join(root, f))));
+}
+
+runStorageConformance(
+  'local packed store (vault)',
+  async () => {
+    const dir = tempDir();
+    const server = await startDownloadServer();
+    const adapter = createLocalPackAdapter({ name: 'vault', root: path.join(dir, 'vault'), signingSecret: SECRET, baseUrl: server.baseUrl });
+    server.adapters.push(adapter);
+    return {
+      adapter,
+      cleanup: async () => {
+        await server.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  { maxObjectBytes: MAX_OBJECT_BYTES },
+);
+
+describe('local packed store', () => {
+  it('when records are written, then the folder (0700) holds one database file (0600) and its log, nothing named after a record', async () => {
+    const root = path.join(tempDir(), 'vault');
+    const a = pack(root);
+    const keys = Array.from({ length: 20 }, () => randomBytes(16).toString('hex'));
+    await a.createMany(keys.map((key) => ({ key, bytes: randomBytes(60) })));
+    expect(fs.statSync(root).mode & 0o777).toBe(0o700);
+    const files = fs.readdirSync(root).sort();
+    expect(files[0]).toBe(PACK_FILE);
+    for (const f of files) {
+      expect(f.startsWith(PACK_FILE)).toBe(true);
+      expect(fs.statSync(path.join(root, f)).mode & 0o077).toBe(0);
+    }
+  });
+
+  it('when a record is deleted, then its bytes are in no file of the folder any more, and another process sees it gone', async () => {
+    const root = path.join(tempDir(), 'vault');
+    const a = pack(root);
+    const marker = Buffer.from('kinko-secure-delete-marker-'.repeat(2));
+    const [keep, gone] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+    await a.createMany([
+      { key: keep, bytes: randomBytes(60) },
+      { key: gone, bytes: marker },
+    ]);
+    expect(folderBytes(root).includes(marker)).toBe(true);
+    await a.delete(gone);
+    expect(folderBytes(root).includes(marker)).toBe(false);
+    expect(await a.remnants(gone)).toEqual([]);
+    // A second opener of the same folder (a `kinko` command beside the server).
+    const other = pack(root);
+    await expect(other.head(gone)).rejects.toBeInstanceOf(StorageNotFoundError);
+    expect((await other.head(keep)).size).toBe(60);
+  });
+
+  it('when more records than one page are listed, then each comes back once, in order', async () => {
+    const a = pack(path.join(tempDir(), 'vault'));
+    const keys = Array.from({ length: 2_345 }, () => randomBytes(16).toString('hex')).sort();
+    await a.createMany(keys.map((key) => ({ key, bytes: randomBytes(40) })));
+    const seen: string[] = [];
+    for await (const o of a.list('')) seen.push(o.key);
+    expect(seen).toEqual(keys);
+  });
+
+  it('when a batch meets an existing key, then none of the batch is written', async () => {
+    const a = pack(path.join(tempDir(), 'vault'));
+    const taken = randomBytes(16).toString('hex');
+    await a.createMany([{ key: taken, bytes: Buffer.from('original') }]);
+    const fresh = Array.from({ length: 5 }, () => randomBytes(16).toString('hex'));
+    await expect(a.createMany([...fresh.map((key) => ({ key, bytes: randomBytes(40) })), { key: taken, bytes: Buffer.from('new') }])).rejects.toBeInstanceOf(StorageExistsError);
+    for (const key of fresh) expect(await a.remnants(key)).toEqual([]);
+    expect(await readText(await a.get(taken))).toBe('original');
+  });
+
+  it('when the folder cannot be written, then check() says which file is not usable', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'vault'), 'a file where the folder should be');
+    await expect(pack(path.join(dir, 'vault')).check()).rejects.toThrow(/storage "vault"/);
+  });
+});
