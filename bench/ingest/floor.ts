@@ -1,10 +1,11 @@
 /**
- * A second peer for the vault-write phase: the floor of "one object per
- * number" on this filesystem. A bare Python loop creates the same number of
- * files of the same size (O_CREAT|O_EXCL, one write, close) in one fresh
- * folder next to kinko's data, then one `sync -f` — no encryption, no
- * database, no checks. Whatever this takes, no ingest that stores each
- * number as its own object (design §2, issue 5) can take less here.
+ * What the vault-write phase would cost with one file per record, the layout
+ * the embedded vault had before it packed its records into one file
+ * (storage-adapters/local-pack.ts). A bare Python loop creates the same
+ * number of files of the same size (O_CREAT|O_EXCL, one write, close) in one
+ * fresh folder next to kinko's data, then one `sync -f` — no encryption, no
+ * database, no checks: the floor of that layout on this filesystem, printed
+ * beside kinko's packed write in the same run.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -309,7 +309,7 @@ async function main(): Promise<void> {
       }
       return n;
     })();
-    // The floor of the write phase, on the same filesystem, in the same run (floor.ts).
+    // What one file per record would cost here, in the same run (floor.ts): why the embedded vault packs its records.
     const floor = rawCreateFloor(root, numbers.length, recordSize);
     if (vaultObjects !== numbers.length) throw new Error(`vault has ${vaultObjects} objects`);
     const remnants = await d.storage.drops.remnants(storedKey);
@@ -360,7 +360,7 @@ async function main(): Promise<void> {
     row('confirm: plan (held/number-change lookups)', lookups, `${fmt(spent.findByIndexes!.calls)} + ${fmt(spent.findByEmployeeCodes!.calls)} batched lookups`);
     row('confirm: seal + write vault records', commitLoop, `${fmt(numbers.length)} objects in ${fmt(spent.writeRecords!.calls)} batches; seal ${fmt(spent.sealRecord!.ms)} ms, write + sync ${fmt(spent.writeRecords!.ms)} ms`);
     console.log(
-      `  (floor of that phase, same filesystem: a bare python3 loop creating ${fmt(numbers.length)} files of ${recordSize} bytes + one sync -f: ` +
+      `  (one file per record instead, same filesystem: a bare python3 loop creating ${fmt(numbers.length)} files of ${recordSize} bytes + one sync -f: ` +
         `${'ms' in floor ? `${fmt(floor.ms)} ms` : `not measured, ${floor.skipped}`})`,
     );
     row('confirm: transaction (persons, job, audit) + rest', committedMs - lookups - commitLoop);

@@ -26,8 +26,9 @@ import { ingestCohort, openVaultSession } from './vault-port.js';
  *  3. The drop is decrypted and parsed in memory (P1). A file that cannot be
  *     read releases the claim with its reason: the drop stays as it was,
  *     intact and retryable.
- *  4. The vault session opens (data and index keys unwrapped) and the office
- *     key is dropped: it lived for this request only (P4).
+ *  4. The vault session opens (data and index keys unwrapped, while the
+ *     worker parses) and the office key is dropped: it lived for this
+ *     request only (P4).
  *  5. The parse result waits in this process's memory for the confirmation
  *     (preview-cache.ts) — never in the database (P3).
  */
@@ -62,9 +63,18 @@ export async function startIngest(deps: Deps, actor: Actor, dropId: string, pass
   try {
     const cipher = await deps.storage.drops.get(drop.storedKey);
     plaintext = await decryptDrop(cipher, officeKey, deps.config.limits.upload.maxFileBytes);
-    const result = await parseDropInWorker(plaintext);
-    const session = await openVaultSession(deps, { companyId: drop.companyId, officeKey, cohort: ingestCohort(now) });
+    // The worker parses on the other core while this thread unwraps the vault keys.
+    const [parsed, opened] = await Promise.allSettled([
+      parseDropInWorker(plaintext),
+      openVaultSession(deps, { companyId: drop.companyId, officeKey, cohort: ingestCohort(now) }),
+    ]);
     officeKey = undefined; // P4: the unlocked key is not kept past this point
+    if (parsed.status === 'rejected') {
+      if (opened.status === 'fulfilled') opened.value.close();
+      throw parsed.reason;
+    }
+    if (opened.status === 'rejected') throw opened.reason;
+    const [result, session] = [parsed.value, opened.value];
     const entry = newEntry(deps, job, actor.userId, plaintext, result, [], session);
     if (!(await repo.moveJob(deps.db, job.id, job.attempt, ['claimed'], 'previewing', deps.clock.now().toISOString()))) {
       entry.dispose();

@@ -1,6 +1,6 @@
 /**
- * The one storage conformance suite: every adapter (local folder, S3 on moto,
- * S3 on s3rver) runs exactly these behaviours through the StorageAdapter
+ * The one storage conformance suite: every adapter (local folder, packed local
+ * store, S3 on moto, S3 on s3rver) runs exactly these behaviours through the StorageAdapter
  * contract. Backend differences are options that say what the backend is,
  * never a different assertion for the same behaviour.
  */
