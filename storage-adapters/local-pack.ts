@@ -146,11 +146,17 @@ export function createLocalPackAdapter(opts: LocalPackOptions): StorageAdapter {
     return { stream: Readable.from([r.bytes]), size: r.bytes.length };
   }
 
-  async function del(key: string): Promise<void> {
-    assertValidKey(key);
-    const gone = stmt('DELETE FROM objects WHERE key = ?').run(key).changes > 0;
-    // The row's bytes are zeroed in the database file (secure_delete); the
-    // log still holds the page as it was until it is checkpointed and cut.
+  async function delMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertValidKey(key);
+    const remove = stmt('DELETE FROM objects WHERE key = ?');
+    let gone = 0;
+    open()
+      .transaction(() => {
+        for (const key of keys) gone += remove.run(key).changes;
+      })
+      .immediate();
+    // The rows' bytes are zeroed in the database file (secure_delete); the
+    // log still holds the pages as they were until it is checkpointed and cut.
     if (gone) open().pragma('wal_checkpoint(TRUNCATE)');
   }
 
@@ -193,7 +199,8 @@ export function createLocalPackAdapter(opts: LocalPackOptions): StorageAdapter {
       }
       insert(items, false);
     },
-    delete: del,
+    delete: (key) => delMany([key]),
+    deleteMany: delMany,
     remnants: async (key) => {
       assertValidKey(key);
       return row(key) ? [key] : [];

@@ -25,6 +25,7 @@ import {
   tempPrefix,
   type LocalRoot,
 } from './local-paths.js';
+import { forEachAtOnce } from './concurrency.js';
 import { createManyLocal } from './local-batch.js';
 import { buildSignedUrl, deriveUrlKey, registerSignedSource } from './signed-url.js';
 import type { ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
@@ -156,14 +157,14 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
     return out;
   }
 
-  async function del(key: string): Promise<void> {
-    assertValidKey(key);
-    const root = await ready();
+  /** Removes `key` and its temp files; returns the folders to fsync so the removal survives a crash. */
+  async function removeKey(root: LocalRoot, key: string): Promise<string[]> {
     const r = await resolveKey(root, key, false);
+    const dirty: string[] = [];
     if (r.exists) {
       // unlink never follows a symlink: at worst it removes the link itself.
       await fs.unlink(r.file).then(
-        () => fsyncDir(r.parent),
+        () => dirty.push(r.parent),
         (e: NodeJS.ErrnoException) => {
           if (!isMissing(e) && e.code !== 'EISDIR' && e.code !== 'EPERM') throw e;
         },
@@ -171,8 +172,24 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
     }
     const temps = await tempFilesOf(root, key);
     for (const t of temps) await fs.rm(path.join(root.tmp, t), { force: true });
+    if (temps.length) dirty.push(root.tmp);
+    return dirty;
+  }
+
+  async function del(key: string): Promise<void> {
+    assertValidKey(key);
     // P5: the disposal certificate must not be undone by a crash.
-    if (temps.length) await fsyncDir(root.tmp);
+    for (const dir of await removeKey(await ready(), key)) await fsyncDir(dir);
+  }
+
+  async function delMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertValidKey(key);
+    const root = await ready();
+    const dirty = new Set<string>();
+    await forEachAtOnce(keys, 16, async (key) => {
+      for (const dir of await removeKey(root, key)) dirty.add(dir);
+    });
+    for (const dir of dirty) await fsyncDir(dir);
   }
 
   async function* walk(dir: string, keyPrefix: string, namePrefix: string): AsyncGenerator<ObjectInfo> {
@@ -234,6 +251,7 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
     head,
     createMany: async (items, o) => createManyLocal(await ready(), items, o?.signal),
     delete: del,
+    deleteMany: delMany,
     remnants,
     list,
     downloadUrl: async (key, ttlSeconds, o) => {

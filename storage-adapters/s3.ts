@@ -237,6 +237,14 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
         throw mapError(e, key);
       });
     },
+    deleteMany: async (keys) => {
+      for (const key of keys) assertValidKey(key);
+      await forEachAtOnce(keys, 16, (key) =>
+        deleteCopies(target, key).catch((e) => {
+          throw mapError(e, key);
+        }),
+      );
+    },
     remnants: async (key) => {
       assertValidKey(key);
       const copies = await listCopies(target, key);

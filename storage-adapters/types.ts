@@ -37,6 +37,15 @@ export interface StorageAdapter {
   remnants(key: string): Promise<string[]>;
 
   /**
+   * delete() for many keys at once (a failed ingest's records, orphans found
+   * by reconciliation): every copy of each goes, as with delete(); keys that
+   * do not exist are fine. Every key is checked before anything is deleted.
+   * Local folders sync each folder once, the packed store deletes in one
+   * transaction, S3 deletes several keys at a time.
+   */
+  deleteMany(keys: readonly string[]): Promise<void>;
+
+  /**
    * Writes many small objects that are already in memory (a vault record is
    * about 60 bytes), create-only, far faster than one put() each: the local
    * adapter makes them durable with one filesystem sync instead of two fsyncs

@@ -10,7 +10,7 @@ import { PreviewChanged, PreviewGone } from './errors.js';
 import { planIngest, rowKey, type PlannedPerson, type Selection } from './preview.js';
 import * as repo from './repo.js';
 import { ingestRuntime } from './runtime.js';
-import { insertPersons, NumberInPersonRow, type NewPersonInput, type VaultSession } from './vault-port.js';
+import { deleteVaultObjects, insertPersons, NumberInPersonRow, type NewPersonInput, type VaultSession } from './vault-port.js';
 
 export interface CommitCounts {
   personsAdded: number;
@@ -114,7 +114,7 @@ export async function confirmIngest(
     // Nothing of this attempt is in the database; its vault records would be
     // orphans. Remove them now (reconcile.ts catches what this misses) and
     // give the drop back, intact.
-    for (const token of written) await deps.storage.vault.delete(token).catch(() => {});
+    await deleteVaultObjects(deps, written).catch(() => {});
     await repo.releaseJob(deps.db, { id: job.id, attempt: job.attempt, state: 'committing' }, deps.clock.now().toISOString(), 'ingestFlow.errors.commitFailed').catch(() => false);
     rt.cache.evict(job.id);
     deps.logger.warn({ jobId: job.id, dropId: job.dropId, written: written.length, err: (err as Error).name, requestId: meta.requestId }, 'ingest commit failed; vault writes undone, drop left intact');

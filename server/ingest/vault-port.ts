@@ -6,7 +6,7 @@
 import type { Relation } from './parse/types.js';
 
 export {
-  deleteVaultObject,
+  deleteVaultObjects,
   findOrphanVaultObjects,
   insertPersons,
   NumberInPersonRow,

@@ -44,6 +44,12 @@ export async function* findOrphanVaultObjects(deps: Pick<Deps, 'db' | 'clock' | 
   if (batch.length) yield* flush();
 }
 
+/** deleteVaultObject for many records at once (a failed commit's writes, orphans). Idempotent. */
+export async function deleteVaultObjects(deps: Pick<Deps, 'storage'>, tokens: readonly string[]): Promise<void> {
+  for (const token of tokens) if (!isToken(token)) throw new TypeError('not a vault token');
+  await deps.storage.vault.deleteMany(tokens);
+}
+
 /** Removes a record and every copy the backend keeps of it (all versions). Idempotent. */
 export async function deleteVaultObject(deps: Pick<Deps, 'storage'>, token: string): Promise<void> {
   if (!isToken(token)) throw new TypeError('not a vault token');

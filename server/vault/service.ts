@@ -8,7 +8,7 @@
  *     .personRow({...}) · .close()
  *   insertPersons(trx, rows) — inside the ingest's commit transaction
  *   findOrphanVaultObjects(deps, { olderThanMs }) — reconciliation after a crash
- *   deleteVaultObject(deps, token)
+ *   deleteVaultObject(deps, token), deleteVaultObjects(deps, tokens)
  *
  * For people (routes.ts): revealNumber, liftRevealBlock, and the page queries below.
  */
@@ -21,7 +21,7 @@ import { revealBlocked } from './reveal-limit.js';
 import { closeWindow, windowExpiry } from './unlock-window.js';
 
 export { openVaultSession, type NewPersonInput, type VaultSession } from './session.js';
-export { deleteVaultObject, findOrphanVaultObjects, insertPersons, NumberInPersonRow } from './records.js';
+export { deleteVaultObject, deleteVaultObjects, findOrphanVaultObjects, insertPersons, NumberInPersonRow } from './records.js';
 export { revealNumber, type RevealInput, type RevealResult } from './reveal.js';
 export { liftRevealBlock, revealBlocked } from './reveal-limit.js';
 export { REVEAL_PURPOSES, PURPOSE_LABELS_JA, isRevealPurpose, type RevealPurpose } from './purposes.js';

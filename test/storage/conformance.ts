@@ -174,6 +174,22 @@ export function runStorageConformance(name: string, makeAdapter: () => Promise<H
       expect(await a.remnants(key)).toEqual([]);
     });
 
+    it('when many keys are deleted at once, then none remains, missing keys are fine, and an unsafe key stops it before anything goes', async () => {
+      const items = Array.from({ length: 30 }, (_, i) => ({ key: `${run}/del-many/${i}`, bytes: randomBytes(40) }));
+      await a.createMany(items);
+      await put(a, items[0]!.key, 'overwritten once');
+      const keep = `${run}/del-many-keep`;
+      await put(a, keep, 'stays');
+      await expect(a.deleteMany([items[1]!.key, '../escape'])).rejects.toBeInstanceOf(StorageKeyError);
+      expect((await a.head(items[1]!.key)).size).toBe(40);
+      await a.deleteMany([...items.map((x) => x.key), `${run}/del-many/never-existed`]);
+      expect(await allKeys(a, `${run}/del-many/`)).toEqual([]);
+      for (const x of [items[0]!, items[29]!]) expect(await a.remnants(x.key)).toEqual([]);
+      expect(await readText(await a.get(keep))).toBe('stays');
+      await a.deleteMany(items.map((x) => x.key));
+      await a.deleteMany([]);
+    });
+
     it('when listing a prefix, then every object under it comes back (across pages where the adapter pages), and nothing else', async () => {
       const base = `${run}/list`;
       const inside = [...Array.from({ length: 7 }, (_, i) => `${base}/a-${i}`), `${base}/b-0`, `${base}/sub/a-9`];
