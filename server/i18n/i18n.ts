@@ -60,6 +60,10 @@ export function i18nMiddleware(instance: i18n): RequestHandler[] {
       res.locals.lang = lang;
       res.locals.t = t;
       res.locals.otherLang = lang === 'ja' ? 'en' : 'ja';
+      // The language switch keeps the rest of the query (a preview's page and filter), only `lang` changes.
+      const query = new URLSearchParams(req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+      query.set('lang', res.locals.otherLang as string);
+      res.locals.langSwitchHref = `?${query.toString()}`;
       next();
     },
   ];

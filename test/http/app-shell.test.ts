@@ -30,6 +30,11 @@ describe('app shell', () => {
     expect(again.text).toContain('<html lang="en">');
   });
 
+  it('when a page has a query (a preview page number, a filter), then the language switch keeps it and changes only the language', async () => {
+    const res = await request(t.app).get('/?page=7&status=add&lang=ja');
+    expect(res.text).toContain('href="?page=7&amp;status=add&amp;lang=en"');
+  });
+
   it('a browser asking for English gets English; anything else gets Japanese', async () => {
     expect((await request(t.app).get('/').set('Accept-Language', 'en-US,en;q=0.9')).text).toContain('lang="en"');
     expect((await request(t.app).get('/').set('Accept-Language', 'fr-FR')).text).toContain('lang="ja"');
