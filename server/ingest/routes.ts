@@ -7,7 +7,7 @@ import { policy, type Actor } from '../http/policies.js';
 import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
 import { DropDecryptError } from './decrypt.js';
 import { DisposalNotVerified, DropNotIngestable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
-import { ParseError } from './parse/errors.js';
+import { isParseErrorCode, ParseError } from './parse/errors.js';
 import { dropListView, dropPageView, previewHref, previewPlace, previewView } from './present.js';
 import { applyPageChoices, planOnce, selectionOf, type PageChoices } from './preview-cache.js';
 import { planIngest } from './preview.js';
@@ -82,6 +82,8 @@ export function ingestRoutes(deps: Deps): Router {
       title: t('ingestFlow.preview.title'),
       p: previewView(t, res.locals.lang, live.job, live.entry, plan, selection, previewPlace(req.query as Record<string, unknown>)),
       changed: req.query.changed === '1',
+      // Why the re-read with the chosen columns did not happen (a parse error code; anything else is ignored).
+      rereadFailed: isParseErrorCode(req.query.reread) ? t(`ingest.errors.${req.query.reread}`) : null,
       saved: req.query.saved === '1',
     });
   });
@@ -117,7 +119,8 @@ export function ingestRoutes(deps: Deps): Router {
     } catch (err) {
       if (err instanceof PreviewChanged) return res.redirect(303, `/office/ingest/${jobId}?changed=1`);
       if (err instanceof PreviewGone) return renderGone(res, await dropOfJob(jobId));
-      if (err instanceof ParseError) return renderGone(res, await dropOfJob(jobId), err);
+      // The earlier preview is still there: back to it, with why the re-read did not happen.
+      if (err instanceof ParseError) return res.redirect(303, `/office/ingest/${jobId}?reread=${encodeURIComponent(err.code)}`);
       throw err;
     }
     res.redirect(303, `/office/ingest/${jobId}`);

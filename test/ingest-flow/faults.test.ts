@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ingestRuntime } from '../../server/ingest/runtime.js';
+import { acquireParseSlot, parseSlots } from '../../server/ingest/worker/pool.js';
 import { csrfToken, signedInAgent } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
@@ -197,6 +198,33 @@ describe.each(testDatabases())('ingest flow: who may start, and files that canno
     expect(ok.status).toBe(303);
     expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', drop.id).execute()).toHaveLength(6);
   });
+
+  it('when the re-read with the chosen column cannot run (every parse slot busy), staff stay on the earlier preview and are told why', async () => {
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, fs.readFileSync(path.join(FIXTURES, 'ambiguous.csv'))));
+    const { agent, csrf } = await agentOf(office.holder);
+    const start = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
+    const url = start.headers.location as string;
+    const first = await agent.get(url);
+    const radio = /name="col(\d+)" value="(\d+)"> B 列/.exec(first.text)!;
+    // Other ingests hold every parse slot for longer than a re-read waits (pool.ts QUEUE_WAIT_MS).
+    const held = await Promise.all(Array.from({ length: parseSlots().max }, () => acquireParseSlot(0)));
+    let chose;
+    try {
+      chose = await agent.post(`${url}/columns`).type('form').send({ _csrf: csrf, version: '1', [`col${radio[1]}`]: radio[2]! });
+    } finally {
+      for (const release of held) release();
+    }
+    expect(chose.status).toBe(303);
+    expect(chose.headers.location).toBe(`${url}?reread=busy`);
+    const back = await agent.get(chose.headers.location as string);
+    expect(back.status).toBe(200);
+    expect(back.text).toContain('選んだ列で読み直せませんでした。下は前の内容のままです。');
+    expect(back.text).toContain('個人番号の列を選んでください');
+    // Nothing was lost: the same choice now goes through.
+    const again = await agent.post(`${url}/columns`).type('form').send({ _csrf: csrf, version: '1', [`col${radio[1]}`]: radio[2]! });
+    expect(again.headers.location).toBe(url);
+    expect((await agent.get(url)).text).toContain('**** **** 8109');
+  }, 30_000);
 
   it('when the original cannot be shown gone, no disposal record is claimed; the drop page offers a retry that finishes it', async () => {
     const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, rosterCsv([{ code: 'V1', name: '検証 太郎', kana: 'ケンショウ', number: numbers[5]! }])));
