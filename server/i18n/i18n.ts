@@ -50,6 +50,9 @@ export async function createI18n(): Promise<i18n> {
   return instance;
 }
 
+/** Query keys the language switch keeps: the ingest preview's place (page, person filter, review page). */
+const KEPT_ON_SWITCH = ['page', 'status', 'rpage'] as const;
+
 /** Japanese unless the visitor chose English; `t` and `lang` reach every view. */
 export function i18nMiddleware(instance: i18n): RequestHandler[] {
   return [
@@ -60,8 +63,14 @@ export function i18nMiddleware(instance: i18n): RequestHandler[] {
       res.locals.lang = lang;
       res.locals.t = t;
       res.locals.otherLang = lang === 'ja' ? 'en' : 'ja';
-      // The language switch keeps the rest of the query (a preview's page and filter), only `lang` changes.
-      const query = new URLSearchParams(req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+      // The language switch keeps where the page is (a preview's page and
+      // filter), only `lang` changes. Only these plain paging keys are carried
+      // over: never a signature, a token or anything else from the address.
+      const query = new URLSearchParams();
+      for (const key of KEPT_ON_SWITCH) {
+        const v = req.query[key];
+        if (typeof v === 'string' && /^[A-Za-z0-9-]{1,20}$/.test(v)) query.set(key, v);
+      }
       query.set('lang', res.locals.otherLang as string);
       res.locals.langSwitchHref = `?${query.toString()}`;
       next();
