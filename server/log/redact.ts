@@ -24,6 +24,22 @@ export function redactMyNumbers(text: string): string {
   return text.replace(PATTERN, (m) => (isValidMyNumber(toAscii(m)) ? REDACTED : m));
 }
 
+/**
+ * A cheap pre-check: false means containsMyNumber(text) is false. Every match
+ * of PATTERN holds exactly 12 characters of D (0-9, ０-９), so a text with
+ * fewer such characters cannot hold one. True means only "look closer".
+ */
+export function mayContainMyNumber(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0xff10 && c <= 0xff19)) {
+      if (++digits >= 12) return true;
+    }
+  }
+  return false;
+}
+
 /** True when the text holds something redactMyNumbers would replace (used by tests and scans). */
 export function containsMyNumber(text: string): boolean {
   return redactMyNumbers(text) !== text;

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
+import { randomBytesPooled, randomString } from '../keys/random.js';
 import { isValidMyNumber } from '../mynumber/check-digit.js';
 import { VaultKeyDamaged, VaultRecordDamaged } from './errors.js';
 
@@ -27,7 +28,8 @@ const TOKEN = /^[0-9a-f]{32}$/;
 
 /** A fresh vault token: 128 random bits as 32 hex chars, a valid storage key on every adapter. */
 export function newToken(): string {
-  return randomBytes(16).toString('hex');
+  // Pooled OS CSPRNG bytes (keys/random.ts): one ingest draws ~25,000 tokens and as many nonces.
+  return randomString(16, 'hex');
 }
 
 export function isToken(value: unknown): value is string {
@@ -49,8 +51,9 @@ export function encryptRecord(dataKey: Buffer, token: string, number: string): B
   if (!isToken(token)) throw new TypeError('not a vault token');
   assertNumber(number);
   // A random 96-bit nonce per record; one key seals at most a few hundred
-  // thousand records, far below the 2^32 bound for random GCM nonces.
-  const nonce = randomBytes(NONCE_BYTES);
+  // thousand records, far below the 2^32 bound for random GCM nonces. From
+  // the pooled OS CSPRNG (keys/random.ts): each pooled byte is handed out once.
+  const nonce = randomBytesPooled(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(token, 'utf8'));
   const body = Buffer.concat([cipher.update(number, 'latin1'), cipher.final()]);

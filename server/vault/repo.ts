@@ -2,6 +2,7 @@ import { sql, type Insertable, type Kysely, type Selectable, type Transaction } 
 import type { Database } from '../db/schema.js';
 import type { PersonsTable } from '../db/tables/vault.js';
 import { checkedInsertOrder } from './person-guard.js';
+import { insertPersonChunks } from './persons-insert.js';
 
 /** Kysely queries of the vault. Plain objects out; no row here ever holds a number (P3). */
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -108,15 +109,14 @@ export async function findHeldByEmployee(
   return q.orderBy('created_at').orderBy('id').execute();
 }
 
-/** Rows per statement: 17 columns × 500 stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
-const INSERT_CHUNK = 500;
-
-/** Plain insert of prepared rows, checked and ordered first (person-guard.ts: no number in any text field, P3). */
+/**
+ * Plain insert of prepared rows, checked and ordered first (person-guard.ts: no
+ * number in any text field, P3), then in chunks of one JSON parameter each
+ * (persons-insert.ts), in that order: employees before their dependents.
+ */
 export async function insertPersonRows(db: Db, rows: readonly NewPersonRow[]): Promise<void> {
   const ordered = checkedInsertOrder(rows);
-  for (let i = 0; i < ordered.length; i += INSERT_CHUNK) {
-    await db.insertInto('persons').values(ordered.slice(i, i + INSERT_CHUNK)).execute();
-  }
+  await insertPersonChunks(db, ordered, isPostgres(db));
 }
 
 export interface PersonDetail extends PersonRow {

@@ -1,0 +1,80 @@
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { PersonsTable } from '../db/tables/vault.js';
+
+/**
+ * The bulk insert of already checked and ordered persons rows (repo.ts
+ * insertPersonRows runs person-guard.ts first). An ingest commits ~25,000
+ * rows in one transaction; a Kysely multi-row VALUES statement of 16 × 500
+ * parameters per chunk spent most of its time building, compiling and (on
+ * SQLite, which prepares every statement anew) parsing those statements.
+ * Here each chunk of rows is one JSON parameter of one short statement that
+ * SQLite and PostgreSQL unpack themselves:
+ *   SQLite:      insert … select value ->> 0, … from jsonb_each(?)   (SQLite ≥ 3.45)
+ *   PostgreSQL:  insert … select … from json_populate_recordset(null::persons, $1::json)
+ * Rows go in array order, chunk after chunk, so the caller's order
+ * (employees before dependents) holds across chunks; foreign keys are checked
+ * at the end of each statement on both.
+ */
+
+/** Every column of persons, in one fixed order; the type check below fails if a column is added to the table but not here. */
+const COLUMNS = [
+  'id', 'company_id', 'token', 'data_key_id', 'number_index', 'name', 'furigana', 'employee_code', 'relation',
+  'employee_person_id', 'source_drop_id', 'source_sheet', 'source_row', 'cohort', 'state', 'created_at',
+] as const satisfies ReadonlyArray<keyof PersonsTable>;
+type Missing = Exclude<keyof PersonsTable, (typeof COLUMNS)[number]>;
+const everyColumn: [Missing] extends [never] ? true : Missing = true;
+void everyColumn;
+
+/** Rows per statement: bounds the JSON text (~1.5 MB for 5,000 rows) and the statement's work. */
+export const ROWS_PER_STATEMENT = 5000;
+
+const COLUMN_LIST = sql.raw(COLUMNS.join(', '));
+const SQLITE_VALUES = sql.raw(COLUMNS.map((_, i) => `value ->> ${i}`).join(', '));
+
+type Cell = string | number | null;
+/** ES2024 string methods (Node ≥ 20), not in the project's lib setting. */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/**
+ * What a row's value may be, as the drivers would bind it: text, a finite
+ * number, or null/absent (the column's NULL; persons has no defaults). Anything
+ * else (an object, a boolean, a Date) is refused instead of being turned into JSON.
+ */
+function cell(v: unknown, wellFormed: boolean): Cell {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') {
+    // pg sends text as UTF-8 with lone surrogates replaced (U+FFFD); a lone
+    // surrogate escape in JSON would be refused by PostgreSQL instead.
+    // better-sqlite3 and SQLite's JSON both keep it as is: leave it on SQLite.
+    const text = v as string & WellFormed;
+    return wellFormed && !text.isWellFormed() ? text.toWellFormed() : v;
+  }
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new TypeError('a persons column must be text, a finite number or null');
+}
+
+export async function insertPersonChunks(
+  db: Kysely<Database> | Transaction<Database>,
+  rows: readonly Insertable<PersonsTable>[],
+  postgres: boolean,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    if (postgres) {
+      const objects = chunk.map((r) => {
+        const o: Record<string, Cell> = {};
+        for (const c of COLUMNS) o[c] = cell(r[c], true);
+        return o;
+      });
+      await sql`insert into persons (${COLUMN_LIST}) select ${COLUMN_LIST} from json_populate_recordset(null::persons, ${JSON.stringify(objects)}::json)`.execute(db);
+    } else {
+      // Arrays by column position: a shorter text than objects, and ->> by index.
+      const arrays = chunk.map((r) => COLUMNS.map((c) => cell(r[c], false)));
+      await sql`insert into persons (${COLUMN_LIST}) select ${SQLITE_VALUES} from jsonb_each(${JSON.stringify(arrays)})`.execute(db);
+    }
+  }
+}
