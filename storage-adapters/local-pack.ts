@@ -32,6 +32,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { StorageError, StorageExistsError, StorageNotFoundError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
+import { importLooseRecords } from './local-pack-import.js';
 import { buildSignedUrl, deriveUrlKey, registerSignedSource } from './signed-url.js';
 import type { NewObject, ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
 
@@ -75,6 +76,8 @@ export function createLocalPackAdapter(opts: LocalPackOptions): StorageAdapter {
       d.pragma('secure_delete = ON');
       d.pragma('busy_timeout = 5000');
       d.exec('CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, bytes BLOB NOT NULL, modified_ms INTEGER NOT NULL) STRICT, WITHOUT ROWID');
+      // A vault folder from before the packed store: its one-file-per-record objects come in first.
+      importLooseRecords(d, opts.root, PACK_FILE, MAX_OBJECT_BYTES);
     } catch (e) {
       d.close();
       throw e;

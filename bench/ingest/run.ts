@@ -3,7 +3,7 @@
  * 10,000-employee workbook with dependents (≈ 25,000 My Numbers), against
  * LibreOffice's mere conversion of the same file to CSV, in the same run.
  *
- *   node --import tsx bench/ingest/run.ts [--employees 10000]
+ *   node --import tsx bench/ingest/run.ts [--employees 10000] [--rounds 5]
  *
  * 1. The workbook: a synthetic roster (employee + 配偶者 + 扶養親族1–3 column
  *    groups on the employee's row) written as CSV and turned into .xlsx by
@@ -41,7 +41,6 @@
  * Exits 1 when a target is missed: kinko faster than LibreOffice and under
  * 10 s; peak RSS ≤ 512 MiB while parsing; reveal p95 < 50 ms.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,7 +48,6 @@ import { Readable, Writable } from 'node:stream';
 import * as openpgp from 'openpgp';
 import { loadConfig } from '../../server/config.js';
 import { buildDeps, type Deps } from '../../server/deps.js';
-import { insertDrops } from '../../server/drops/repo.js';
 import type { Actor } from '../../server/http/policies.js';
 import { decryptDrop } from '../../server/ingest/decrypt.js';
 import { planIngest } from '../../server/ingest/preview.js';
@@ -64,12 +62,19 @@ import { openVaultSession, revealNumber } from '../../server/vault/service.js';
 import { openWindow } from '../../server/vault/unlock-window.js';
 import { rawCreateFloor } from './floor.js';
 import { RssSampler } from './rss.js';
+import { arrangeDrop, median, moreRounds } from './rounds.js';
 import { countNumbers, csvToXlsx, makeEmployees, rosterCsv, xlsxToCsv } from './workbook.js';
 
 const EMPLOYEES = (() => {
   const i = process.argv.indexOf('--employees');
   const n = i >= 0 ? Number(process.argv[i + 1]) : 10_000;
   if (!Number.isInteger(n) || n < 1) throw new Error('--employees takes a positive whole number');
+  return n;
+})();
+const ROUNDS = (() => {
+  const i = process.argv.indexOf('--rounds');
+  const n = i >= 0 ? Number(process.argv[i + 1]) : 5;
+  if (!Number.isInteger(n) || n < 1) throw new Error('--rounds takes a positive whole number');
   return n;
 })();
 const TARGET_TOTAL_MS = 10_000;
@@ -208,13 +213,6 @@ async function main(): Promise<void> {
     await d.db.insertInto('office_keys').values({ fingerprint: key.fingerprint, public_key: key.publicKeyArmored, created_at: d.clock.now().toISOString() }).execute();
     const directorId = await addUser(d, 'director', { keyHolder: true });
     await addCopy(d, directorId, key.fingerprint, key.lockedPrivateKeyArmored);
-    const companyId = randomId();
-    const now = d.clock.now().toISOString();
-    await d.db
-      .insertInto('companies')
-      .values({ id: companyId, name: 'ベンチ精機株式会社', contact_email: 'bench@example.jp', status: 'active', access_key_hash: randomId(), access_key_sealed: randomId(), created_at: now, updated_at: now })
-      .execute();
-    const clientId = await addUser(d, 'client', { companyId });
 
     // The drop as the room leaves it: a binary OpenPGP message to the office key (static/js/upload-encrypt.js), stored, row `received`.
     const cipher = Buffer.from(
@@ -225,15 +223,7 @@ async function main(): Promise<void> {
         config: { aeadProtect: false },
       })) as Uint8Array,
     );
-    const storedKey = `d${randomId(18)}`;
-    await d.storage.drops.put(storedKey, Readable.from([cipher]));
-    const dropId = randomId(16);
-    await insertDrops(d.db, [
-      {
-        id: dropId, companyId, uploadedBy: clientId, fileName: path.basename(made.file), storedKey, size: cipher.length,
-        sha256: createHash('sha256').update(cipher).digest('hex'), kind: 'client-encrypted', state: 'received', createdAt: now,
-      },
-    ]);
+    const { companyId, dropId, storedKey } = await arrangeDrop(d, cipher, path.basename(made.file), directorId, 'ベンチ精機株式会社');
     console.log(`office: temp data folder (SQLite, local storage); drop ${mib(cipher.length)} encrypted to the office key`);
 
     const actor: Actor = { userId: directorId, role: 'director', sessionId: 'bench-session' };
@@ -343,12 +333,20 @@ async function main(): Promise<void> {
     const rs = [...revealTimes].sort((a, b) => a - b);
     const revealP95 = percentile(rs, 95);
 
+    // ---- 6. more rounds of the same comparison (rounds.ts); the verdict is on the medians ----
+    const rounds = [
+      { libreOfficeMs: peer.ms, kinkoMs: totalMs },
+      ...(await moreRounds(d, { rounds: ROUNDS - 1, actor, passphrase: PASSPHRASE, cipher, xlsxFile: made.file, profile, work, uploadedBy: directorId, expected: numbers.length })),
+    ];
+    const kinkoMedian = median(rounds.map((r) => r.kinkoMs));
+    const peerMedian = median(rounds.map((r) => r.libreOfficeMs));
+
     // ---- report ----
     const lookups = span(spent.findByIndexes!, spent.findByEmployeeCodes!);
     const commitLoop = span(spent.sealRecord!, spent.writeRecords!);
     const committedMs = committedAt - confirmWall;
     const worstRss = Math.max(startPeak.sampledMiB, startPeak.kernelMiB ?? 0);
-    const fastEnough = totalMs < peer.ms && totalMs < TARGET_TOTAL_MS;
+    const fastEnough = kinkoMedian < peerMedian && Math.max(...rounds.map((r) => r.kinkoMs)) < TARGET_TOTAL_MS;
     const rssOk = worstRss <= TARGET_RSS_MIB;
     const revealOk = revealP95 < TARGET_REVEAL_P95_MS;
     const row = (label: string, ms: number, note = '') => console.log(`  ${label.padEnd(50)}${fmt(ms).padStart(8)} ms  ${pct(ms, totalMs).padStart(4)}${note ? `  ${note}` : ''}`);
@@ -379,10 +377,12 @@ async function main(): Promise<void> {
         `p50 ${fmt(percentile(rs, 50), 1)} ms   p95 ${fmt(revealP95, 1)} ms   p99 ${fmt(percentile(rs, 99), 1)} ms   max ${fmt(rs.at(-1)!, 1)} ms`,
     );
     console.log(`checks: ${fmt(persons.length)} persons = ${fmt(vaultObjects)} vault objects = every generated number once; 0 held back; original gone (remnants 0, disposal record, ingest.commit + drop.destroy audited); no number in ${fmt(logs.lines.length)} log lines`);
+    console.log(`\nrounds (round 1 is the one above; then alternately kinko or LibreOffice first, a fresh company and drop each):`);
+    rounds.forEach((r, i) => console.log(`  round ${i + 1}: kinko ${fmt(r.kinkoMs).padStart(6)} ms   LibreOffice ${fmt(r.libreOfficeMs).padStart(6)} ms   ratio ${fmt(r.kinkoMs / r.libreOfficeMs, 2)}`));
     console.log(
-      `\nkinko ${fmt(totalMs)} ms vs LibreOffice ${fmt(peer.ms)} ms: ratio ${fmt(totalMs / peer.ms, 2)}\n` +
-        `kinko faster than LibreOffice and < 10 s: ${fastEnough ? 'PASS' : 'FAIL'}` +
-        (fastEnough ? '' : ` (${totalMs >= peer.ms ? `${fmt(totalMs - peer.ms)} ms slower than LibreOffice` : 'faster than LibreOffice'}; ${totalMs >= TARGET_TOTAL_MS ? `${fmt(totalMs - TARGET_TOTAL_MS)} ms over 10 s` : 'under 10 s'})`) +
+      `\nkinko median ${fmt(kinkoMedian)} ms vs LibreOffice median ${fmt(peerMedian)} ms over ${rounds.length} rounds: ratio ${fmt(kinkoMedian / peerMedian, 2)}; ` +
+        `kinko faster in ${rounds.filter((r) => r.kinkoMs < r.libreOfficeMs).length} of ${rounds.length}\n` +
+        `kinko faster than LibreOffice (medians) and every ingest < 10 s: ${fastEnough ? 'PASS' : 'FAIL'}` +
         `\nworker peak RSS ≤ ${TARGET_RSS_MIB} MiB (process RSS during start, upper bound): ${rssOk ? 'PASS' : 'FAIL'} (${fmt(worstRss, 1)} MiB)` +
         `\nreveal p95 < ${TARGET_REVEAL_P95_MS} ms: ${revealOk ? 'PASS' : 'FAIL'} (${fmt(revealP95, 1)} ms)`,
     );

@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StorageExistsError, StorageNotFoundError } from '../../storage-adapters/index.js';
+import { Readable } from 'node:stream';
+import { createLocalAdapter, StorageExistsError, StorageNotFoundError } from '../../storage-adapters/index.js';
 import { createLocalPackAdapter, MAX_OBJECT_BYTES, PACK_FILE } from '../../storage-adapters/local-pack.js';
 import { runStorageConformance } from './conformance.js';
 import { startDownloadServer } from './local-download-server.js';
-import { readText } from './streams.js';
+import { readText, sha256Of } from './streams.js';
 
 const SECRET = 'test-secret-'.padEnd(44, 'k');
 
@@ -91,6 +92,29 @@ describe('local packed store', () => {
     await expect(a.createMany([...fresh.map((key) => ({ key, bytes: randomBytes(40) })), { key: taken, bytes: Buffer.from('new') }])).rejects.toBeInstanceOf(StorageExistsError);
     for (const key of fresh) expect(await a.remnants(key)).toEqual([]);
     expect(await readText(await a.get(taken))).toBe('original');
+  });
+
+  it('when the folder still holds records as one file each (before the packed store), then they are taken in with their times and the files go', async () => {
+    const root = path.join(tempDir(), 'vault');
+    const old = createLocalAdapter({ name: 'vault', root, signingSecret: SECRET, baseUrl: 'http://127.0.0.1:9' });
+    const records = Array.from({ length: 40 }, () => ({ key: randomBytes(16).toString('hex'), bytes: randomBytes(40) }));
+    await old.createMany(records);
+    const before = (await old.head(records[0]!.key)).lastModified.getTime();
+    fs.writeFileSync(path.join(root, '.tmp', 'leftover-staging-file'), 'half a put');
+    fs.symlinkSync('/etc/hostname', path.join(root, 'f'.repeat(32)));
+
+    const a = pack(root);
+    const listed: string[] = [];
+    for await (const o of a.list('')) listed.push(o.key);
+    expect(listed).toEqual(records.map((r) => r.key).sort());
+    for (const r of [records[0]!, records[39]!]) expect(await sha256Of(await a.get(r.key))).toEqual(await sha256Of(Readable.from([r.bytes])));
+    expect(Math.abs((await a.head(records[0]!.key)).lastModified.getTime() - before)).toBeLessThan(1000);
+    // The files and the old staging folder are gone; a symlink is not followed, not taken in, and left alone.
+    expect(fs.readdirSync(root).filter((f) => !f.startsWith(PACK_FILE)).sort()).toEqual(['f'.repeat(32)]);
+    // Opening again (another process) finds nothing more to take in and the same records.
+    let again = 0;
+    for await (const _ of pack(root).list('')) again++;
+    expect(again).toBe(40);
   });
 
   it('when the folder cannot be written, then check() says which file is not usable', async () => {
