@@ -28,6 +28,12 @@ import type { NewObject, ObjectInfo, PutOptions, PutResult, StorageAdapter } fro
 
 /** PutObjects in flight at once in createMany (the SDK pools up to 50 sockets). */
 const CREATE_MANY_CONCURRENCY = 16;
+/**
+ * Keys deleteMany removes at once. Each removal lists the key's versions and
+ * deletes them one by one; moto answered such listings with HTML error pages
+ * when 16 ran beside each other's deletes on a versioned bucket, so fewer.
+ */
+const DELETE_AT_ONCE = 4;
 
 export interface S3AdapterOptions {
   name: string;
@@ -239,7 +245,7 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
     },
     deleteMany: async (keys) => {
       for (const key of keys) assertValidKey(key);
-      await forEachAtOnce(keys, 16, (key) =>
+      await forEachAtOnce(keys, DELETE_AT_ONCE, (key) =>
         deleteCopies(target, key).catch((e) => {
           throw mapError(e, key);
         }),
