@@ -90,7 +90,7 @@ const envSchema = z.object({
   KINKO_S3_FORCE_PATH_STYLE: bool.default(false),
   KINKO_SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://user:pass@host:587 or smtps://host:465').optional(),
   KINKO_MAIL_FROM: z.string().email('an email address').default('kinko@localhost'),
-  KINKO_VAULT_BATCH: z.coerce.number({ error: 'a whole number from 1 to 100000' }).int('a whole number from 1 to 100000').min(1).max(100_000).default(5000),
+  KINKO_VAULT_BATCH: z.coerce.number({ error: 'a whole number from 1 to 100000' }).int('a whole number from 1 to 100000').min(1).max(100_000).default(10_000),
   KINKO_NOTIFY_BATCH_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int('a whole number of seconds').min(0).max(86_400).default(300),
   KINKO_SECRET: secret,
   KINKO_AUDIT_KEY: secret,

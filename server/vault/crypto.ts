@@ -55,9 +55,15 @@ export function encryptRecord(dataKey: Buffer, token: string, number: string): B
   // the pooled OS CSPRNG (keys/random.ts): each pooled byte is handed out once.
   const nonce = randomBytesPooled(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.from(token, 'utf8'));
-  const body = Buffer.concat([cipher.update(number, 'latin1'), cipher.final()]);
-  return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+  cipher.setAAD(Buffer.from(token, 'latin1')); // the token is ASCII hex: latin1 = utf8 here
+  // Assembled in place (one allocation): nonce ‖ ciphertext ‖ tag.
+  const record = Buffer.allocUnsafe(RECORD_BYTES);
+  nonce.copy(record, 0);
+  const body = cipher.update(number, 'latin1');
+  if (body.length !== NUMBER_DIGITS || cipher.final().length !== 0) throw new Error('unexpected AES-GCM output length');
+  body.copy(record, NONCE_BYTES);
+  cipher.getAuthTag().copy(record, NONCE_BYTES + NUMBER_DIGITS);
+  return record;
 }
 
 /**
