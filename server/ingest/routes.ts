@@ -174,6 +174,8 @@ export function ingestRoutes(deps: Deps): Router {
     const actor = res.locals.actor as Actor;
     const t = res.locals.t;
     const d = dropPageView(t, res.locals.lang, await service.dropPage(deps, actor, param(req, 'id')));
+    // The form to start an ingest is on this page: warm up a parse thread while they type their passphrase.
+    if (d.canIngest) service.expectParse();
     const params = err instanceof IngestBusy ? { name: err.holderName, since: formatJst(err.since, res.locals.lang) } : (err?.params ?? {});
     noStore(err ? res.status(err.status) : res).render('office/drop', {
       title: t('ingestFlow.drop.title'),

@@ -18,6 +18,7 @@ export { startIngest } from './start.js';
 export { confirmIngest } from './commit.js';
 export { chooseColumns, cancelIngest, livePreview } from './columns.js';
 export { destroyOriginal } from './dispose.js';
+export { expectParse } from './worker/parse-drop.js';
 
 export function listOfficeDrops(deps: Deps) {
   return repo.listOfficeDrops(deps.db, OFFICE_LIST_LIMIT);

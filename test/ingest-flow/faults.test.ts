@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ingestRuntime } from '../../server/ingest/runtime.js';
-import { acquireParseSlot, parseSlots } from '../../server/ingest/worker/pool.js';
+import { acquireParseSlot, parseSlots, spareParseWorker, startParseWorkers, stopParseWorkers } from '../../server/ingest/worker/pool.js';
 import { csrfToken, signedInAgent } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
@@ -15,6 +15,14 @@ import { arrangeDrop, arrangeOffice, encryptToOffice, FIXTURES, numberForms, ros
  * What can go wrong when starting an ingest, and that each of it leaves the
  * drop exactly as it was — intact in storage, still 受付済, and retryable.
  */
+async function until(check: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe.each(testDatabases())('ingest flow: who may start, and files that cannot be read (on $name)', (target) => {
   let opened: OpenedTestDatabase;
   let t: TestApp;
@@ -197,6 +205,19 @@ describe.each(testDatabases())('ingest flow: who may start, and files that canno
     const ok = await agent.post(`${url}/confirm`).type('form').send({ _csrf: csrf, version: '2' });
     expect(ok.status).toBe(303);
     expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', drop.id).execute()).toHaveLength(6);
+  });
+
+  it('when a key holder opens a drop they can ingest, a parse thread starts warming up while they type their passphrase', async () => {
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, rosterCsv([{ code: 'W1', name: '準備 太郎', kana: 'ジュンビ', number: numbers[6]! }])));
+    const { agent } = await agentOf(office.holder);
+    await startParseWorkers({ idleMs: 300 });
+    try {
+      await until(() => spareParseWorker() === 'none'); // the server has been idle: no spare held
+      expect((await agent.get(`/office/drops/${drop.id}`)).status).toBe(200);
+      await until(() => spareParseWorker() !== 'none');
+    } finally {
+      await stopParseWorkers();
+    }
   });
 
   it('when the re-read with the chosen column cannot run (every parse slot busy), staff stay on the earlier preview and are told why', async () => {

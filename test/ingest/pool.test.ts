@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { limits } from '../../server/config.js';
 import { ParseError } from '../../server/ingest/parse/errors.js';
 import { bigCsv as makeBigCsv, failure, smallCsv } from './worker-inputs.js';
-import { parseDropInWorker, startParseWorkers, stopParseWorkers } from '../../server/ingest/worker/parse-drop.js';
+import { expectParse, parseDropInWorker, startParseWorkers, stopParseWorkers } from '../../server/ingest/worker/parse-drop.js';
 import { parseSlots, spareParseWorker } from '../../server/ingest/worker/pool.js';
 
 /**
@@ -153,6 +153,22 @@ describe('the spare parse worker', () => {
     expect(e.code).toBe('corrupt');
     await until(() => spareParseWorker() === 'ready');
     expect((await parseDropInWorker(small)).persons).toHaveLength(1);
+  });
+
+  it('a spare no parse takes for the idle time is ended; a key holder opening a drop (expectParse) starts one again', async () => {
+    await startParseWorkers({ idleMs: 400 });
+    expect(spareParseWorker()).toBe('ready');
+    await until(() => spareParseWorker() === 'none');
+    expectParse();
+    await until(() => spareParseWorker() === 'ready');
+    // Used now, it is replaced as usual, and the replacement too ends when idle.
+    expect((await parseDropInWorker(small)).persons).toHaveLength(1);
+    await until(() => spareParseWorker() === 'ready');
+    await until(() => spareParseWorker() === 'none');
+    // Without the pool (no startParseWorkers), expectParse starts nothing.
+    await stopParseWorkers();
+    expectParse();
+    expect(spareParseWorker()).toBe('none');
   });
 
   it('an idle spare does not keep the process alive', async () => {

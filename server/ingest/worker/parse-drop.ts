@@ -6,7 +6,7 @@ import { acquireParseSlot, parseWorkerDone, QUEUE_WAIT_MS, takeParseWorker } fro
 import { unpackResult } from './pack.js';
 import type { ParseJob, ParseReply, WorkerReady } from './protocol.js';
 
-export { startParseWorkers, stopParseWorkers } from './pool.js';
+export { expectParse, startParseWorkers, stopParseWorkers } from './pool.js';
 
 /**
  * Parses one decrypted drop in a worker thread of its own, so a hostile file

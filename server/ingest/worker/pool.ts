@@ -115,6 +115,24 @@ let keepSpare = false;
 let spare: Spare | undefined;
 let building: Promise<void> | undefined;
 
+/**
+ * A spare that no parse has taken for this long is ended, so a server where
+ * nobody is ingesting holds no warmed-up thread (≈ 40 MiB); the next drop
+ * page a key holder opens (expectParse), or the next parse, starts one again.
+ */
+export const SPARE_IDLE_MS = 10 * 60_000;
+let idleMs = SPARE_IDLE_MS;
+let idleTimer: NodeJS.Timeout | undefined;
+
+function armIdleTimer(): void {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    if (spare?.ready) void drop(spare);
+    else if (spare) armIdleTimer(); // still warming up: its idle time starts when it is ready
+  }, idleMs);
+  idleTimer.unref();
+}
+
 function detach(s: Spare): void {
   s.worker.off('message', s.onMessage);
   s.worker.off('error', s.onGone);
@@ -146,6 +164,7 @@ async function startSpare(): Promise<void> {
     onMessage: (m) => {
       if (!m?.ready) return;
       s.ready = true;
+      armIdleTimer();
       // A spare waiting idle never keeps the process alive (unref after the listeners are on: adding one refs the thread).
       worker.unref();
       settle();
@@ -166,6 +185,7 @@ async function startSpare(): Promise<void> {
 }
 
 function refill(): Promise<void> {
+  if (keepSpare) armIdleTimer();
   if (!keepSpare || spare) return Promise.resolve();
   building ??= startSpare().finally(() => (building = undefined));
   return building;
@@ -197,17 +217,29 @@ export function parseWorkerDone(): void {
 /**
  * Keep a warmed-up spare thread from now on (server start). Resolves once
  * the first spare is ready (or could not start: parses then start their own
- * threads, as without the pool). It holds no data; see README for its memory.
+ * threads, as without the pool). It holds no data; after `idleMs` without a
+ * parse it is ended until expectParse or a parse asks for one again.
  */
-export async function startParseWorkers(): Promise<void> {
+export async function startParseWorkers(opts: { idleMs?: number } = {}): Promise<void> {
   keepSpare = true;
+  idleMs = opts.idleMs ?? SPARE_IDLE_MS;
   await refill();
   await spare?.settled;
+}
+
+/**
+ * A parse is likely soon (a key holder opened a drop they can ingest): have a
+ * spare warming up while they type their passphrase. Does nothing unless the
+ * pool keeps spares (startParseWorkers); never waits.
+ */
+export function expectParse(): void {
+  if (keepSpare) void refill();
 }
 
 /** Stop keeping a spare and end the idle one (shutdown, test teardown). Parses already running finish. */
 export async function stopParseWorkers(): Promise<void> {
   keepSpare = false;
+  clearTimeout(idleTimer);
   await building?.catch(() => {});
   if (spare) await drop(spare);
 }
