@@ -209,9 +209,16 @@ export async function takeParseWorker(memoryMiB: number): Promise<Worker> {
   return spawnParseWorker(await parseWorkerScript(), memoryMiB, false, true);
 }
 
-/** After a parse: start the next spare, if the pool keeps one and it is missing. */
+/**
+ * Warming a spare costs ~0.5 s of CPU. After a parse the staff member is
+ * busy with that file (its preview, then the commit, which wants the CPU):
+ * the next spare waits this long before it starts.
+ */
+const REFILL_AFTER_PARSE_MS = 3000;
+
+/** After a parse: start the next spare a little later, if the pool keeps one and it is missing. */
 export function parseWorkerDone(): void {
-  if (keepSpare && !spare) setImmediate(() => void refill());
+  if (keepSpare && !spare) setTimeout(() => void refill(), REFILL_AFTER_PARSE_MS).unref();
 }
 
 /**
