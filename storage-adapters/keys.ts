@@ -19,6 +19,16 @@ export function assertValidKey(key: string): void {
   }
 }
 
+/** assertValidKey as a test: for names found on disk, which are skipped rather than refused. */
+export function isValidKey(key: string): boolean {
+  try {
+    assertValidKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Prefixes may be empty or end with a slash; otherwise the same rules. */
 export function assertValidPrefix(prefix: string): void {
   if (prefix === '') return;

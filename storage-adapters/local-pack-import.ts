@@ -16,24 +16,15 @@
 import type Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertValidKey } from './keys.js';
+import { isValidKey } from './keys.js';
 
 export const OLD_STAGING_DIR = '.tmp';
-
-function isKey(name: string): boolean {
-  try {
-    assertValidKey(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Takes in one-file-per-record objects left in `root`; returns how many. */
 export function importLooseRecords(db: Database.Database, root: string, packFile: string, maxBytes: number): number {
   const loose: Array<{ key: string; file: string; bytes: Buffer; modifiedMs: number }> = [];
   for (const ent of fs.readdirSync(root, { withFileTypes: true })) {
-    if (!ent.isFile() || ent.name.startsWith(packFile) || !isKey(ent.name)) continue;
+    if (!ent.isFile() || ent.name.startsWith(packFile) || !isValidKey(ent.name)) continue;
     const file = path.join(root, ent.name);
     const st = fs.lstatSync(file);
     if (!st.isFile() || st.size > maxBytes) continue;

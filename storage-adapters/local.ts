@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageError, StorageExistsError, StorageKeyError, StorageNotFoundError } from './errors.js';
-import { assertValidKey, assertValidPrefix } from './keys.js';
+import { assertValidKey, assertValidPrefix, isValidKey } from './keys.js';
 import {
   OPEN_READ,
   TMP_DIR,
@@ -262,13 +262,4 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
   };
   registerSignedSource(adapter, urlKey, openObject);
   return adapter;
-}
-
-function isValidKey(key: string): boolean {
-  try {
-    assertValidKey(key);
-    return true;
-  } catch {
-    return false;
-  }
 }

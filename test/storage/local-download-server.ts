@@ -3,7 +3,10 @@
  * app route will: openSignedDownload, then stream. Lets the conformance suite
  * fetch local URLs with global fetch like presigned S3 ones.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -49,5 +52,23 @@ export async function startDownloadServer(): Promise<DownloadServer> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * A conformance harness for an adapter in a local folder: a temp folder, the
+ * download server its URLs point at, and the clean-up of both.
+ */
+export async function localHarness(make: (root: string, baseUrl: string) => StorageAdapter): Promise<{ adapter: StorageAdapter; cleanup: () => Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-local-'));
+  const server = await startDownloadServer();
+  const adapter = make(path.join(dir, 'store'), server.baseUrl);
+  server.adapters.push(adapter);
+  return {
+    adapter,
+    cleanup: async () => {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { createLocalAdapter, StorageExistsError, StorageNotFoundError } from '../../storage-adapters/index.js';
 import { createLocalPackAdapter, MAX_OBJECT_BYTES, PACK_FILE } from '../../storage-adapters/local-pack.js';
 import { runStorageConformance } from './conformance.js';
-import { startDownloadServer } from './local-download-server.js';
+import { localHarness } from './local-download-server.js';
 import { readText, sha256Of } from './streams.js';
 
 const SECRET = 'test-secret-'.padEnd(44, 'k');
@@ -25,19 +25,7 @@ function folderBytes(root: string): Buffer {
 
 runStorageConformance(
   'local packed store (vault)',
-  async () => {
-    const dir = tempDir();
-    const server = await startDownloadServer();
-    const adapter = createLocalPackAdapter({ name: 'vault', root: path.join(dir, 'vault'), signingSecret: SECRET, baseUrl: server.baseUrl });
-    server.adapters.push(adapter);
-    return {
-      adapter,
-      cleanup: async () => {
-        await server.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
+  () => localHarness((root, baseUrl) => createLocalPackAdapter({ name: 'vault', root, signingSecret: SECRET, baseUrl })),
   { maxObjectBytes: MAX_OBJECT_BYTES },
 );
 

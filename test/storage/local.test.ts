@@ -13,7 +13,7 @@ import {
   type StorageAdapter,
 } from '../../storage-adapters/index.js';
 import { runStorageConformance } from './conformance.js';
-import { startDownloadServer, type DownloadServer } from './local-download-server.js';
+import { localHarness, startDownloadServer, type DownloadServer } from './local-download-server.js';
 import { readText } from './streams.js';
 
 const SECRET = 'test-secret-'.padEnd(44, 'k');
@@ -23,19 +23,7 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-local-'));
 }
 
-runStorageConformance('local folder', async () => {
-  const dir = tempDir();
-  const server = await startDownloadServer();
-  const adapter = createLocalAdapter({ name: 'drops', root: path.join(dir, 'drops'), signingSecret: SECRET, baseUrl: server.baseUrl });
-  server.adapters.push(adapter);
-  return {
-    adapter,
-    cleanup: async () => {
-      await server.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+runStorageConformance('local folder', () => localHarness((root, baseUrl) => createLocalAdapter({ name: 'drops', root, signingSecret: SECRET, baseUrl })));
 
 describe('local folder storage', () => {
   let dir: string;
