@@ -8,6 +8,7 @@ import { csrfToken, signedInAgent } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
+import { until } from '../helpers/until.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
 import { arrangeDrop, arrangeOffice, encryptToOffice, FIXTURES, numberForms, rosterCsv, STAFF_PASSPHRASE, vaultKeys, type ArrangedDrop, type Office } from './arrange.js';
 
@@ -15,14 +16,6 @@ import { arrangeDrop, arrangeOffice, encryptToOffice, FIXTURES, numberForms, ros
  * What can go wrong when starting an ingest, and that each of it leaves the
  * drop exactly as it was — intact in storage, still 受付済, and retryable.
  */
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe.each(testDatabases())('ingest flow: who may start, and files that cannot be read (on $name)', (target) => {
   let opened: OpenedTestDatabase;
   let t: TestApp;
@@ -183,16 +176,22 @@ describe.each(testDatabases())('ingest flow: who may start, and files that canno
     expect((await vaultKeys(t.deps)).length).toBe(before + 1);
   });
 
-  it('an ambiguous My Number column is chosen by staff, and the file is read again with that choice', async () => {
+  /** The preview of the ambiguous fixture, and the form fields that choose its column B as the My Number column. */
+  async function ambiguousPreview() {
     const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, fs.readFileSync(path.join(FIXTURES, 'ambiguous.csv'))));
     const { agent, csrf } = await agentOf(office.holder);
     const start = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
     const url = start.headers.location as string;
     const first = await agent.get(url);
+    const radio = /name="col(\d+)" value="(\d+)"> B 列/.exec(first.text)!;
+    return { drop, agent, csrf, url, first, chooseB: { _csrf: csrf, version: '1', [`col${radio[1]}`]: radio[2]! } };
+  }
+
+  it('an ambiguous My Number column is chosen by staff, and the file is read again with that choice', async () => {
+    const { drop, agent, csrf, url, first, chooseB } = await ambiguousPreview();
     expect(first.text).toContain('個人番号の列を選んでください');
     expect(first.text).toContain('B 列（見出し: 個人番号）');
-    const radio = /name="col(\d+)" value="(\d+)"> B 列/.exec(first.text)!;
-    const chose = await agent.post(`${url}/columns`).type('form').send({ _csrf: csrf, version: '1', [`col${radio[1]}`]: radio[2]! });
+    const chose = await agent.post(`${url}/columns`).type('form').send(chooseB);
     expect(chose.status).toBe(303);
     const second = await agent.get(url);
     expect(second.text).not.toContain('個人番号の列を選んでください');
@@ -221,17 +220,12 @@ describe.each(testDatabases())('ingest flow: who may start, and files that canno
   });
 
   it('when the re-read with the chosen column cannot run (every parse slot busy), staff stay on the earlier preview and are told why', async () => {
-    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, fs.readFileSync(path.join(FIXTURES, 'ambiguous.csv'))));
-    const { agent, csrf } = await agentOf(office.holder);
-    const start = await agent.post(`/office/drops/${drop.id}/ingest`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
-    const url = start.headers.location as string;
-    const first = await agent.get(url);
-    const radio = /name="col(\d+)" value="(\d+)"> B 列/.exec(first.text)!;
+    const { agent, url, chooseB } = await ambiguousPreview();
     // Other ingests hold every parse slot for longer than a re-read waits (pool.ts QUEUE_WAIT_MS).
     const held = await Promise.all(Array.from({ length: parseSlots().max }, () => acquireParseSlot(0)));
     let chose;
     try {
-      chose = await agent.post(`${url}/columns`).type('form').send({ _csrf: csrf, version: '1', [`col${radio[1]}`]: radio[2]! });
+      chose = await agent.post(`${url}/columns`).type('form').send(chooseB);
     } finally {
       for (const release of held) release();
     }
@@ -242,7 +236,7 @@ describe.each(testDatabases())('ingest flow: who may start, and files that canno
     expect(back.text).toContain('選んだ列で読み直せませんでした。下は前の内容のままです。');
     expect(back.text).toContain('個人番号の列を選んでください');
     // Nothing was lost: the same choice now goes through.
-    const again = await agent.post(`${url}/columns`).type('form').send({ _csrf: csrf, version: '1', [`col${radio[1]}`]: radio[2]! });
+    const again = await agent.post(`${url}/columns`).type('form').send(chooseB);
     expect(again.headers.location).toBe(url);
     expect((await agent.get(url)).text).toContain('**** **** 8109');
   }, 30_000);

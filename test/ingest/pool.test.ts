@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { limits } from '../../server/config.js';
-import { ParseError } from '../../server/ingest/parse/errors.js';
 import { bigCsv as makeBigCsv, failure, smallCsv } from './worker-inputs.js';
 import { expectParse, parseDropInWorker, startParseWorkers, stopParseWorkers } from '../../server/ingest/worker/parse-drop.js';
 import { parseSlots, spareParseWorker } from '../../server/ingest/worker/pool.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The parse workers of one process: at most limits.parse.maxConcurrent read
@@ -21,14 +21,6 @@ const ROOT = path.resolve(here, '../..');
 const workbook = fs.readFileSync(path.join(here, '../fixtures/ingest/dependents.xlsx'));
 const small = smallCsv(21);
 const bigCsv = (rows: number) => makeBigCsv(rows, 4);
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let slowFile: Buffer | undefined;
 

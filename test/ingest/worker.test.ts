@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
-import { ParseError } from '../../server/ingest/parse/errors.js';
 import { bigCsv as makeBigCsv, failure, smallCsv } from './worker-inputs.js';
 import { parseDropInWorker } from '../../server/ingest/worker/parse-drop.js';
 
