@@ -15,7 +15,9 @@ import { parseWorkerScript } from './source.js';
  * Isolation is as without the spare: every thread reads exactly one file and
  * is terminated after it; a spare is never handed a second job and never
  * sees anything before its job. After a spare is used, the next one starts
- * in the background once that parse is over.
+ * in the background a little after that parse (REFILL_AFTER_PARSE_MS), or at
+ * once when a key holder opens a drop (expectParse); an idle spare ends after
+ * SPARE_IDLE_MS.
  */
 const YOUNG_GENERATION_MB = 48;
 /** How long a parse waits for a free slot before answering `busy` (unless the caller says otherwise). */
