@@ -1,10 +1,10 @@
 /**
  * A storage location for many small objects in a local folder: the vault's
- * embedded default. The objects (vault records, ≈ 60 bytes each) are rows of
+ * embedded default. The objects (vault records, 40 bytes each) are rows of
  * one SQLite file, `<root>/records.sqlite`, instead of one file each.
  *
  * Why: a 10,000-employee roster is ≈ 25,000 records. As files that is 25,000
- * inodes and 4 KiB blocks (≈ 100 MiB of disk for 1.5 MiB of records) and a
+ * inodes and 4 KiB blocks (≈ 100 MiB of disk for 1 MiB of records) and a
  * kernel file-create each, which on a virtual disk costs 25–450 µs — seconds
  * per ingest before any real work. As rows they are one transaction.
  *
@@ -37,7 +37,7 @@ import { buildSignedUrl, deriveUrlKey, registerSignedSource } from './signed-url
 import type { NewObject, ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
 
 export const PACK_FILE = 'records.sqlite';
-/** Largest object the pack takes; a vault record is ≈ 60 bytes. */
+/** Largest object the pack takes; a vault record is 40 bytes. */
 export const MAX_OBJECT_BYTES = 64 * 1024;
 const LIST_PAGE = 1000;
 

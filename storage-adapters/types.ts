@@ -47,9 +47,10 @@ export interface StorageAdapter {
 
   /**
    * Writes many small objects that are already in memory (a vault record is
-   * about 60 bytes), create-only, far faster than one put() each: the local
-   * adapter makes them durable with one filesystem sync instead of two fsyncs
-   * per object, S3 sends several PutObjects at once.
+   * 40 bytes), create-only, far faster than one put() each: the local
+   * folder adapter makes them durable with one filesystem sync instead of two
+   * fsyncs per object, the packed store with one transaction, S3 sends several
+   * PutObjects at once.
    *
    * When it resolves, every object is complete and durable. When it throws
    * (StorageExistsError for a key that exists, or an I/O error) or the process
