@@ -7,10 +7,10 @@ import { randomId } from '../keys/random.js';
 import { livePreview } from './columns.js';
 import { destroyOriginal } from './dispose.js';
 import { PreviewChanged, PreviewGone } from './errors.js';
-import { planIngest, rowKey, type PlannedPerson, type Selection } from './preview.js';
+import { candidateNumbers, planIngest, rowKey, type PlannedPerson, type PreviewEntry, type Selection } from './preview.js';
 import * as repo from './repo.js';
 import { ingestRuntime } from './runtime.js';
-import { deleteVaultObjects, insertPersons, NumberInPersonRow, type NewPersonInput, type VaultSession } from './vault-port.js';
+import { deleteVaultObjects, insertPersons, NumberInPersonRow, RECORD_BYTES, type NewPersonInput, type VaultSession } from './vault-port.js';
 
 export interface CommitCounts {
   personsAdded: number;
@@ -55,17 +55,15 @@ export async function confirmIngest(
   if (!(await repo.moveJob(deps.db, job.id, job.attempt, ['previewing'], 'committing', deps.clock.now().toISOString()))) throw new PreviewGone();
 
   const written: string[] = [];
+  // Every number the file could add is sealed now, on the other core for a
+  // large file (a worker thread), while this thread plans and prepares the
+  // persons rows; the records of those the plan does not add are dropped.
+  const sealing = sealCandidates(entry);
   try {
     const plan = await planIngest(deps.db, entry, form);
     const adds = plan.persons.filter((p) => p.status === 'add');
-    const rows = personRows(entry, adds, plan.persons);
-
-    await writeRecords(entry.session, deps.config.vaultBatch, adds.map((p) => p.person.number), (i, token) => {
-      rows[i]!.token = token;
-      written.push(token);
-    }, async () => {
-      await repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString());
-    });
+    const slots = adds.map((p) => sealing.slot.get(p.key)!);
+    const rows = personRows(entry, adds, plan.persons, slots.map((i) => sealing.tokens[i]!));
     // Employees before their dependents: employee_person_id is a foreign key within the batch.
     const finalRows = rows.map((r) => entry.session.personRow(r)).sort((a, b) => Number(!!a.employee_person_id) - Number(!!b.employee_person_id));
 
@@ -90,6 +88,12 @@ export async function confirmIngest(
       now,
     }));
 
+    await writeRecords(entry.session, deps.config.vaultBatch, sealing.tokens, slots, await sealing.records, (tokens) => {
+      written.push(...tokens);
+    }, async () => {
+      await repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString());
+    });
+
     await deps.db.transaction().execute(async (trx) => {
       if (!(await repo.markCommitted(trx, { id: job.id, attempt: job.attempt, userId: actor.userId, now, counts }))) throw new PreviewGone();
       if (!(await repo.moveDrop(trx, job.dropId, 'received', 'ingested', now))) throw new Conflict('ingestFlow.errors.notIngestable');
@@ -108,6 +112,7 @@ export async function confirmIngest(
       });
     });
   } catch (err) {
+    void sealing.records.then((r) => r.fill(0), () => {});
     // A lost answer to a COMMIT that did happen (a dropped PostgreSQL
     // connection) must not undo the vault writes it references.
     if ((await repo.findJob(deps.db, job.id).catch(() => null))?.state === 'committed') throw err;
@@ -140,38 +145,52 @@ export async function confirmIngest(
 /** How often a commit still writing vault records marks its job as alive (stale after PREVIEW_TTL_MS). */
 const TOUCH_EVERY_MS = 10_000;
 
+interface Sealing {
+  /** Plan key → index into tokens and records. */
+  slot: Map<string, number>;
+  tokens: string[];
+  /** RECORD_BYTES per token, in order. */
+  records: Promise<Buffer>;
+}
+
+function sealCandidates(entry: PreviewEntry): Sealing {
+  const candidates = candidateNumbers(entry.result);
+  const { tokens, records } = entry.session.sealMany(candidates.map((c) => c.number));
+  return { slot: new Map(candidates.map((c, i) => [c.key, i])), tokens, records };
+}
+
 /**
- * Seals one record per number and writes them create-only, a batch at a
- * time (storage createMany: one durable sync per batch, not two fsyncs per
- * record; config.vaultBatch records per batch). `onToken` learns each token before its batch is written, so a
- * failure can undo every write that may have happened. The failpoint fires
- * after the first and after the last completed batch.
+ * Writes the sealed records at `slots` create-only, a batch at a time
+ * (storage createMany: one durable sync per batch, not two fsyncs per
+ * record; config.vaultBatch records per batch). `onBatch` learns each
+ * batch's tokens before it is written, so a failure can undo every write
+ * that may have happened. The failpoint fires after the first and after the
+ * last completed batch. The records' buffer is zeroed when done.
  */
 async function writeRecords(
   session: VaultSession,
   batchSize: number,
-  numbers: string[],
-  onToken: (index: number, token: string) => void,
+  tokens: readonly string[],
+  slots: readonly number[],
+  records: Buffer,
+  onBatch: (tokens: string[]) => void,
   touch: () => Promise<void>,
 ): Promise<void> {
   let touched = Date.now();
-  for (let start = 0; start < numbers.length; start += batchSize) {
-    const batch = numbers.slice(start, start + batchSize).map((number, i) => {
-      const sealed = session.sealRecord(number);
-      onToken(start + i, sealed.token);
-      return sealed;
-    });
-    try {
+  try {
+    for (let start = 0; start < slots.length; start += batchSize) {
+      const batch = slots.slice(start, start + batchSize).map((i) => ({ token: tokens[i]!, bytes: records.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES) }));
+      onBatch(batch.map((r) => r.token));
       await session.writeRecords(batch);
-    } finally {
-      for (const r of batch) r.bytes.fill(0);
+      if (start === 0 || start + batchSize >= slots.length) failpoint('ingest.after-vault-write');
+      // A long commit (a slow remote vault) keeps its job fresh, so nobody takes it for abandoned.
+      if (start + batchSize < slots.length && Date.now() - touched >= TOUCH_EVERY_MS) {
+        await touch();
+        touched = Date.now();
+      }
     }
-    if (start === 0 || start + batchSize >= numbers.length) failpoint('ingest.after-vault-write');
-    // A long commit (a slow remote vault) keeps its job fresh, so nobody takes it for abandoned.
-    if (start + batchSize < numbers.length && Date.now() - touched >= TOUCH_EVERY_MS) {
-      await touch();
-      touched = Date.now();
-    }
+  } finally {
+    records.fill(0);
   }
 }
 
@@ -184,6 +203,7 @@ function personRows(
   entry: { dropId: string },
   adds: PlannedPerson[],
   all: PlannedPerson[],
+  tokens: readonly string[],
 ): Array<NewPersonInput & { id: string }> {
   const idOfKey = new Map<string, string>();
   const ids = adds.map((p) => {
@@ -199,7 +219,7 @@ function personRows(
   }
   return adds.map((p, i) => ({
     id: ids[i]!,
-    token: '',
+    token: tokens[i]!,
     number: p.person.number,
     name: p.person.name,
     furigana: p.person.furigana ?? null,

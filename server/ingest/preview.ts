@@ -60,10 +60,27 @@ function employeeKey(p: { employeeCode?: string | null; name: string }, relation
   return p.employeeCode ? `c\u0000${p.employeeCode}\u0000${self ? '本人' : `家族\u0000${p.name}`}` : `n\u0000${p.name}\u0000${self ? '本人' : '家族'}`;
 }
 
+/** The plan key of the file's i-th person, and of its i-th review row. */
+const personKey = (i: number) => `p${i}`;
+const reviewKey = (i: number) => `r${i}`;
+
+/**
+ * Every number a confirmation of this file could add, by plan key: each
+ * person, and each review row with a proposed repair (added only if staff
+ * ticked it). The commit seals them all while it plans (commit.ts).
+ */
+export function candidateNumbers(result: Pick<ParseResult, 'persons' | 'review'>): Array<{ key: string; number: string }> {
+  const out = result.persons.map((p, i) => ({ key: personKey(i), number: p.number }));
+  result.review.forEach((r, i) => {
+    if (r.reason === 'excel-damaged' && r.proposedNumber) out.push({ key: reviewKey(i), number: r.proposedNumber });
+  });
+  return out;
+}
+
 export async function planIngest(db: Kysely<Database>, entry: Pick<PreviewEntry, 'result' | 'session'>, sel: Selection): Promise<Plan> {
-  const candidates: Array<{ key: string; person: ExtractedPerson }> = entry.result.persons.map((person, i) => ({ key: `p${i}`, person }));
+  const candidates: Array<{ key: string; person: ExtractedPerson }> = entry.result.persons.map((person, i) => ({ key: personKey(i), person }));
   const review: PlannedReview[] = entry.result.review.map((row, i) => {
-    const key = `r${i}`;
+    const key = reviewKey(i);
     const repaired = row.reason === 'excel-damaged' && !!row.proposedNumber && sel.repair.has(key);
     return { key, row, relation: relationText(row.relation), repaired };
   });

@@ -11,6 +11,7 @@ export {
   insertPersons,
   NumberInPersonRow,
   openVaultSession,
+  RECORD_BYTES,
   type NewPersonInput,
   type NewPersonRow,
   type VaultSession,

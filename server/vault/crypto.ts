@@ -1,8 +1,8 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
-import { randomBytesPooled, randomString } from '../keys/random.js';
 import { isValidMyNumber } from '../mynumber/check-digit.js';
 import { VaultKeyDamaged, VaultRecordDamaged } from './errors.js';
+import { assertKey, assertNumber, isToken, KEY_BYTES, NONCE_BYTES, RECORD_BYTES, TAG_BYTES } from './record.js';
 
 /**
  * The vault's cryptography (design §3), all from standard primitives:
@@ -17,53 +17,11 @@ import { VaultKeyDamaged, VaultRecordDamaged } from './errors.js';
  * token no longer decrypts: an attacker with write access to the bucket can
  * destroy records but cannot make kinko show person A's number as person B's.
  */
-export const KEY_BYTES = 32;
-export const NONCE_BYTES = 12;
-export const TAG_BYTES = 16;
-export const NUMBER_DIGITS = 12;
-/** Every record has exactly this size (the plaintext is always 12 ASCII digits). */
-export const RECORD_BYTES = NONCE_BYTES + NUMBER_DIGITS + TAG_BYTES;
-
-const TOKEN = /^[0-9a-f]{32}$/;
-
-/** A fresh vault token: 128 random bits as 32 hex chars, a valid storage key on every adapter. */
-export function newToken(): string {
-  // Pooled OS CSPRNG bytes (keys/random.ts): one ingest draws ~25,000 tokens and as many nonces.
-  return randomString(16, 'hex');
-}
-
-export function isToken(value: unknown): value is string {
-  return typeof value === 'string' && TOKEN.test(value);
-}
+export { assertNumber, encryptRecord, encryptRecordInto, isToken, KEY_BYTES, newToken, NONCE_BYTES, NUMBER_DIGITS, RECORD_BYTES, TAG_BYTES } from './record.js';
 
 /** A fresh 32-byte key (data key or index key). The caller zeroes it when done. */
 export function newRawKey(): Buffer {
   return randomBytes(KEY_BYTES);
-}
-
-/** Throws without echoing the value: an error message must never carry a number (P3). */
-export function assertNumber(number: string): void {
-  if (typeof number !== 'string' || !/^[0-9]{12}$/.test(number)) throw new TypeError('a My Number must be 12 ASCII digits');
-}
-
-export function encryptRecord(dataKey: Buffer, token: string, number: string): Buffer {
-  assertKey(dataKey);
-  if (!isToken(token)) throw new TypeError('not a vault token');
-  assertNumber(number);
-  // A random 96-bit nonce per record; one key seals at most a few hundred
-  // thousand records, far below the 2^32 bound for random GCM nonces. From
-  // the pooled OS CSPRNG (keys/random.ts): each pooled byte is handed out once.
-  const nonce = randomBytesPooled(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', dataKey, nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.from(token, 'latin1')); // the token is ASCII hex: latin1 = utf8 here
-  // Assembled in place (one allocation): nonce ‖ ciphertext ‖ tag.
-  const record = Buffer.allocUnsafe(RECORD_BYTES);
-  nonce.copy(record, 0);
-  const body = cipher.update(number, 'latin1');
-  if (body.length !== NUMBER_DIGITS || cipher.final().length !== 0) throw new Error('unexpected AES-GCM output length');
-  body.copy(record, NONCE_BYTES);
-  cipher.getAuthTag().copy(record, NONCE_BYTES + NUMBER_DIGITS);
-  return record;
 }
 
 /**
@@ -133,6 +91,3 @@ export async function unwrapKey(armored: string, officeKey: openpgp.PrivateKey):
   return raw;
 }
 
-function assertKey(key: Buffer): void {
-  if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) throw new TypeError('a vault key must be 32 bytes');
-}

@@ -5,6 +5,7 @@
  *   openVaultSession(deps, { companyId, officeKey, cohort }) → VaultSession
  *     .indexOf(number) · .findByNumber(db, number) · .findByEmployee(db, who)
  *     .sealRecord(number) → { token, bytes } · .writeRecord(token, bytes)
+ *     .sealMany(numbers) → { tokens, records } · .writeRecords([{ token, bytes }])
  *     .personRow({...}) · .close()
  *   insertPersons(trx, rows) — inside the ingest's commit transaction
  *   findOrphanVaultObjects(deps, { olderThanMs }) — reconciliation after a crash
@@ -21,6 +22,7 @@ import { revealBlocked } from './reveal-limit.js';
 import { closeWindow, windowExpiry } from './unlock-window.js';
 
 export { openVaultSession, type NewPersonInput, type VaultSession } from './session.js';
+export { RECORD_BYTES } from './record.js';
 export { deleteVaultObject, deleteVaultObjects, findOrphanVaultObjects, insertPersons, NumberInPersonRow } from './records.js';
 export { revealNumber, type RevealInput, type RevealResult } from './reveal.js';
 export { liftRevealBlock, revealBlocked } from './reveal-limit.js';

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { randomId } from '../keys/random.js';
 import { blindIndex, encryptRecord, isToken, newToken } from './crypto.js';
 import { cohortDataKey, companyIndexKey } from './keys.js';
+import { prepareSealWorker, sealRecords } from './seal-records.js';
 import { findHeldByEmployeeCodes, findHeldByIndexes } from './lookups.js';
 import * as repo from './repo.js';
 
@@ -38,6 +39,13 @@ export interface VaultSession {
   findByEmployee(db: repo.Db, who: { employeeCode?: string | null; name: string; relation: string }): Promise<repo.PersonRow[]>;
   /** A fresh token and the record bytes for it (nothing is written). */
   sealRecord(number: string): { token: string; bytes: Buffer };
+  /**
+   * sealRecord for many numbers: the fresh tokens at once, the records
+   * (RECORD_BYTES each, in the same order) when sealed — on a worker thread
+   * for large batches (seal-records.ts), so the caller can prepare its rows
+   * meanwhile. Nothing is written.
+   */
+  sealMany(numbers: readonly string[]): { tokens: string[]; records: Promise<Buffer> };
   /** Writes the record create-only into the vault location under its token. */
   writeRecord(token: string, bytes: Buffer): Promise<void>;
   /**
@@ -75,6 +83,7 @@ export async function openVaultSession(
 ): Promise<VaultSession> {
   if (!opts.officeKey.isDecrypted()) throw new TypeError('openVaultSession needs the unlocked office key');
   if (!opts.cohort || typeof opts.cohort !== 'string') throw new TypeError('a retention cohort is required');
+  prepareSealWorker(); // built once per process, ready before this session's commit
   const indexKey = await companyIndexKey(deps, opts.companyId, opts.officeKey);
   let dataKey: { id: string; raw: Buffer };
   try {
@@ -119,6 +128,14 @@ export async function openVaultSession(
       open();
       const token = newToken();
       return { token, bytes: encryptRecord(dataKey.raw, token, number) };
+    },
+    sealMany(numbers) {
+      open();
+      const tokens = numbers.map(() => newToken());
+      const records = sealRecords(dataKey.raw, tokens, numbers);
+      // Awaited by the caller later; until then a failure must not count as unhandled.
+      records.catch(() => {});
+      return { tokens, records };
     },
     async writeRecord(token, bytes) {
       open();

@@ -1,0 +1,64 @@
+import { createCipheriv } from 'node:crypto';
+import { randomBytesPooled, randomString } from '../keys/random.js';
+
+/**
+ * Sealing one number record (design §3): `nonce(12) ‖ ciphertext ‖ tag(16)`,
+ * AES-256-GCM (node:crypto) under the (company, cohort) data key with the
+ * token as associated data. This file needs nothing but node:crypto and the
+ * CSPRNG pool, so the seal worker thread (seal-worker.ts) runs exactly this
+ * code without loading openpgp.js; crypto.ts re-exports it with the rest of
+ * the vault's cryptography.
+ */
+export const KEY_BYTES = 32;
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+export const NUMBER_DIGITS = 12;
+/** Every record has exactly this size (the plaintext is always 12 ASCII digits). */
+export const RECORD_BYTES = NONCE_BYTES + NUMBER_DIGITS + TAG_BYTES;
+
+const TOKEN = /^[0-9a-f]{32}$/;
+const NUMBER = /^[0-9]{12}$/;
+
+/** A fresh vault token: 128 random bits as 32 hex chars, a valid storage key on every adapter. */
+export function newToken(): string {
+  // Pooled OS CSPRNG bytes (keys/random.ts): one ingest draws ~25,000 tokens and as many nonces.
+  return randomString(16, 'hex');
+}
+
+export function isToken(value: unknown): value is string {
+  return typeof value === 'string' && TOKEN.test(value);
+}
+
+/** Throws without echoing the value: an error message must never carry a number (P3). */
+export function assertNumber(number: string): void {
+  if (typeof number !== 'string' || !NUMBER.test(number)) throw new TypeError('a My Number must be 12 ASCII digits');
+}
+
+export function assertKey(key: Buffer): void {
+  if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) throw new TypeError('a vault key must be 32 bytes');
+}
+
+export function encryptRecord(dataKey: Buffer, token: string, number: string): Buffer {
+  const record = Buffer.allocUnsafe(RECORD_BYTES);
+  encryptRecordInto(dataKey, token, number, record, 0);
+  return record;
+}
+
+/** encryptRecord, written at `offset` of `out` (many records in one buffer, no allocation per record). */
+export function encryptRecordInto(dataKey: Buffer, token: string, number: string, out: Buffer, offset: number): void {
+  assertKey(dataKey);
+  if (!isToken(token)) throw new TypeError('not a vault token');
+  assertNumber(number);
+  if (!Number.isInteger(offset) || offset < 0 || offset + RECORD_BYTES > out.length) throw new RangeError('record does not fit');
+  // A random 96-bit nonce per record; one key seals at most a few hundred
+  // thousand records, far below the 2^32 bound for random GCM nonces. From
+  // the pooled OS CSPRNG (keys/random.ts): each pooled byte is handed out once.
+  const nonce = randomBytesPooled(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', dataKey, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(token, 'latin1')); // the token is ASCII hex: latin1 = utf8 here
+  nonce.copy(out, offset);
+  const body = cipher.update(number, 'latin1');
+  if (body.length !== NUMBER_DIGITS || cipher.final().length !== 0) throw new Error('unexpected AES-GCM output length');
+  body.copy(out, offset + NONCE_BYTES);
+  cipher.getAuthTag().copy(out, offset + NONCE_BYTES + NUMBER_DIGITS);
+}

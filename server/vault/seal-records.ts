@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { bundleWorkerScript } from '../workers/bundle.js';
+import { encryptRecordInto, NUMBER_DIGITS, RECORD_BYTES } from './record.js';
+import type { SealJob, SealReply } from './seal-worker.js';
+
+/**
+ * Sealing many records at once (an ingest commit: ~25,000). On one thread
+ * that is ~0.1 s of AES-GCM set-up per 25,000 records on the main thread,
+ * while the commit's other CPU work — building and checking the persons
+ * rows — waits. From OFF_THREAD_FROM records on, a worker thread of its own
+ * seals them on the other core (seal-worker.ts, started from an in-memory
+ * bundle) and the caller goes on with the rows; below that, or when the
+ * thread cannot be had, they are sealed here. Either way the bytes are the
+ * same record format (record.ts).
+ *
+ * The thread sees the raw data key and the numbers for this one job (P4: in
+ * memory, for one operation) and ends after its answer. It gets no
+ * environment and no process flags.
+ */
+export const OFF_THREAD_FROM = 2048;
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ENTRY_SOURCE = `import { run } from './seal-worker.ts';\nrun();\n`;
+
+let script: Promise<URL | null> | undefined;
+
+function sealWorkerScript(): Promise<URL | null> {
+  // A failed build is remembered as "no thread": sealing then stays on the main thread.
+  script ??= bundleWorkerScript(ENTRY_SOURCE, HERE, 'seal-worker-entry.ts').catch(() => null);
+  return script;
+}
+
+/** Builds the worker script ahead of the first large commit (e.g. when an ingest starts), so the commit does not wait for it. */
+export function prepareSealWorker(): void {
+  void sealWorkerScript();
+}
+
+/** Seals `numbers[i]` under `tokens[i]`: the records, RECORD_BYTES each, in order. */
+export async function sealRecords(dataKey: Buffer, tokens: readonly string[], numbers: readonly string[]): Promise<Buffer> {
+  if (tokens.length !== numbers.length) throw new RangeError('numbers and tokens differ in count');
+  // Our own copy, taken now: the caller may close its session (zeroing its key) while this runs.
+  const key = Buffer.from(dataKey);
+  try {
+    if (tokens.length >= OFF_THREAD_FROM) {
+      const url = await sealWorkerScript();
+      const sealed = url ? await sealInThread(url, key, tokens, numbers).catch((e: unknown) => (e instanceof TypeError ? Promise.reject(e) : null)) : null;
+      if (sealed) return sealed;
+    }
+    return sealHere(key, tokens, numbers);
+  } finally {
+    key.fill(0);
+  }
+}
+
+function sealHere(dataKey: Buffer, tokens: readonly string[], numbers: readonly string[]): Buffer {
+  const out = Buffer.alloc(tokens.length * RECORD_BYTES);
+  for (let i = 0; i < tokens.length; i++) encryptRecordInto(dataKey, tokens[i]!, numbers[i]!, out, i * RECORD_BYTES);
+  return out;
+}
+
+/**
+ * Resolves with the records, rejects with TypeError for a bad token or
+ * number (as sealHere would), and with anything else when the thread failed
+ * (the caller then seals here instead).
+ */
+function sealInThread(url: URL, dataKey: Buffer, tokens: readonly string[], numbers: readonly string[]): Promise<Buffer> {
+  const key = new ArrayBuffer(dataKey.length);
+  Buffer.from(key).set(dataKey);
+  const digits = new ArrayBuffer(numbers.length * NUMBER_DIGITS);
+  const view = Buffer.from(digits);
+  // A value that is not 12 ASCII characters fails the worker's check (TypeError) — it is never cut to fit.
+  for (let i = 0; i < numbers.length; i++) {
+    if (typeof numbers[i] !== 'string' || numbers[i]!.length !== NUMBER_DIGITS) throw new TypeError('a My Number must be 12 ASCII digits');
+    view.write(numbers[i]!, i * NUMBER_DIGITS, 'latin1');
+  }
+  const worker = new Worker(url, {
+    env: {},
+    execArgv: [],
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+    stdout: true,
+    stderr: true,
+  });
+  worker.stdout.resume();
+  worker.stderr.resume();
+  return new Promise<Buffer>((resolve, reject) => {
+    let settled = false;
+    const finish = (outcome: { records: Buffer } | { error: Error }) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if ('records' in outcome) resolve(outcome.records);
+      else reject(outcome.error);
+    };
+    worker.on('message', (reply: SealReply) => {
+      if (reply.ok && reply.records.byteLength === tokens.length * RECORD_BYTES) finish({ records: Buffer.from(reply.records) });
+      else finish({ error: !reply.ok && reply.error === 'TypeError' ? new TypeError('a record could not be sealed') : new Error('seal worker failed') });
+    });
+    worker.on('error', () => finish({ error: new Error('seal worker failed') }));
+    worker.once('exit', () => finish({ error: new Error('seal worker exited') }));
+    const job: SealJob = { key, tokens: [...tokens], numbers: digits };
+    worker.postMessage(job, [key, digits]);
+  });
+}
