@@ -269,7 +269,7 @@ async function main(): Promise<void> {
     if (plan.counts.add !== numbers.length) throw new Error(`the plan adds ${plan.counts.add}, expected ${numbers.length}`);
 
     // confirm: plan again, seal + write vault records, one transaction, destroy the original
-    const spent = timeMethods(entry.session, ['findByIndexes', 'findByEmployeeCodes', 'writeRecords', 'personRow']);
+    const spent = timeMethods(entry.session, ['findByIndexes', 'findByEmployeeCodes', 'writeRecords', 'personRows']);
     const sealed = timeSealing(entry.session);
     sampler.reset();
     const confirmWall = Date.now();

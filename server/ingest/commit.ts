@@ -64,8 +64,8 @@ export async function confirmIngest(
     const adds = plan.persons.filter((p) => p.status === 'add');
     const slots = adds.map((p) => sealing.slot.get(p.key)!);
     const rows = personRows(entry, adds, plan.persons, slots.map((i) => sealing.tokens[i]!));
-    // Employees before their dependents: employee_person_id is a foreign key within the batch.
-    const finalRows = rows.map((r) => entry.session.personRow(r)).sort((a, b) => Number(!!a.employee_person_id) - Number(!!b.employee_person_id));
+    // (insertPersons puts employees before their dependents: employee_person_id is a foreign key within the batch.)
+    const finalRows = entry.session.personRows(rows);
 
     const counts: CommitCounts = { personsAdded: adds.length, duplicates: plan.counts.duplicates, review: plan.counts.review, excluded: plan.counts.excluded };
     const now = deps.clock.now().toISOString();

@@ -56,6 +56,8 @@ export interface VaultSession {
   writeRecords(records: ReadonlyArray<{ token: string; bytes: Buffer }>): Promise<void>;
   /** A persons row ready for insertPersons: random id, this session's company, cohort, data key and index. */
   personRow(p: NewPersonInput): repo.NewPersonRow;
+  /** personRow for many persons of one commit: they share one creation time. */
+  personRows(inputs: readonly NewPersonInput[]): repo.NewPersonRow[];
   /** Zeroes the keys; every later call throws. Safe to call twice. */
   close(): void;
 }
@@ -106,6 +108,28 @@ export async function openVaultSession(
     return index;
   };
 
+  const rowOf = (p: NewPersonInput, createdAt: string): repo.NewPersonRow => {
+    if (!isToken(p.token)) throw new TypeError('not a vault token');
+    return {
+      id: p.id ?? randomId(),
+      company_id: opts.companyId,
+      token: p.token,
+      data_key_id: dataKey.id,
+      number_index: indexOf(p.number),
+      name: p.name,
+      furigana: p.furigana ?? null,
+      employee_code: p.employeeCode ?? null,
+      relation: p.relation,
+      employee_person_id: p.employeePersonId ?? null,
+      source_drop_id: p.sourceDropId ?? null,
+      source_sheet: p.sourceSheet ?? null,
+      source_row: p.sourceRow ?? null,
+      cohort: opts.cohort,
+      state: 'held',
+      created_at: createdAt,
+    };
+  };
+
   return {
     companyId: opts.companyId,
     cohort: opts.cohort,
@@ -149,25 +173,12 @@ export async function openVaultSession(
     },
     personRow(p) {
       open();
-      if (!isToken(p.token)) throw new TypeError('not a vault token');
-      return {
-        id: p.id ?? randomId(),
-        company_id: opts.companyId,
-        token: p.token,
-        data_key_id: dataKey.id,
-        number_index: indexOf(p.number),
-        name: p.name,
-        furigana: p.furigana ?? null,
-        employee_code: p.employeeCode ?? null,
-        relation: p.relation,
-        employee_person_id: p.employeePersonId ?? null,
-        source_drop_id: p.sourceDropId ?? null,
-        source_sheet: p.sourceSheet ?? null,
-        source_row: p.sourceRow ?? null,
-        cohort: opts.cohort,
-        state: 'held',
-        created_at: deps.clock.now().toISOString(),
-      };
+      return rowOf(p, deps.clock.now().toISOString());
+    },
+    personRows(inputs) {
+      open();
+      const createdAt = deps.clock.now().toISOString();
+      return inputs.map((p) => rowOf(p, createdAt));
     },
     close() {
       closed = true;
