@@ -1,6 +1,8 @@
 import * as XLSX from '@e965/xlsx';
 import { ParseError } from './errors.js';
+import { canReadParts, denseData, READ_OPTIONS, readParts, sheetByName, type DenseCell } from './sheetjs-parts.js';
 import type { ParseLimits, SheetGrid } from './types.js';
+import { readXlsxFast } from './xlsx-reader/index.js';
 import type { ZipPart } from './zip-guard.js';
 
 /**
@@ -14,30 +16,16 @@ import type { ZipPart } from './zip-guard.js';
  * An xlsx arrives already unpacked by the zip guard (its `parts`): SheetJS
  * gets them as its own zip container and reads those bytes — the ones the
  * guard checked — instead of unpacking the file a second time in JavaScript.
+ * Before that, the fast reader (xlsx-reader/) tries the same parts: it gives
+ * the same cells several times faster, or declines and SheetJS reads them.
  */
 export interface ReadWorkbookResult {
   sheets: SheetGrid[];
   truncatedCells: number;
 }
 
-const READ_OPTIONS: XLSX.ParsingOptions = {
-  dense: true,
-  cellFormula: false,
-  cellHTML: false,
-  cellStyles: false,
-  cellNF: false,
-  cellDates: false,
-  cellText: true,
-  bookVBA: false,
-  bookFiles: false,
-  bookDeps: false,
-  sheetStubs: false,
-  WTF: false,
-  xlfn: false,
-  nodim: true,
-};
-
-type DenseCell = { t?: string; v?: unknown; w?: string };
+/** Off only to measure or to rule the fast reader out; its output is SheetJS's either way. */
+export const FAST_XLSX_READER = true;
 
 function cellText(cell: DenseCell): string {
   if (cell.t === 's') return typeof cell.v === 'string' ? cell.v : String(cell.v ?? '');
@@ -54,56 +42,34 @@ function mapError(e: unknown): never {
   throw new ParseError('corrupt', 'workbook does not parse');
 }
 
-/**
- * SheetJS stores sheets in a plain object, so a sheet named "__proto__" ends
- * up as that object's prototype instead of an own key (no global pollution —
- * only wb.Sheets is affected). Look sheets up as own keys, and find that one
- * where SheetJS put it, so a hostile name neither breaks nor hides a sheet.
- */
-function sheetByName(wb: XLSX.WorkBook, name: string): XLSX.WorkSheet | undefined {
-  if (Object.prototype.hasOwnProperty.call(wb.Sheets, name)) return (wb.Sheets as Record<string, XLSX.WorkSheet>)[name];
-  if (name === '__proto__') {
-    const proto: unknown = Object.getPrototypeOf(wb.Sheets);
-    if (proto && proto !== Object.prototype) return proto as XLSX.WorkSheet;
-  }
-  return undefined;
+type NamedData = Array<{ name: string; data: DenseCell[][] | undefined }>;
+
+function readOptions(limits: ParseLimits): XLSX.ParsingOptions {
+  return { ...READ_OPTIONS, type: 'buffer', sheetRows: limits.parse.maxRows + 1 };
 }
 
-// Exported by SheetJS (xlsx.mjs) but not in its typings: the zip container API and the reader that takes one.
-interface SheetJsZip {
-  parse_zip(zip: unknown, opts: XLSX.ParsingOptions): XLSX.WorkBook;
-  CFB: { utils: { cfb_new(): unknown; cfb_add(zip: unknown, name: string, content: Buffer, opts: { unsafe: boolean }): unknown } };
-}
-
-/** What XLSX.read does after unpacking a zip: the same container (names, order), filled with the guard's parts. */
-function readParts(parts: ZipPart[], opts: XLSX.ParsingOptions): XLSX.WorkBook {
-  const sheetjs = XLSX as unknown as SheetJsZip;
-  const zip = sheetjs.CFB.utils.cfb_new();
-  for (const part of parts) sheetjs.CFB.utils.cfb_add(zip, part.name, part.data, { unsafe: true });
-  return sheetjs.parse_zip(zip, opts);
-}
-
-/** A workbook: `parts` for an xlsx the zip guard has unpacked, else (xls) the file's bytes. */
-export function readWorkbook(bytes: Buffer, limits: ParseLimits, parts?: ZipPart[]): ReadWorkbookResult {
+function sheetJsData(bytes: Buffer, limits: ParseLimits, parts?: ZipPart[]): NamedData {
   let wb: XLSX.WorkBook;
   try {
-    const opts: XLSX.ParsingOptions = { ...READ_OPTIONS, type: 'buffer', sheetRows: limits.parse.maxRows + 1 };
+    const opts = readOptions(limits);
     // (Should a SheetJS release stop exporting parse_zip, it unpacks the file itself again: slower, same result.)
-    const direct = parts && typeof (XLSX as unknown as Partial<SheetJsZip>).parse_zip === 'function';
-    wb = direct ? readParts(parts, opts) : XLSX.read(bytes, opts);
+    wb = parts && canReadParts() ? readParts(parts, opts) : XLSX.read(bytes, opts);
   } catch (e) {
     mapError(e);
   }
+  const names = Array.isArray(wb.SheetNames) ? wb.SheetNames : [];
+  return names.map((name) => ({ name: String(name), data: denseData(sheetByName(wb, name)) }));
+}
+
+/** SheetJS's dense cells → text grids: the row cap, the cell-text cap, empty text cells left out. */
+function toGrids(named: NamedData, limits: ParseLimits): ReadWorkbookResult {
   const cap = limits.parse.maxCellChars;
   let truncatedCells = 0;
   const sheets: SheetGrid[] = [];
-  const names = Array.isArray(wb.SheetNames) ? wb.SheetNames : [];
-  for (const name of names) {
-    const ws = sheetByName(wb, name);
-    const data = (ws as { '!data'?: DenseCell[][] } | undefined)?.['!data'];
+  for (const { name, data } of named) {
     const rows: string[][] = [];
     const numeric: Array<Array<number | undefined> | undefined> = [];
-    if (Array.isArray(data)) {
+    if (data) {
       if (data.length > limits.parse.maxRows) throw new ParseError('tooBig', 'more rows than the limit');
       data.forEach((row, r) => {
         if (!Array.isArray(row)) return;
@@ -120,9 +86,23 @@ export function readWorkbook(bytes: Buffer, limits: ParseLimits, parts?: ZipPart
         });
       });
     }
-    sheets.push({ name: String(name), rows, numeric });
+    sheets.push({ name, rows, numeric });
   }
   return { sheets, truncatedCells };
+}
+
+/** The SheetJS path alone (the reference the fast reader is tested against). */
+export function readWorkbookWithSheetJs(bytes: Buffer, limits: ParseLimits, parts?: ZipPart[]): ReadWorkbookResult {
+  return toGrids(sheetJsData(bytes, limits, parts), limits);
+}
+
+/** A workbook: `parts` for an xlsx the zip guard has unpacked, else (xls) the file's bytes. */
+export function readWorkbook(bytes: Buffer, limits: ParseLimits, parts?: ZipPart[]): ReadWorkbookResult {
+  if (parts && FAST_XLSX_READER && canReadParts()) {
+    const fast = readXlsxFast(parts, readOptions(limits));
+    if ('sheets' in fast) return toGrids(fast.sheets, limits);
+  }
+  return readWorkbookWithSheetJs(bytes, limits, parts);
 }
 
 /** What is inside an OLE compound file: a legacy workbook, an encrypted OOXML package, or something else. */
