@@ -22,9 +22,12 @@
  *   before anything is written (large files belong in a folder location).
  *
  * Calls are synchronous under the hood (better-sqlite3); each is a short
- * indexed statement, so the event loop is held for microseconds, or a few
- * milliseconds for a createMany batch. Several processes (the server and a
- * `kinko` command) may open the same file; SQLite's locking serialises them.
+ * indexed statement, so the event loop is held for microseconds. A large
+ * createMany (OFF_THREAD_FROM objects or more: an ingest's records) goes to
+ * a writer thread with a connection of its own (local-pack-thread.ts), so
+ * the caller's thread is free meanwhile. Several connections and processes
+ * (the writer thread, a `kinko` command) may open the same file; SQLite's
+ * locking serialises them.
  */
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
@@ -33,10 +36,13 @@ import { Readable } from 'node:stream';
 import { StorageError, StorageExistsError, StorageNotFoundError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import { importLooseRecords } from './local-pack-import.js';
+import { insertOffThread } from './local-pack-thread.js';
 import { buildSignedUrl, deriveUrlKey, registerSignedSource } from './signed-url.js';
 import type { NewObject, ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
 
 export const PACK_FILE = 'records.sqlite';
+/** A createMany of this many objects or more is inserted on the writer thread (local-pack-thread.ts), not on the caller's. */
+export const OFF_THREAD_FROM = 1024;
 /** Largest object the pack takes; a vault record is 40 bytes. */
 export const MAX_OBJECT_BYTES = 64 * 1024;
 const LIST_PAGE = 1000;
@@ -199,6 +205,12 @@ export function createLocalPackAdapter(opts: LocalPackOptions): StorageAdapter {
       for (const it of items) {
         assertValidKey(it.key);
         sizeCheck(it.key, it.bytes.byteLength);
+      }
+      if (items.length >= OFF_THREAD_FROM) {
+        open(); // the table exists (and an old layout is taken in) before the writer thread sees the file
+        const outcome = await insertOffThread(path.join(opts.root, PACK_FILE), items, now());
+        if (outcome.kind === 'exists') throw new StorageExistsError('object already exists', outcome.key);
+        if (outcome.kind === 'done') return;
       }
       insert(items, false);
     },

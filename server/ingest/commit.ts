@@ -32,10 +32,12 @@ export interface CommitOutcome {
  *
  *  1. previewing → committing (a conditional UPDATE: a double click or a
  *     second tab cannot commit twice).
- *  2. Every vault record is written create-only BEFORE the database
- *     transaction. A crash here leaves vault objects no row references —
- *     orphans reconcile.ts deletes — and a job that is released again: the
- *     drop is intact and the ingest can be retried.
+ *  2. Every vault record is written create-only and durable BEFORE the
+ *     database transaction commits (a local vault beside the persons insert,
+ *     inside the transaction; a remote one before it). A crash here leaves
+ *     vault objects no row references — orphans reconcile.ts deletes — and a
+ *     job that is released again: the drop is intact and the ingest can be
+ *     retried.
  *  3. ONE transaction: persons rows, review rows, job → committed with the
  *     counts, drop → ingested, and the audit entry (counts only). Either all
  *     of it is durable or none.
@@ -88,17 +90,30 @@ export async function confirmIngest(
       now,
     }));
 
-    await writeRecords(entry.session, deps.config.vaultBatch, sealing.tokens, slots, await sealing.records, (tokens) => {
-      written.push(...tokens);
-    }, async () => {
-      await repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString());
-    });
+    const records = await sealing.records;
+    const write = (touch: () => Promise<void>) => writeRecords(entry.session, deps.config.vaultBatch, sealing.tokens, slots, records, (tokens) => written.push(...tokens), touch);
+    // A local vault (the packed store in the data folder) takes its records
+    // in milliseconds, on its own writer thread: they are written beside the
+    // persons insert, inside the transaction, which commits only once they
+    // are durable. A remote vault (S3) is written first, outside it, so a
+    // slow bucket never holds the database transaction open; meanwhile a
+    // long write keeps its job fresh.
+    const beside = deps.storage.vault.kind === 'local';
+    if (!beside) await write(() => repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString()).then(() => {}));
 
     await deps.db.transaction().execute(async (trx) => {
       if (!(await repo.markCommitted(trx, { id: job.id, attempt: job.attempt, userId: actor.userId, now, counts }))) throw new PreviewGone();
       if (!(await repo.moveDrop(trx, job.dropId, 'received', 'ingested', now))) throw new Conflict('ingestFlow.errors.notIngestable');
-      await insertPersons(trx, finalRows);
-      await repo.insertReviewRows(trx, reviewRows);
+      const writing = beside ? write(async () => {}) : Promise.resolve();
+      const inserting = (async () => {
+        await insertPersons(trx, finalRows);
+        await repo.insertReviewRows(trx, reviewRows);
+      })();
+      // Both finish before anything is decided: a failed insert must not roll
+      // back (and undo the writes) while a batch is still being written.
+      const [wrote, inserted] = await Promise.allSettled([writing, inserting]);
+      if (inserted.status === 'rejected') throw inserted.reason;
+      if (wrote.status === 'rejected') throw wrote.reason;
       await appendAudit(trx, auditContext(deps), {
         action: 'ingest.commit',
         actorId: actor.userId,

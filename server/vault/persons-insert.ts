@@ -63,6 +63,10 @@ export async function insertPersonChunks(
   postgres: boolean,
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    // The event loop turns between statements (SQLite's run synchronously):
+    // work that waits on it goes on meanwhile — an ingest's vault records,
+    // written beside this insert by the packed store's writer thread.
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     if (postgres) {
       const objects = chunk.map((r) => {

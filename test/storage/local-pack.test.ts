@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createLocalAdapter, StorageExistsError, StorageNotFoundError } from '../../storage-adapters/index.js';
-import { createLocalPackAdapter, MAX_OBJECT_BYTES, PACK_FILE } from '../../storage-adapters/local-pack.js';
+import { createLocalPackAdapter, MAX_OBJECT_BYTES, OFF_THREAD_FROM, PACK_FILE } from '../../storage-adapters/local-pack.js';
 import { runStorageConformance } from './conformance.js';
 import { localHarness } from './local-download-server.js';
 import { readText, sha256Of } from './streams.js';
@@ -70,6 +70,57 @@ describe('local packed store', () => {
     const seen: string[] = [];
     for await (const o of a.list('')) seen.push(o.key);
     expect(seen).toEqual(keys);
+  });
+
+  describe(`a batch of ${OFF_THREAD_FROM} records or more (written by the writer thread)`, () => {
+    const batch = (n: number) => Array.from({ length: n }, () => ({ key: randomBytes(16).toString('hex'), bytes: randomBytes(40) }));
+
+    it('when it is written, then every record reads back as written, also for another opener of the folder, and the caller was not held meanwhile', async () => {
+      const root = path.join(tempDir(), 'vault');
+      const a = pack(root);
+      const records = batch(OFF_THREAD_FROM * 20);
+      let turns = 0;
+      let ticking = true;
+      const tick = () => {
+        turns++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      await a.createMany(records);
+      ticking = false;
+      // Inserted on the caller's thread, the whole batch would be one turn of the event loop.
+      expect(turns).toBeGreaterThan(2);
+      const other = pack(root);
+      for (const r of [records[0]!, records[records.length - 1]!]) {
+        expect(await sha256Of(await a.get(r.key))).toEqual(await sha256Of(Readable.from([r.bytes])));
+        expect((await other.head(r.key)).size).toBe(40);
+      }
+      let n = 0;
+      for await (const _ of other.list('')) n++;
+      expect(n).toBe(records.length);
+    });
+
+    it('when it meets an existing key, then none of it is written', async () => {
+      const a = pack(path.join(tempDir(), 'vault'));
+      const records = batch(OFF_THREAD_FROM + 10);
+      await a.createMany([{ key: records[500]!.key, bytes: Buffer.from('original') }]);
+      await expect(a.createMany(records)).rejects.toBeInstanceOf(StorageExistsError);
+      for (const r of [records[0]!, records[499]!, records[501]!, records[records.length - 1]!]) expect(await a.remnants(r.key)).toEqual([]);
+      expect(await readText(await a.get(records[500]!.key))).toBe('original');
+    });
+
+    it('when one of its records is deleted, then its bytes are in no file of the folder any more', async () => {
+      const root = path.join(tempDir(), 'vault');
+      const a = pack(root);
+      const records = batch(OFF_THREAD_FROM + 1);
+      const marker = Buffer.from('kinko-writer-thread-marker-'.repeat(2));
+      records[7] = { key: records[7]!.key, bytes: marker };
+      await a.createMany(records);
+      expect(folderBytes(root).includes(marker)).toBe(true);
+      await a.delete(records[7]!.key);
+      expect(folderBytes(root).includes(marker)).toBe(false);
+      expect(await a.remnants(records[7]!.key)).toEqual([]);
+    });
   });
 
   it('when a batch meets an existing key, then none of the batch is written', async () => {
