@@ -10,9 +10,9 @@ import { decline } from './xml-text.js';
  * own General branch. This is how a 12-digit number stored as a number
  * shows as `1.23457E+11`, which is how Excel damage is detected downstream.
  *
- * Date serials are formatted, never turned into Dates (cellDates off), and,
- * as in SheetJS (which formats with its global options, not the
- * workbook's), without regard to date1904.
+ * Date serials are formatted, never turned into Dates (cellDates off), in
+ * the workbook's date system (date1904), as SheetJS does through its global
+ * format options — except in its id-0 branch, which has no dates.
  */
 
 // Copied from SheetJS 0.20.3 (xlsx.mjs, SSFImplicit): what it loads for a format id the file does not define.
@@ -56,6 +56,9 @@ const IMPLICIT: Record<string, string> = {
   "81": 'mmss.0'
 };
 
+const DATE1904 = { date1904: true };
+const DATE1900 = { date1904: false };
+
 type Xf = { numFmtId?: unknown };
 const CANONICAL_INDEX = /^(?:0|[1-9]\d{0,8})$/;
 
@@ -66,6 +69,7 @@ export class CellFormats {
   constructor(
     private readonly cellXfs: unknown,
     private readonly table: Readonly<Record<string, string>>,
+    readonly date1904: boolean,
   ) {}
 
   /** The format SheetJS applies to a cell with style attribute `s` ('General' for its id-0 branch, which formats alike). */
@@ -87,9 +91,10 @@ export class CellFormats {
 }
 
 /** `w` for a number or boolean: SheetJS's try { SSF.format } — a format that throws leaves no text (then String(v) is used). */
-export function formatValue(fmt: string, v: number | boolean): string | undefined {
+export function formatValue(formats: CellFormats, s: string | undefined, v: number | boolean): string | undefined {
+  const fmt = formats.formatFor(s);
   try {
-    return XLSX.SSF.format(fmt, v) as string;
+    return XLSX.SSF.format(fmt, v, fmt === 'General' ? undefined : formats.date1904 ? DATE1904 : DATE1900) as string;
   } catch {
     return undefined;
   }

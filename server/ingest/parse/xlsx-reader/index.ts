@@ -28,7 +28,7 @@ export function readXlsxFast(parts: ZipPart[], opts: XLSX.ParsingOptions): FastR
   try {
     const map = mapWorkbook(parts, opts);
     const strings = map.sharedStrings ? readSharedStrings(map.sharedStrings.data) : [];
-    const ctx = { strings, formats: new CellFormats(map.cellXfs, map.formatTable), sheetRows: opts.sheetRows || Infinity };
+    const ctx = { strings, formats: new CellFormats(map.cellXfs, map.formatTable, map.date1904), sheetRows: opts.sheetRows || Infinity };
     const read = new Map<ZipPart, DenseCell[][]>();
     const sheets = map.sheets.map(({ name, part }) => {
       let data = read.get(part);

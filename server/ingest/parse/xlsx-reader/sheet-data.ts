@@ -86,7 +86,7 @@ function cellValue(xml: string, vFrom: number, vTo: number, t: string | undefine
     case 'n': {
       if (v === undefined) return undefined;
       const n = parseFloat(unescapeXml(v));
-      return { t: 'n', v: n, w: formatValue(ctx.formats.formatFor(s), n) };
+      return { t: 'n', v: n, w: formatValue(ctx.formats, s, n) };
     }
     case 'str': {
       if (v === undefined) return { t: 's', v: '' };
@@ -99,7 +99,7 @@ function cellValue(xml: string, vFrom: number, vTo: number, t: string | undefine
       return { t: 's', v: is === undefined ? '' : stringItemText(is) };
     case 'b': {
       const b = v !== undefined && ((x) => x === '1' || x === 'true')(unescapeXml(v));
-      return { t: 'b', v: b, w: formatValue(ctx.formats.formatFor(s), b) };
+      return { t: 'b', v: b, w: formatValue(ctx.formats, s, b) };
     }
     case 'e':
       return { t: 'e', w: v === undefined ? undefined : unescapeXml(v) };
@@ -125,10 +125,12 @@ function readCell(xml: string, at: number, a: TagAttributes, ctx: SheetContext, 
         i += 4;
         break;
       }
-      if (xml.startsWith('<v>', i)) {
-        const e = xml.indexOf('<', i + 3);
-        if (vFrom >= 0 || e < 0 || !xml.startsWith('</v>', e)) decline('odd value element');
-        vFrom = i + 3;
+      if (xml.startsWith('<v', i) && (xml.charCodeAt(i + 2) === 62 || xml.charCodeAt(i + 2) === 32)) {
+        // `<v>` or `<v xml:space="preserve">` (SheetJS writes that): attributes are ignored, as by SheetJS.
+        const gt = xml.indexOf('>', i);
+        const e = gt < 0 ? -1 : xml.indexOf('<', gt);
+        if (vFrom >= 0 || e < 0 || xml.charCodeAt(gt - 1) === 47 || xml.lastIndexOf('<', gt) !== i || !xml.startsWith('</v>', e)) decline('odd value element');
+        vFrom = gt + 1;
         vTo = e;
         i = e + 4;
       } else if (xml.startsWith('<f', i) && (xml.charCodeAt(i + 2) === 32 || xml.charCodeAt(i + 2) === 62 || xml.charCodeAt(i + 2) === 47)) {

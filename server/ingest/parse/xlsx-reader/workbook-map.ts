@@ -25,6 +25,8 @@ export interface WorkbookMap {
   sharedStrings: ZipPart | undefined;
   cellXfs: unknown;
   formatTable: Record<string, string>;
+  /** SheetJS formats with the workbook's date system (its global options, set from workbookPr). */
+  date1904: boolean;
 }
 
 // Stub texts carry a per-process nonce, so no file can contain a cell that passes for one.
@@ -71,5 +73,6 @@ export function mapWorkbook(parts: ZipPart[], opts: XLSX.ParsingOptions): Workbo
     if (found.length !== 1 || want.endsWith('.bin')) decline('shared strings part not found once');
     sharedStrings = found[0];
   }
-  return { sheets, sharedStrings, cellXfs: (wb as { Styles?: { CellXf?: unknown } }).Styles?.CellXf, formatTable };
+  const date1904 = (wb.Workbook as { WBProps?: { date1904?: unknown } } | undefined)?.WBProps?.date1904 === true;
+  return { sheets, sharedStrings, cellXfs: (wb as { Styles?: { CellXf?: unknown } }).Styles?.CellXf, formatTable, date1904 };
 }
