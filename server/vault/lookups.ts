@@ -1,12 +1,18 @@
-import type { Db, PersonRow } from './repo.js';
+import { sql } from 'kysely';
+import { isPostgres, type Db, type PersonRow } from './repo.js';
 
 /**
  * Held persons looked up for a whole file at once (an ingest plan): a few
- * queries of LOOKUP_CHUNK values instead of one or two per person.
+ * queries of LOOKUP_CHUNK values instead of one or two per person. Each
+ * chunk is ONE parameter — a JSON array on SQLite (`in (select value from
+ * json_each(?))`), a text array on PostgreSQL (`= any(?)`) — so the
+ * statement stays short: SQLite prepares every statement anew, and a list
+ * of 500 placeholders cost more to build and parse than to run. Both still
+ * search the (company_id, …) index.
  */
 
-/** Values per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits. */
-const LOOKUP_CHUNK = 500;
+/** Values per statement: bounds the parameter's size (~0.3 MB of blind indexes). */
+const LOOKUP_CHUNK = 5000;
 
 /** Runs `query` over `values` (deduplicated, empties dropped) LOOKUP_CHUNK at a time and concatenates the rows. */
 async function inChunks<R>(values: readonly string[], query: (chunk: string[]) => Promise<R[]>): Promise<R[]> {
@@ -19,12 +25,18 @@ async function inChunks<R>(values: readonly string[], query: (chunk: string[]) =
 const heldOf = (db: Db, companyId: string) =>
   db.selectFrom('persons').selectAll().where('company_id', '=', companyId).where('state', '=', 'held');
 
+/** `column` is one of `values`, as one parameter. */
+function oneOf(db: Db, column: 'number_index' | 'employee_code', values: string[]) {
+  const col = sql.ref(column);
+  return isPostgres(db) ? sql<boolean>`${col} = any(${values}::text[])` : sql<boolean>`${col} in (select value from json_each(${JSON.stringify(values)}))`;
+}
+
 /**
  * findHeldByIndex for many blind indexes at once (an ingest plan). Each
  * index maps to the same row findHeldByIndex returns (the earliest held).
  */
 export async function findHeldByIndexes(db: Db, companyId: string, numberIndexes: readonly string[]): Promise<Map<string, PersonRow>> {
-  const rows = await inChunks(numberIndexes, (chunk) => heldOf(db, companyId).where('number_index', 'in', chunk).orderBy('created_at').orderBy('id').execute());
+  const rows = await inChunks(numberIndexes, (chunk) => heldOf(db, companyId).where(oneOf(db, 'number_index', chunk)).orderBy('created_at').orderBy('id').execute());
   const out = new Map<string, PersonRow>();
   for (const r of rows) if (!out.has(r.number_index)) out.set(r.number_index, r);
   return out;
@@ -32,5 +44,5 @@ export async function findHeldByIndexes(db: Db, companyId: string, numberIndexes
 
 /** Every held person of the company with one of these employee codes (for findHeldByEmployee's matching in memory). */
 export async function findHeldByEmployeeCodes(db: Db, companyId: string, codes: readonly string[]): Promise<PersonRow[]> {
-  return inChunks(codes, (chunk) => heldOf(db, companyId).where('employee_code', 'in', chunk).orderBy('created_at').orderBy('id').execute());
+  return inChunks(codes, (chunk) => heldOf(db, companyId).where(oneOf(db, 'employee_code', chunk)).orderBy('created_at').orderBy('id').execute());
 }
