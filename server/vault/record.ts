@@ -1,4 +1,4 @@
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, randomFillSync } from 'node:crypto';
 import { randomBytesPooled, randomString } from '../keys/random.js';
 
 /**
@@ -18,6 +18,9 @@ export const RECORD_BYTES = NONCE_BYTES + NUMBER_DIGITS + TAG_BYTES;
 
 const TOKEN = /^[0-9a-f]{32}$/;
 const NUMBER = /^[0-9]{12}$/;
+const TOKEN_CHARS = 32;
+const HEX_RUN = /^[0-9a-f]*$/;
+const DIGIT_RUN = /^[0-9]*$/;
 
 /** A fresh vault token: 128 random bits as 32 hex chars, a valid storage key on every adapter. */
 export function newToken(): string {
@@ -61,4 +64,32 @@ export function encryptRecordInto(dataKey: Buffer, token: string, number: string
   if (body.length !== NUMBER_DIGITS || cipher.final().length !== 0) throw new Error('unexpected AES-GCM output length');
   body.copy(out, offset + NONCE_BYTES);
   cipher.getAuthTag().copy(out, offset + NONCE_BYTES + NUMBER_DIGITS);
+}
+
+/**
+ * encryptRecord for many records at once, the same bytes record by record:
+ * `tokens` holds n tokens (32 ASCII hex characters each) and `numbers` n
+ * numbers (12 ASCII digits each), one after another; the records go to `out`
+ * in the same order. Checked once for the whole batch, nonces drawn in one
+ * CSPRNG call, no allocation per record: an ingest seals ~25,000 at a time.
+ */
+export function encryptRecordsInto(dataKey: Buffer, tokens: Buffer, numbers: Buffer, out: Buffer): void {
+  assertKey(dataKey);
+  const n = tokens.length / TOKEN_CHARS;
+  if (!Number.isInteger(n) || numbers.length !== n * NUMBER_DIGITS) throw new RangeError('numbers and tokens differ in count');
+  if (out.length !== n * RECORD_BYTES) throw new RangeError('records do not fit');
+  if (!HEX_RUN.test(tokens.toString('latin1'))) throw new TypeError('not a vault token');
+  if (!DIGIT_RUN.test(numbers.toString('latin1'))) throw new TypeError('a My Number must be 12 ASCII digits');
+  const nonces = randomFillSync(Buffer.alloc(n * NONCE_BYTES));
+  for (let i = 0; i < n; i++) {
+    const at = i * RECORD_BYTES;
+    const nonce = nonces.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', dataKey, nonce, { authTagLength: TAG_BYTES });
+    cipher.setAAD(tokens.subarray(i * TOKEN_CHARS, (i + 1) * TOKEN_CHARS));
+    nonce.copy(out, at);
+    const body = cipher.update(numbers.subarray(i * NUMBER_DIGITS, (i + 1) * NUMBER_DIGITS));
+    if (body.length !== NUMBER_DIGITS || cipher.final().length !== 0) throw new Error('unexpected AES-GCM output length');
+    body.copy(out, at + NONCE_BYTES);
+    cipher.getAuthTag().copy(out, at + NONCE_BYTES + NUMBER_DIGITS);
+  }
 }

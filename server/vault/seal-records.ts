@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { bundleWorkerScript } from '../workers/bundle.js';
-import { encryptRecordInto, NUMBER_DIGITS, RECORD_BYTES } from './record.js';
+import { encryptRecordsInto, NUMBER_DIGITS, RECORD_BYTES } from './record.js';
 import type { SealJob, SealReply } from './seal-worker.js';
 
 /**
@@ -55,8 +55,31 @@ export async function sealRecords(dataKey: Buffer, tokens: readonly string[], nu
 
 function sealHere(dataKey: Buffer, tokens: readonly string[], numbers: readonly string[]): Buffer {
   const out = Buffer.alloc(tokens.length * RECORD_BYTES);
-  for (let i = 0; i < tokens.length; i++) encryptRecordInto(dataKey, tokens[i]!, numbers[i]!, out, i * RECORD_BYTES);
+  const digits = numbersBuffer(numbers);
+  try {
+    encryptRecordsInto(dataKey, Buffer.from(tokensBuffer(tokens)), digits, out);
+  } finally {
+    digits.fill(0);
+  }
   return out;
+}
+
+/** The numbers one after another; a value that is not 12 characters fails here (TypeError) — it is never cut to fit. */
+function numbersBuffer(numbers: readonly string[], into?: Buffer): Buffer {
+  const view = into ?? Buffer.alloc(numbers.length * NUMBER_DIGITS);
+  for (let i = 0; i < numbers.length; i++) {
+    const n = numbers[i];
+    if (typeof n !== 'string' || n.length !== NUMBER_DIGITS) throw new TypeError('a My Number must be 12 ASCII digits');
+    view.write(n, i * NUMBER_DIGITS, 'latin1');
+  }
+  return view;
+}
+
+/** The tokens one after another; each must be a token (32 characters) — the sealer checks they are hex. */
+function tokensBuffer(tokens: readonly string[]): ArrayBuffer {
+  for (const t of tokens) if (typeof t !== 'string' || t.length !== 32) throw new TypeError('not a vault token');
+  const joined = Buffer.from(tokens.join(''), 'latin1');
+  return joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.length) as ArrayBuffer;
 }
 
 /**
@@ -68,12 +91,8 @@ function sealInThread(url: URL, dataKey: Buffer, tokens: readonly string[], numb
   const key = new ArrayBuffer(dataKey.length);
   Buffer.from(key).set(dataKey);
   const digits = new ArrayBuffer(numbers.length * NUMBER_DIGITS);
-  const view = Buffer.from(digits);
-  // A value that is not 12 ASCII characters fails the worker's check (TypeError) — it is never cut to fit.
-  for (let i = 0; i < numbers.length; i++) {
-    if (typeof numbers[i] !== 'string' || numbers[i]!.length !== NUMBER_DIGITS) throw new TypeError('a My Number must be 12 ASCII digits');
-    view.write(numbers[i]!, i * NUMBER_DIGITS, 'latin1');
-  }
+  numbersBuffer(numbers, Buffer.from(digits));
+  const joinedTokens = tokensBuffer(tokens);
   const worker = new Worker(url, {
     env: {},
     execArgv: [],
@@ -98,7 +117,7 @@ function sealInThread(url: URL, dataKey: Buffer, tokens: readonly string[], numb
     });
     worker.on('error', () => finish({ error: new Error('seal worker failed') }));
     worker.once('exit', () => finish({ error: new Error('seal worker exited') }));
-    const job: SealJob = { key, tokens: [...tokens], numbers: digits };
-    worker.postMessage(job, [key, digits]);
+    const job: SealJob = { key, tokens: joinedTokens, numbers: digits };
+    worker.postMessage(job, [key, joinedTokens, digits]);
   });
 }

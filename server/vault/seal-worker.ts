@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { encryptRecordInto, NUMBER_DIGITS, RECORD_BYTES } from './record.js';
+import { encryptRecordsInto, RECORD_BYTES } from './record.js';
 
 /**
  * Body of the seal worker thread (seal-records.ts): seals one batch of
@@ -10,8 +10,9 @@ import { encryptRecordInto, NUMBER_DIGITS, RECORD_BYTES } from './record.js';
 export interface SealJob {
   /** The raw data key, transferred (32 bytes). */
   key: ArrayBuffer;
-  tokens: string[];
-  /** The numbers, NUMBER_DIGITS ASCII digits each, one after another (as Latin-1 bytes, transferred). */
+  /** The tokens, 32 ASCII hex characters each, one after another (transferred). */
+  tokens: ArrayBuffer;
+  /** The numbers, 12 ASCII digits each, one after another (transferred). */
   numbers: ArrayBuffer;
 }
 
@@ -22,11 +23,8 @@ export function sealJob(job: SealJob): Buffer {
   const key = Buffer.from(job.key);
   const numbers = Buffer.from(job.numbers);
   try {
-    if (numbers.length !== job.tokens.length * NUMBER_DIGITS) throw new RangeError('numbers and tokens differ in count');
-    const out = Buffer.from(new ArrayBuffer(job.tokens.length * RECORD_BYTES));
-    for (let i = 0; i < job.tokens.length; i++) {
-      encryptRecordInto(key, job.tokens[i]!, numbers.toString('latin1', i * NUMBER_DIGITS, (i + 1) * NUMBER_DIGITS), out, i * RECORD_BYTES);
-    }
+    const out = Buffer.from(new ArrayBuffer((numbers.length / 12) * RECORD_BYTES));
+    encryptRecordsInto(key, Buffer.from(job.tokens), numbers, out);
     return out;
   } finally {
     key.fill(0);

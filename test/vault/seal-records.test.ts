@@ -63,6 +63,15 @@ describe.each([
     expect(err).toBeInstanceOf(TypeError);
     expect(err.message).not.toContain(numbers[0]!.slice(0, 11));
   });
+
+  it('a token that is not a vault token (upper-case hex, too short) is refused as a whole', async () => {
+    for (const bad of [tokens[0]!.toUpperCase(), tokens[0]!.slice(1)]) {
+      const list = [...tokens];
+      list[count - 1] = bad;
+      const err = (await sealRecords(newRawKey(), list, numbers).then(() => new Error('sealed'), (e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(TypeError);
+    }
+  });
 });
 
 describe('sealing a large batch', () => {
