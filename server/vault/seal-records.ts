@@ -17,7 +17,8 @@ import type { SealJob, SealReply } from './seal-worker.js';
  *
  * The thread sees the raw data key and the numbers for this one job (P4: in
  * memory, for one operation) and ends after its answer. It gets no
- * environment and no process flags.
+ * environment and no process flags. When an ingest starts, a spare thread is
+ * made ready (prepareSealWorker) so the commit finds it started and warm.
  */
 export const OFF_THREAD_FROM = 2048;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -31,9 +32,65 @@ function sealWorkerScript(): Promise<URL | null> {
   return script;
 }
 
-/** Builds the worker script ahead of the first large commit (e.g. when an ingest starts), so the commit does not wait for it. */
+// ---- the spare thread --------------------------------------------------------
+
+/** An unused spare ends after this long (a preview left open), so an idle server keeps no thread. */
+const SPARE_IDLE_MS = 15 * 60_000;
+let spare: { worker: Worker; idle: NodeJS.Timeout } | undefined;
+
+function spawn(url: URL, warmUp: boolean): Worker {
+  const worker = new Worker(url, {
+    workerData: { warmUp },
+    env: {},
+    execArgv: [],
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+    stdout: true,
+    stderr: true,
+  });
+  worker.stdout.resume();
+  worker.stderr.resume();
+  return worker;
+}
+
+/**
+ * Gets a thread ready ahead of a large commit (called when an ingest
+ * starts): the worker script is built, and one spare thread starts and warms
+ * up on made-up data, holding nothing until its job — which it alone gets,
+ * as the only job of its life. The commit then neither starts a thread nor
+ * runs cold code.
+ */
 export function prepareSealWorker(): void {
-  void sealWorkerScript();
+  void sealWorkerScript().then((url) => {
+    if (!url || spare) return;
+    const worker = spawn(url, true);
+    worker.unref();
+    const drop = () => {
+      if (spare?.worker !== worker) return;
+      clearTimeout(spare.idle);
+      spare = undefined;
+    };
+    worker.on('error', drop);
+    worker.once('exit', drop);
+    const idle = setTimeout(() => {
+      drop();
+      void worker.terminate();
+    }, SPARE_IDLE_MS);
+    idle.unref();
+    spare = { worker, idle };
+  });
+}
+
+function takeThread(url: URL): Worker {
+  if (spare) {
+    const { worker, idle } = spare;
+    clearTimeout(idle);
+    spare = undefined;
+    worker.removeAllListeners('error');
+    worker.removeAllListeners('exit');
+    worker.ref();
+    return worker;
+  }
+  return spawn(url, false);
 }
 
 /** Seals `numbers[i]` under `tokens[i]`: the records, RECORD_BYTES each, in order. */
@@ -93,15 +150,7 @@ function sealInThread(url: URL, dataKey: Buffer, tokens: readonly string[], numb
   const digits = new ArrayBuffer(numbers.length * NUMBER_DIGITS);
   numbersBuffer(numbers, Buffer.from(digits));
   const joinedTokens = tokensBuffer(tokens);
-  const worker = new Worker(url, {
-    env: {},
-    execArgv: [],
-    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
-    stdout: true,
-    stderr: true,
-  });
-  worker.stdout.resume();
-  worker.stderr.resume();
+  const worker = takeThread(url);
   return new Promise<Buffer>((resolve, reject) => {
     let settled = false;
     const finish = (outcome: { records: Buffer } | { error: Error }) => {
