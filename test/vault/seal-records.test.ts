@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decryptRecord, newRawKey, newToken, NONCE_BYTES, RECORD_BYTES } from '../../server/vault/crypto.js';
 import { VaultRecordDamaged } from '../../server/vault/errors.js';
-import { OFF_THREAD_FROM, sealRecords } from '../../server/vault/seal-records.js';
+import { OFF_THREAD_FROM, prepareSealWorker, sealRecords } from '../../server/vault/seal-records.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 
 /**
@@ -84,5 +84,18 @@ describe('sealing a large batch', () => {
     expect(value.length).toBe(count * RECORD_BYTES);
     // Sealed here, the thread would be held for (nearly) the whole time.
     expect(holdMs).toBeLessThan(totalMs / 2);
+  });
+
+  it('on the spare thread an ingest start makes ready, and again after it is used up, the records are the same format', async () => {
+    const count = OFF_THREAD_FROM * 2;
+    const numbers = syntheticMyNumbers(count, 9);
+    for (let round = 0; round < 2; round++) {
+      prepareSealWorker();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the spare starts and warms up meanwhile
+      const key = newRawKey();
+      const tokens = numbers.map(() => newToken());
+      const records = await sealRecords(key, tokens, numbers);
+      for (const i of [0, count >> 1, count - 1]) expect(decryptRecord(key, tokens[i]!, recordAt(records, i))).toBe(numbers[i]);
+    }
   });
 });
