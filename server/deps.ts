@@ -36,6 +36,8 @@ export interface BuildOptions {
   clock?: Clock;
   /** Run pending migrations while building (the embedded default does). */
   migrate?: boolean;
+  /** SQLite: checkpoint the log on a thread of its own (the server does; short-lived commands need not). */
+  backgroundCheckpoints?: boolean;
 }
 
 export async function buildDeps(config: Config, opts: BuildOptions = {}): Promise<Deps> {
@@ -44,7 +46,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
     signing: loadOrCreateSecret(config.secretsDir, 'signing', config.secret),
     audit: loadOrCreateSecret(config.secretsDir, 'audit', config.auditKey),
   };
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, { backgroundCheckpoints: opts.backgroundCheckpoints });
   try {
     if (opts.migrate !== false) await migrateToLatest(database.db);
     const storage = buildStorage(config, { signingSecret: secrets.signing.toString('base64') });

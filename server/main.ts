@@ -14,7 +14,8 @@ import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.
  */
 export async function serve(env: Record<string, string | undefined> = process.env): Promise<http.Server> {
   const config = loadConfig(env);
-  const deps = await buildDeps(config);
+  // The log is checkpointed on a thread of its own, not inside the requests' commits (db/checkpoints.ts).
+  const deps = await buildDeps(config, { backgroundCheckpoints: true });
   const app = await createApp(deps);
   const server = http.createServer({ requestTimeout: 0, headersTimeout: 30_000 }, app);
   server.keepAliveTimeout = 5_000;

@@ -221,7 +221,8 @@ async function main(): Promise<void> {
     // ---- 3. kinko ----
     const logs = new LogCapture();
     const dataDir = path.join(root, 'data');
-    deps = await buildDeps(loadConfig({ KINKO_DATA_DIR: dataDir, KINKO_LOG_LEVEL: 'info' }), { logger: createLogger({ level: 'info', destination: logs as never }) });
+    // As serve() builds them: the database log checkpointed on its own thread.
+    deps = await buildDeps(loadConfig({ KINKO_DATA_DIR: dataDir, KINKO_LOG_LEVEL: 'info' }), { logger: createLogger({ level: 'info', destination: logs as never }), backgroundCheckpoints: true });
     // As `kinko serve` does at start: a spare parse thread, loaded and waiting with no data.
     await startParseWorkers();
     const d = deps;

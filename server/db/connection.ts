@@ -14,6 +14,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 import type { Config } from '../config.js';
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './checkpoints.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -25,6 +26,8 @@ export interface OpenDatabase {
   close(): Promise<void>;
   /** One round trip; rejects with DatabaseUnavailableError (for `kinko doctor`, health checks). */
   ping(): Promise<void>;
+  /** SQLite opened with backgroundCheckpoints: its checkpoint thread. */
+  checkpoints?: BackgroundCheckpoints;
 }
 
 export interface OpenOptions {
@@ -34,6 +37,8 @@ export interface OpenOptions {
   connectTimeoutMs?: number;
   /** Errors of idle pooled connections (e.g. the server restarted); for logging. */
   onPoolError?: (err: Error) => void;
+  /** SQLite: checkpoint the log on a thread of its own, not in the COMMITs (checkpoints.ts); the server turns this on. */
+  backgroundCheckpoints?: boolean;
 }
 
 /** The database cannot be opened or reached. The message is safe to show and log (no password). */
@@ -45,10 +50,10 @@ export class DatabaseUnavailableError extends Error {
 }
 
 export async function openDatabase(config: Config['database'], opts: OpenOptions = {}): Promise<OpenDatabase> {
-  return config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, opts);
+  return config.kind === 'sqlite' ? openSqlite(config.file, opts) : openPostgres(config.url, opts);
 }
 
-function openSqlite(file: string): OpenDatabase {
+function openSqlite(file: string, opts: OpenOptions): OpenDatabase {
   let raw: SqliteDatabase.Database | undefined;
   try {
     // Owner-only folder and file: the database holds client names, wrapped
@@ -64,7 +69,8 @@ function openSqlite(file: string): OpenDatabase {
     throw sqliteUnavailable(file, err);
   }
   const db = new Kysely<Database>({ dialect: new AtomicMigrationsSqliteDialect({ database: raw }) });
-  return wrap(db, 'sqlite', (err) => sqliteUnavailable(file, err));
+  const checkpoints = opts.backgroundCheckpoints ? startBackgroundCheckpoints(raw, file) : undefined;
+  return wrap(db, 'sqlite', (err) => sqliteUnavailable(file, err), checkpoints);
 }
 
 /**
@@ -205,12 +211,14 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === 'string' && code ? code : undefined;
 }
 
-function wrap(db: Kysely<Database>, dialect: DialectName, unavailable: (err: unknown) => DatabaseUnavailableError): OpenDatabase {
+function wrap(db: Kysely<Database>, dialect: DialectName, unavailable: (err: unknown) => DatabaseUnavailableError, checkpoints?: BackgroundCheckpoints): OpenDatabase {
   let closing: Promise<void> | undefined;
   return {
     db,
     dialect,
-    close: () => (closing ??= db.destroy()),
+    checkpoints,
+    // The checkpoint thread goes first, so the connection's own close makes the last checkpoint.
+    close: () => (closing ??= (checkpoints?.stop() ?? Promise.resolve()).then(() => db.destroy())),
     ping: async () => {
       try {
         await sql`select 1`.execute(db);
