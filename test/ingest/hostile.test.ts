@@ -122,6 +122,17 @@ describe('hostile spreadsheets', () => {
     expect(await refuse(buildWorkbook({ sheets: [{ name: 'S', xml }] }))).toEqual({ key: 'ingest.errors.tooBig', code: 'tooBig', workerEnded: true });
   });
 
+  it('a row past the limit is refused however its reference is written: single quotes, spaces around =, a very long number', async () => {
+    for (const extra of [
+      "<row r='1048576'><c r='A1048576' t='inlineStr'><is><t>far</t></is></c></row>",
+      '<row r = "1048576"><c r = "A1048576" t="inlineStr"><is><t>far</t></is></c></row>',
+      '<row r="99999999999999999999"><c r="A99999999999999999999" t="inlineStr"><is><t>far</t></is></c></row>',
+    ]) {
+      const xml = sheetXml(table, { extraCells: extra });
+      expect(await refuse(buildWorkbook({ sheets: [{ name: 'S', xml }] }))).toEqual({ key: 'ingest.errors.tooBig', code: 'tooBig', workerEnded: true });
+    }
+  });
+
   it('a dimension claiming A1:XFD1048576 over three real rows costs nothing: the real rows are read', async () => {
     const xml = sheetXml(table, { dimension: 'A1:XFD1048576' });
     const result = await parseDropInWorker(buildWorkbook({ sheets: [{ name: 'S', xml }] }));

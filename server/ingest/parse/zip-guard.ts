@@ -48,7 +48,10 @@ const ARCHIVE_MAGIC: number[][] = [
 const DTD = /<!(doctype|entity)/i;
 // Bit 0: encrypted; 0x40: strong encryption; 0x2000: masked local headers (SheetJS refuses these as encrypted too).
 const ENCRYPTED_FLAGS = 0x2041;
-const CELL_REF = /\sr="\$?[A-Za-z]{0,3}\$?(\d{1,10})"/g;
+// A row or cell reference (`<row r="…">`, `<c r="…">`) as XML allows it to be
+// written: either quote, spaces around `=`, any number of digits. A row past
+// the limit is refused here with a message, never skipped silently by a reader.
+const CELL_REF = /\sr\s*=\s*(["'])\$?[A-Za-z]{0,3}\$?(\d+)\1/g;
 
 function startsWithAny(head: Buffer): boolean {
   return ARCHIVE_MAGIC.some((m) => head.length >= m.length && m.every((b, i) => head[i] === b));
@@ -140,7 +143,7 @@ export async function guardZip(bytes: Buffer, limits: ParseLimits): Promise<ZipS
       if (sheet) {
         CELL_REF.lastIndex = 0;
         for (let m = CELL_REF.exec(text); m; m = CELL_REF.exec(text)) {
-          const r = Number(m[1]);
+          const r = m[2]!.length > 15 ? Infinity : Number(m[2]);
           if (r > maxRow) maxRow = r;
         }
         if (maxRow > limits.parse.maxRows) throw new ParseError('tooBig', 'cell reference past the row limit');
