@@ -6,6 +6,7 @@ import { startNoticeTimer } from './notify/service.js';
 import { announceSetup } from './setup/service.js';
 import { recoverOnStart } from './ingest/reconcile.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
+import { stopSealWorkers } from './vault/service.js';
 
 /**
  * Starts kinko: config → deps → app → listen. On SIGTERM/SIGINT it stops
@@ -42,6 +43,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     server.close(async () => {
       await stopNotices().catch(() => {});
       await stopParseWorkers().catch(() => {});
+      await stopSealWorkers().catch(() => {});
       await deps.close().catch(() => {});
       deps.logger.flush?.();
       process.exitCode = 0;

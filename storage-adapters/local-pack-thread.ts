@@ -34,16 +34,18 @@ function failAll(): void {
 
 function thread(): Worker {
   if (worker) return worker;
-  const w = new Worker(WRITER, { env: {}, execArgv: [], stdout: true, stderr: true });
-  w.stdout.resume();
-  w.stderr.resume();
-  w.unref();
+  // Its output is not captured: it handles only ciphertext, and captured stdio
+  // would keep the process alive (Node 20 refs the stdio port despite unref()).
+  const w = new Worker(WRITER, { env: {}, execArgv: [] });
   w.on('message', (a: Answer & { id: number }) => {
     const resolve = pending.get(a.id);
     if (!resolve) return;
     pending.delete(a.id);
     resolve(a.ok ? { kind: 'done' } : 'exists' in a ? { kind: 'exists', key: a.exists } : { kind: 'unavailable' });
-    if (pending.size === 0) arm();
+    if (pending.size === 0) {
+      w.unref();
+      arm();
+    }
   });
   w.on('error', () => {
     if (worker === w) failAll();
@@ -51,6 +53,8 @@ function thread(): Worker {
   w.on('exit', () => {
     if (worker === w) failAll();
   });
+  // Idle, it never keeps the process alive (unref after the listeners: adding one refs it again).
+  w.unref();
   return (worker = w);
 }
 
@@ -89,6 +93,8 @@ export function insertOffThread(file: string, items: ReadonlyArray<NewObject>, a
       return resolve({ kind: 'unavailable' });
     }
     clearTimeout(idle);
+    // Held while a batch is on its way: the process must not end before the answer.
+    w.ref();
     const id = nextId++;
     pending.set(id, resolve);
     w.postMessage({ id, file, keys, offsets, data, at }, [data]);

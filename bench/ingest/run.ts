@@ -58,10 +58,11 @@ import { parseDropInWorker, startParseWorkers, stopParseWorkers } from '../../se
 import { generateOfficeKey, readOfficePublicKey, unlockOfficeKey } from '../../server/keys/office-key.js';
 import { randomId } from '../../server/keys/random.js';
 import { createLogger } from '../../server/log/logger.js';
-import { openVaultSession, revealNumber } from '../../server/vault/service.js';
+import { openVaultSession, revealNumber, stopSealWorkers } from '../../server/vault/service.js';
 import { openWindow } from '../../server/vault/unlock-window.js';
 import { rawCreateFloor } from './floor.js';
 import { RssSampler } from './rss.js';
+import { span, timeMethods, timeSealing } from './timing.js';
 import { arrangeDrop, median, moreRounds } from './rounds.js';
 import { countNumbers, csvToXlsx, makeEmployees, rosterCsv, xlsxToCsv } from './workbook.js';
 
@@ -131,62 +132,6 @@ async function addCopy(deps: Deps, userId: string, fingerprint: string, locked: 
     .insertInto('key_copies')
     .values({ user_id: userId, fingerprint, locked_private_key: locked, must_change: 0, created_by: null, created_at: deps.clock.now().toISOString() })
     .execute();
-}
-
-/**
- * Times each wrapped method of an object: summed call time, calls, and the
- * wall span from the first call's start to the last call's end (the commit
- * writes vault records several at a time, so their sum exceeds the wall time).
- */
-interface Spent {
-  ms: number;
-  calls: number;
-  first: number;
-  last: number;
-}
-function timeMethods<T extends object>(target: T, names: Array<keyof T & string>): Record<string, Spent> {
-  const spent: Record<string, Spent> = {};
-  for (const name of names) {
-    const original = target[name] as unknown as (...a: unknown[]) => unknown;
-    const slot = (spent[name] = { ms: 0, calls: 0, first: Infinity, last: -Infinity });
-    const done = (s: number) => {
-      const e = performance.now();
-      slot.ms += e - s;
-      slot.calls += 1;
-      slot.first = Math.min(slot.first, s);
-      slot.last = Math.max(slot.last, e);
-    };
-    (target as Record<string, unknown>)[name] = (...a: unknown[]) => {
-      const s = performance.now();
-      const r = original.apply(target, a);
-      if (r instanceof Promise) return r.finally(() => done(s));
-      done(s);
-      return r;
-    };
-  }
-  return spent;
-}
-
-/** How long the session's sealMany took to deliver its records (it seals off the main thread). */
-function timeSealing(session: { sealMany: (numbers: readonly string[]) => { tokens: string[]; records: Promise<Buffer> } }): { ms: number; count: number } {
-  const out = { ms: 0, count: 0 };
-  const original = session.sealMany;
-  session.sealMany = (numbers) => {
-    const s = performance.now();
-    const r = original.call(session, numbers);
-    out.count += numbers.length;
-    void r.records.then(() => {
-      out.ms += performance.now() - s;
-    }, () => {});
-    return r;
-  };
-  return out;
-}
-
-/** Wall time from the first start to the last end over several timed methods (0 if none ran). */
-function span(...slots: Spent[]): number {
-  const ran = slots.filter((x) => x.calls > 0);
-  return ran.length ? Math.max(...ran.map((x) => x.last)) - Math.min(...ran.map((x) => x.first)) : 0;
 }
 
 async function main(): Promise<void> {
@@ -409,6 +354,7 @@ async function main(): Promise<void> {
   } finally {
     await sampler.stop();
     await stopParseWorkers();
+    await stopSealWorkers();
     await deps?.close();
     fs.rmSync(root, { recursive: true, force: true });
   }

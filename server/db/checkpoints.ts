@@ -27,10 +27,9 @@ export interface BackgroundCheckpoints {
 }
 
 export function startBackgroundCheckpoints(raw: SqliteDatabase.Database, file: string): BackgroundCheckpoints {
-  const worker = new Worker(WORKER, { workerData: { file, everyMs: EVERY_MS }, env: {}, execArgv: [], stdout: true, stderr: true });
-  worker.stdout.resume();
-  worker.stderr.resume();
-  worker.unref();
+  // Output not captured: it sees only database pages, and captured stdio would
+  // keep the process alive (Node 20 refs the stdio port despite unref()).
+  const worker = new Worker(WORKER, { workerData: { file, everyMs: EVERY_MS }, env: {}, execArgv: [] });
   let running = true;
   const fallBack = () => {
     if (!running) return;
@@ -48,21 +47,29 @@ export function startBackgroundCheckpoints(raw: SqliteDatabase.Database, file: s
     const r = { log: m.log, checkpointed: m.checkpointed };
     const now = waiting;
     waiting = [];
+    if (now.length) worker.unref();
     for (const resolve of now) resolve(r);
   });
+  // After the listeners (adding one refs the thread again): it never keeps the process alive.
+  worker.unref();
 
   return {
     now: () =>
       new Promise((resolve, reject) => {
         if (!running) return reject(new Error('background checkpoints are stopped'));
         waiting.push(resolve);
+        worker.ref(); // until the answer
         worker.postMessage('now');
       }),
     stop: async () => {
       if (!running) return;
+      // Held until the thread has closed its connection (else the process could end first, mid-close).
+      worker.ref();
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage('stop');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
       fallBack();
       await worker.terminate();
     },

@@ -63,7 +63,6 @@ export function prepareSealWorker(): void {
   void sealWorkerScript().then((url) => {
     if (!url || spare) return;
     const worker = spawn(url, true);
-    worker.unref();
     const drop = () => {
       if (spare?.worker !== worker) return;
       clearTimeout(spare.idle);
@@ -71,6 +70,9 @@ export function prepareSealWorker(): void {
     };
     worker.on('error', drop);
     worker.once('exit', drop);
+    // After the listeners (adding one refs the thread again). Its captured
+    // output still holds the process (Node 20): shutdown calls stopSealWorkers.
+    worker.unref();
     const idle = setTimeout(() => {
       drop();
       void worker.terminate();
@@ -78,6 +80,18 @@ export function prepareSealWorker(): void {
     idle.unref();
     spare = { worker, idle };
   });
+}
+
+/**
+ * Ends a spare that is waiting (server shutdown). Needed because the thread's
+ * captured output keeps the process alive despite unref() (Node 20).
+ */
+export async function stopSealWorkers(): Promise<void> {
+  const s = spare;
+  if (!s) return;
+  spare = undefined;
+  clearTimeout(s.idle);
+  await s.worker.terminate();
 }
 
 function takeThread(url: URL): Worker {

@@ -23,6 +23,7 @@ import { closeWindow, windowExpiry } from './unlock-window.js';
 
 export { openVaultSession, type NewPersonInput, type VaultSession } from './session.js';
 export { RECORD_BYTES } from './record.js';
+export { stopSealWorkers } from './seal-records.js';
 export { deleteVaultObject, deleteVaultObjects, findOrphanVaultObjects, insertPersons, NumberInPersonRow } from './records.js';
 export { revealNumber, type RevealInput, type RevealResult } from './reveal.js';
 export { liftRevealBlock, revealBlocked } from './reveal-limit.js';

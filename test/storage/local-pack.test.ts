@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { createLocalAdapter, StorageExistsError, StorageNotFoundError } from '../../storage-adapters/index.js';
 import { createLocalPackAdapter, MAX_OBJECT_BYTES, OFF_THREAD_FROM, PACK_FILE } from '../../storage-adapters/local-pack.js';
 import { runStorageConformance } from './conformance.js';
@@ -107,6 +109,17 @@ describe('local packed store', () => {
       await expect(a.createMany(records)).rejects.toBeInstanceOf(StorageExistsError);
       for (const r of [records[0]!, records[499]!, records[501]!, records[records.length - 1]!]) expect(await a.remnants(r.key)).toEqual([]);
       expect(await readText(await a.get(records[500]!.key))).toBe('original');
+    });
+
+    it('when a script writes one and ends, then the batch is complete and the process ends by itself', () => {
+      const root = path.join(tempDir(), 'vault');
+      const script = fileURLToPath(new URL('./fixtures/pack-batch-then-end.ts', import.meta.url));
+      const run = spawnSync(process.execPath, ['--import', 'tsx', script, root], { encoding: 'utf8', timeout: 30_000 });
+      expect(run.signal).toBeNull(); // not killed by the timeout: nothing kept it alive
+      expect(run.status).toBe(0); // not 13: it did not end with the write still pending
+      const out = JSON.parse(run.stdout) as { first: string; last: string; count: number };
+      const a = pack(root);
+      return Promise.all([a.head(out.first), a.head(out.last)]).then((heads) => expect(heads.map((h) => h.size)).toEqual([40, 40]));
     });
 
     it('when one of its records is deleted, then its bytes are in no file of the folder any more', async () => {
