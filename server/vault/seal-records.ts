@@ -39,17 +39,16 @@ const SPARE_IDLE_MS = 15 * 60_000;
 let spare: { worker: Worker; idle: NodeJS.Timeout } | undefined;
 
 function spawn(url: URL, warmUp: boolean): Worker {
-  const worker = new Worker(url, {
+  // Output is not captured: the thread runs node:crypto and kinko's own code,
+  // which print nothing (its errors reach the parent as events, by kind only),
+  // and captured stdio would keep the process alive (Node 20 refs its port
+  // despite unref()).
+  return new Worker(url, {
     workerData: { warmUp },
     env: {},
     execArgv: [],
     resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
-    stdout: true,
-    stderr: true,
   });
-  worker.stdout.resume();
-  worker.stderr.resume();
-  return worker;
 }
 
 /**
@@ -70,8 +69,7 @@ export function prepareSealWorker(): void {
     };
     worker.on('error', drop);
     worker.once('exit', drop);
-    // After the listeners (adding one refs the thread again). Its captured
-    // output still holds the process (Node 20): shutdown calls stopSealWorkers.
+    // After the listeners (adding one refs the thread again): a spare never keeps the process alive.
     worker.unref();
     const idle = setTimeout(() => {
       drop();
@@ -82,10 +80,7 @@ export function prepareSealWorker(): void {
   });
 }
 
-/**
- * Ends a spare that is waiting (server shutdown). Needed because the thread's
- * captured output keeps the process alive despite unref() (Node 20).
- */
+/** Ends a spare that is waiting (server shutdown), so no thread outlives the server's close. */
 export async function stopSealWorkers(): Promise<void> {
   const s = spare;
   if (!s) return;
