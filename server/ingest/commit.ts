@@ -91,7 +91,9 @@ export async function confirmIngest(
     }));
 
     const records = await sealing.records;
-    const write = (touch: () => Promise<void>) => writeRecords(entry.session, deps.config.vaultBatch, sealing.tokens, slots, records, (tokens) => written.push(...tokens), touch);
+    const write = (touch: () => Promise<void>) => writeRecords(entry.session, deps.config.vaultBatch, sealing.tokens, slots, records, (tokens) => {
+      for (const t of tokens) written.push(t); // not push(...tokens): a batch may hold 100,000
+    }, touch);
     // A local vault (the packed store in the data folder) takes its records
     // in milliseconds, on its own writer thread: they are written beside the
     // persons insert, inside the transaction, which commits only once they
