@@ -41,14 +41,15 @@ export function startBackgroundCheckpoints(raw: SqliteDatabase.Database, file: s
   worker.once('exit', fallBack);
   raw.pragma('wal_autocheckpoint = 0');
 
-  let waiting: Array<(r: { log: number; checkpointed: number }) => void> = [];
+  type Waiter = { resolve: (r: { log: number; checkpointed: number }) => void; reject: (e: Error) => void };
+  let waiting: Waiter[] = [];
   worker.on('message', (m: { log?: number; checkpointed?: number; error?: string }) => {
-    if (m.log === undefined || m.checkpointed === undefined) return;
-    const r = { log: m.log, checkpointed: m.checkpointed };
     const now = waiting;
     waiting = [];
     if (now.length) worker.unref();
-    for (const resolve of now) resolve(r);
+    // A checkpoint that failed (the file busy past the timeout, the disk full) is answered as such, never left hanging.
+    if (m.log === undefined || m.checkpointed === undefined) for (const w of now) w.reject(new Error(`checkpoint failed (${m.error ?? 'error'})`));
+    else for (const w of now) w.resolve({ log: m.log, checkpointed: m.checkpointed });
   });
   // After the listeners (adding one refs the thread again): it never keeps the process alive.
   worker.unref();
@@ -57,7 +58,7 @@ export function startBackgroundCheckpoints(raw: SqliteDatabase.Database, file: s
     now: () =>
       new Promise((resolve, reject) => {
         if (!running) return reject(new Error('background checkpoints are stopped'));
-        waiting.push(resolve);
+        waiting.push({ resolve, reject });
         worker.ref(); // until the answer
         worker.postMessage('now');
       }),

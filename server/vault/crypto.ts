@@ -17,7 +17,7 @@ import { assertKey, assertNumber, isToken, KEY_BYTES, NONCE_BYTES, RECORD_BYTES,
  * token no longer decrypts: an attacker with write access to the bucket can
  * destroy records but cannot make kinko show person A's number as person B's.
  */
-export { assertNumber, encryptRecord, encryptRecordInto, isToken, KEY_BYTES, newToken, NONCE_BYTES, NUMBER_DIGITS, RECORD_BYTES, TAG_BYTES } from './record.js';
+export { assertNumber, encryptRecord, isToken, KEY_BYTES, newToken, NONCE_BYTES, NUMBER_DIGITS, RECORD_BYTES, TAG_BYTES } from './record.js';
 
 /** A fresh 32-byte key (data key or index key). The caller zeroes it when done. */
 export function newRawKey(): Buffer {

@@ -42,28 +42,23 @@ export function assertKey(key: Buffer): void {
 }
 
 export function encryptRecord(dataKey: Buffer, token: string, number: string): Buffer {
-  const record = Buffer.allocUnsafe(RECORD_BYTES);
-  encryptRecordInto(dataKey, token, number, record, 0);
-  return record;
-}
-
-/** encryptRecord, written at `offset` of `out` (many records in one buffer, no allocation per record). */
-export function encryptRecordInto(dataKey: Buffer, token: string, number: string, out: Buffer, offset: number): void {
   assertKey(dataKey);
   if (!isToken(token)) throw new TypeError('not a vault token');
   assertNumber(number);
-  if (!Number.isInteger(offset) || offset < 0 || offset + RECORD_BYTES > out.length) throw new RangeError('record does not fit');
   // A random 96-bit nonce per record; one key seals at most a few hundred
   // thousand records, far below the 2^32 bound for random GCM nonces. From
   // the pooled OS CSPRNG (keys/random.ts): each pooled byte is handed out once.
   const nonce = randomBytesPooled(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(token, 'latin1')); // the token is ASCII hex: latin1 = utf8 here
-  nonce.copy(out, offset);
+  // Assembled in place (one allocation): nonce ‖ ciphertext ‖ tag.
+  const record = Buffer.allocUnsafe(RECORD_BYTES);
+  nonce.copy(record, 0);
   const body = cipher.update(number, 'latin1');
   if (body.length !== NUMBER_DIGITS || cipher.final().length !== 0) throw new Error('unexpected AES-GCM output length');
-  body.copy(out, offset + NONCE_BYTES);
-  cipher.getAuthTag().copy(out, offset + NONCE_BYTES + NUMBER_DIGITS);
+  body.copy(record, NONCE_BYTES);
+  cipher.getAuthTag().copy(record, NONCE_BYTES + NUMBER_DIGITS);
+  return record;
 }
 
 /**
