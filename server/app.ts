@@ -39,6 +39,10 @@ export async function createApp(deps: Deps): Promise<Express> {
   const i18n = await createI18n();
   const tls = deps.config.publicUrl.startsWith('https:');
   app.disable('x-powered-by');
+  // Production error output whatever NODE_ENV says: should anything ever get
+  // past errorHandler, Express's final handler then prints only the status
+  // text, never a stack trace with the install's absolute paths.
+  app.set('env', 'production');
   app.set('trust proxy', deps.config.trustProxy ? 1 : false);
   app.set('views', path.join(root, 'views'));
   app.set('view engine', 'ejs');
@@ -74,6 +78,6 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(vaultRoutes(deps));
 
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, i18n));
   return app;
 }

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { i18n } from 'i18next';
 import type { Logger } from '../log/logger.js';
 import { safePath } from './access-log.js';
+import { ensurePageLocals, fallbackErrorPage } from './error-page.js';
 import { AppError, NotFound } from './errors.js';
 
 /** Registered after every route: anything unmatched is the plain 404 page. */
@@ -11,6 +13,9 @@ export const notFoundHandler: RequestHandler = () => {
 function wantsJson(req: Parameters<RequestHandler>[0]): boolean {
   return req.path.startsWith('/api/') || (!req.accepts('html') && !!req.accepts('json'));
 }
+
+/** 4xx errors from Express's own parts (body parsers, static files, sendFile) in plain words. */
+const PLAIN_4XX: Record<number, string> = { 403: 'errors.forbidden', 404: 'errors.notFound', 413: 'errors.payloadTooLarge' };
 
 /** A signed-out person opening an office or room page is sent to the matching login page. */
 function loginPageFor(path: string): string | null {
@@ -25,12 +30,12 @@ function loginPageFor(path: string): string | null {
  * as a generic page carrying only that id — never a stack or an internal
  * message, which could leak paths, SQL or personal data.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, texts: i18n): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = err instanceof AppError;
     const bodyError = !known && typeof err?.status === 'number' && err.status >= 400 && err.status < 500;
     const status = known ? err.status : bodyError ? err.status : 500;
-    const key = known ? err.messageKey : status === 413 ? 'errors.payloadTooLarge' : bodyError ? 'errors.badRequest' : 'errors.internal';
+    const key = known ? err.messageKey : bodyError ? (PLAIN_4XX[status] ?? 'errors.badRequest') : 'errors.internal';
     const params = known ? err.params : {};
     const requestId = res.locals.requestId as string;
     if (status >= 500) logger.error({ err, requestId, path: safePath(req.path) }, 'request failed');
@@ -38,10 +43,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return res.destroy();
     const login = status === 401 && req.method === 'GET' && !wantsJson(req) ? loginPageFor(req.path) : null;
     if (login) return res.redirect(303, login);
-    const t = (res.locals.t as ((k: string, o?: object) => string) | undefined) ?? ((k: string) => k);
+    const t = ensurePageLocals(texts, req, res);
     const message = t(key, params);
+    const title = t('errors.title', { status });
+    // A failed file answer (sendFile, static) may have set its own type and validators already.
+    for (const h of ['Content-Type', 'Content-Disposition', 'Content-Encoding', 'Content-Length', 'ETag', 'Last-Modified']) res.removeHeader(h);
     res.status(status).set('Cache-Control', 'no-store');
     if (wantsJson(req)) return res.json({ error: { status, code: key.replace(/^errors\./, ''), message, requestId } });
-    res.render('error', { status, message, requestId, title: t('errors.title', { status }) });
+    // The handler must never fail: if the view cannot render, a fixed page — never Express's stack trace.
+    res.render('error', { status, message, requestId, title }, (renderErr, html) => {
+      if (!renderErr) return res.type('html').send(html);
+      logger.error({ err: renderErr, requestId }, 'error page could not be rendered; fallback page sent');
+      res.type('html').send(fallbackErrorPage({ lang: String(res.locals.lang), title, message, requestId, requestIdLabel: t('errors.requestId') }));
+    });
   };
 }

@@ -22,9 +22,14 @@ const MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 export function vendorRoutes(): Router {
   const r = Router();
   r.get('/static/vendor/openpgp.min.mjs', policy({ audience: 'public', note: 'OpenPGP.js (browser build from node_modules) for in-browser encryption' }), (_req, res, next) => {
+    // The file is named relative to its own folder (`root`), so `dotfiles`
+    // judges only the file's name. Given as one absolute path, every segment
+    // is judged and an install under ~/.local/… or /srv/.apps/… is refused
+    // (403) — and the room page silently loses in-browser encryption (P1).
     res.sendFile(
-      OPENPGP_BROWSER_BUILD,
+      path.basename(OPENPGP_BROWSER_BUILD),
       {
+        root: path.dirname(OPENPGP_BROWSER_BUILD),
         dotfiles: 'deny',
         etag: true,
         lastModified: true,

@@ -3,6 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import { errorHandler } from '../../server/http/error-handler.js';
 import { policy } from '../../server/http/policies.js';
+import { createI18n } from '../../server/i18n/i18n.js';
 import { createLogger } from '../../server/log/logger.js';
 import { LogSink, makeTestApp, type TestApp } from '../helpers/app.js';
 import { routeInventory } from '../helpers/routes.js';
@@ -50,7 +51,7 @@ describe('error handler', () => {
     app.get('/boom', () => {
       throw new Error('SELECT secret FROM /srv/kinko/private');
     });
-    app.use(errorHandler(createLogger({ level: 'info', destination: sink as never })));
+    app.use(errorHandler(createLogger({ level: 'info', destination: sink as never }), await createI18n()));
     const res = await request(app).get('/boom');
     expect(res.status).toBe(500);
     expect(res.text).toContain('abc123');
@@ -60,13 +61,32 @@ describe('error handler', () => {
     expect(sink.text).toContain('abc123');
   });
 
+  it('when the error view itself cannot be rendered, a fixed fallback page is sent — never Express’s stack', async () => {
+    const app = express();
+    app.set('views', '/nonexistent-kinko-views');
+    app.set('view engine', 'ejs');
+    app.use((_q, res, next) => ((res.locals.requestId = 'f00d'), next()));
+    app.get('/boom', () => {
+      throw new Error('internal detail');
+    });
+    app.use(errorHandler(createLogger({ level: 'silent' }), await createI18n()));
+    const res = await request(app).get('/boom').set('Accept-Language', 'en');
+    expect(res.status).toBe(500);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('<html lang="en">');
+    expect(res.text).toContain('Reference number: <code>f00d</code>');
+    expect(res.text).not.toContain('internal detail');
+    expect(res.text).not.toContain('nonexistent-kinko-views');
+    expect(res.text).not.toMatch(/\n\s+at\s/);
+  });
+
   it('API callers get the same failure as JSON', async () => {
     const app = express();
     app.use((_q, res, next) => ((res.locals.requestId = 'r1'), next()));
     app.get('/api/x', () => {
       throw new Error('internal detail');
     });
-    app.use(errorHandler(createLogger({ level: 'silent' })));
+    app.use(errorHandler(createLogger({ level: 'silent' }), await createI18n()));
     const res = await request(app).get('/api/x');
     expect(res.status).toBe(500);
     expect(res.body.error).toMatchObject({ status: 500, code: 'internal', requestId: 'r1' });
