@@ -67,6 +67,9 @@ export interface DropJson {
   signature: string;
   state: string;
   stateLabel: string;
+  /** How the stored file was encrypted (in the browser, or by the server on arrival), as recorded. */
+  kind: DropRecord['kind'];
+  kindLabel: string;
   receivedAtJst: string;
   receiptUrl: string;
 }
@@ -78,6 +81,8 @@ export function dropJson(deps: Deps, d: DropRecord, t: TFunction, lang: 'ja' | '
     signature: signed.signature,
     state: d.state,
     stateLabel: stateLabel(t, d.state),
+    kind: d.kind,
+    kindLabel: t(`drops.kind.${d.kind}`),
     receivedAtJst: formatJst(d.createdAt, lang),
     receiptUrl: links.json(d.id),
   };

@@ -13,7 +13,6 @@
  * with textContent only, never as markup.
  */
 import { checkFile } from './upload-check.js';
-import { encryptFile, officeKey } from './upload-encrypt.js';
 import { freshCsrfToken, sendFile } from './upload-send.js';
 import { formatBytes, formatSize, readTexts } from './upload-texts.js';
 
@@ -23,7 +22,33 @@ const HISTORY_ROWS = 10;
 const panel = document.getElementById('drop-panel');
 if (panel) start(panel);
 
-function start(panel) {
+/**
+ * OpenPGP.js and WebCrypto, or why they cannot be used. Loaded here, not by a
+ * static import: a module that fails to load (blocked, 403, an old browser)
+ * would otherwise stop this whole script without a word, and the client would
+ * send through the plain form believing the browser had encrypted the file.
+ */
+async function loadEncryption() {
+  // Browsers offer WebCrypto only on https:// and localhost pages.
+  if (!globalThis.crypto?.subtle || !globalThis.isSecureContext) return { reason: 'webcrypto' };
+  try {
+    return await import('./upload-encrypt.js');
+  } catch {
+    return { reason: 'module' };
+  }
+}
+
+/** In-browser encryption cannot start: say so, and that the server encrypts on arrival (the plain form stays). */
+function showFallback(panel, reason) {
+  const box = panel.querySelector('#drop-fallback');
+  if (!box) return;
+  const why = box.querySelector('.drop-fallback-reason');
+  if (why) why.textContent = box.dataset[reason === 'webcrypto' ? 'reasonWebcrypto' : 'reasonModule'] ?? '';
+  box.hidden = false;
+  panel.dataset.encryption = 'server';
+}
+
+async function start(panel) {
   const cfg = {
     uploadUrl: panel.dataset.uploadUrl,
     historyUrl: panel.dataset.historyUrl,
@@ -42,8 +67,12 @@ function start(panel) {
   const history = document.getElementById('drop-history');
 
   if (typeof Blob === 'undefined' || typeof XMLHttpRequest === 'undefined' || typeof FormData === 'undefined') {
-    return; // the plain form keeps working
+    return showFallback(panel, 'module'); // the plain form keeps working; the server encrypts
   }
+  const encryption = await loadEncryption();
+  if (encryption.reason) return showFallback(panel, encryption.reason);
+  const { encryptFile, officeKey } = encryption;
+  panel.dataset.encryption = 'browser';
 
   let csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
   const items = [];
@@ -306,6 +335,8 @@ function start(panel) {
     time.dateTime = r.receivedAt;
     row('receivedAt', time);
     row('state', d.stateLabel ?? d.state);
+    // How the stored file was encrypted, as the server recorded it — never assumed here.
+    if (d.kindLabel) row('kind', d.kindLabel, 'drop-kind');
     box.append(dl);
     const link = el('a', 'drop-receipt-link', t('receiptPage'));
     link.href = `${cfg.historyUrl}/${encodeURIComponent(r.dropId)}`;
