@@ -14,6 +14,7 @@ import { csrfProtection } from './http/csrf.js';
 import { dropsRoutes } from './drops/routes.js';
 import { fileRoutes } from './files/routes.js';
 import { inboxBadge, notifyRoutes } from './notify/routes.js';
+import { officeNoticeRoutes, officeNotices } from './notify/office-notices-routes.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { accessLog } from './http/access-log.js';
 import { requestId } from './http/request-id.js';
@@ -63,6 +64,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(sessionMiddleware(deps));
   app.use(csrfProtection({ secret: deps.secrets.signing, tls }));
   app.use(inboxBadge(deps));
+  app.use(officeNotices(deps));
 
   app.use(homeRoutes());
   app.use(publicKeyRoutes(deps));
@@ -74,6 +76,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(roomRoutes(deps));
   app.use(dropsRoutes(deps));
   app.use(notifyRoutes(deps));
+  app.use(officeNoticeRoutes(deps));
   app.use(ingestRoutes(deps));
   app.use(vaultRoutes(deps));
 

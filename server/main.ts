@@ -4,6 +4,7 @@ import { loadConfig } from './config.js';
 import { buildDeps } from './deps.js';
 import { startNoticeTimer } from './notify/service.js';
 import { announceSetup } from './setup/service.js';
+import { warnIfNobodyReceivesNotices } from './notify/recipients.js';
 import { recoverOnStart } from './ingest/reconcile.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
 import { stopSealWorkers } from './vault/service.js';
@@ -29,6 +30,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   // A spare parse thread that has loaded the parser (holding no data), so an ingest does not wait for one to start.
   startParseWorkers().catch((err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'spare parse worker not started; each ingest starts its own'));
   await announceSetup(deps);
+  await warnIfNobodyReceivesNotices(deps).catch(() => false);
   const stopNotices = startNoticeTimer(deps);
 
   let stopping = false;

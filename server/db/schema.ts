@@ -29,6 +29,7 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { AccountTables } from './tables/accounts.js';
 import type { AuditTables } from './tables/audit.js';
+import type { DirectorAlertTables } from './tables/director-alerts.js';
 import type { DropTables } from './tables/drops.js';
 import type { IngestTables } from './tables/ingest.js';
 import type { NotifyTables } from './tables/notify.js';
@@ -52,6 +53,9 @@ export interface Database extends AccountTables, AuditTables, DropTables, Notify
 
 /** The vault's tables (0009), merged into Database above (one line, so domains added in parallel never touch the same line). */
 export interface Database extends VaultTables {}
+
+/** Director alerts on the console (0011). */
+export interface Database extends DirectorAlertTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

@@ -46,8 +46,9 @@ export class KeyPassphraseRequired extends BadRequest {
 
 /** More than limits.reveal.perHour reveals in the rolling hour, or a block not yet lifted. */
 export class RevealBlocked extends TooManyRequests {
-  constructor() {
-    super('vault.errors.revealBlocked');
+  /** `notice`: who was told — the director's console, also by mail, or nobody yet (then the person is asked to tell the director). */
+  constructor(notice: 'consoleAndMail' | 'console' | 'none' = 'none') {
+    super(`vault.blockAlert.${notice}`);
   }
 }
 

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { createI18n } from '../i18n/i18n.js';
 import { randomId } from '../keys/random.js';
+import { directorAlertAbout, mailDirectorAlert, raiseDirectorAlert } from '../notify/director-alerts.js';
 import { blockAlertEmail } from './alert-email.js';
 import * as repo from './repo.js';
 
@@ -15,9 +16,10 @@ import * as repo from './repo.js';
  * reading numbers in bulk. Each successful reveal is a row in reveal_events;
  * the count is over a rolling hour, per person, whatever their role. The
  * reveal after the 50th is refused and starts a block that does NOT end by
- * itself when the hour passes: a director looks and lifts it. The directors
- * are e-mailed once per block (claimed atomically, so two refused attempts at
- * the same moment send one alert). After a lift, only reveals made after it count.
+ * itself when the hour passes: a director looks and lifts it. Each block
+ * raises one director alert (claimed atomically, so two refused attempts at
+ * the same moment raise one): always on the director's console, and by
+ * e-mail too when a director has an address. After a lift, only reveals made after it count.
  */
 export const REVEAL_WINDOW_MS = 60 * 60_000;
 
@@ -45,67 +47,78 @@ export async function countReveal(trx: repo.Db, userId: string, now: Date): Prom
 }
 
 export interface Blocked {
-  /** This refusal started the block and won the alert: the caller sends it after commit. */
-  alert: boolean;
+  /** This refusal started the block and raised its director alert (id): the caller mails it after commit. */
+  alertId: string | null;
+  /** When the block began: later refusals look up the alert raised since then. */
+  blockedAt: string;
 }
 
 /**
  * Records a refused reveal (audit `vault.reveal.blocked`) in the gate's
- * transaction. Returns whether this call claimed the block's one alert.
+ * transaction. The refusal that claims the block's one alert also raises it on
+ * the director's console, in this same transaction: the alert exists exactly
+ * when the block does, whether or not any e-mail can be sent.
  */
 export async function recordBlocked(trx: repo.Db, deps: LimitDeps, g: Exclude<Gate, 'ok'>, event: Omit<AuditEvent, 'action' | 'result'>): Promise<Blocked> {
   const now = deps.clock.now();
+  const userId = event.actorId ?? '';
   await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
     ...event,
     action: 'vault.reveal.blocked',
     result: 'denied',
     details: { ...(event.details ?? {}), limitPerHour: limits.reveal.perHour, newBlock: g === 'newly-blocked' },
   });
-  return { alert: await repo.claimAlert(trx, event.actorId ?? '', now.toISOString()) };
+  const claimed = await repo.claimAlert(trx, userId, now.toISOString());
+  const alertId = claimed ? await raiseDirectorAlert(trx, { kind: REVEAL_BLOCK_ALERT, aboutUserId: userId, now }) : null;
+  const block = await repo.findBlock(trx, userId);
+  return { alertId, blockedAt: block?.blockedAt ?? now.toISOString() };
 }
 
+/** The director-alert kind of a reveal block (notify/director-alerts.ts). */
+export const REVEAL_BLOCK_ALERT = 'reveal-block';
+
+/** What the staff member may be told about who knows (vault.blockAlert.*): only what really happened. */
+export type BlockNotice = 'consoleAndMail' | 'console' | 'none';
+
 /**
- * E-mails every active director that a person's reveals were blocked, and
- * records that it did (audit `vault.reveal.alert`). Never throws: the refusal
- * stands whether or not the mail went out; a failure is logged and audited.
+ * E-mails the active directors about the alert already on their console, and
+ * records what happened (audit `vault.reveal.alert`). Never throws: the
+ * refusal stands whether or not the mail went out.
  */
-export async function alertDirectors(deps: LimitDeps, userId: string, requestId: string | null): Promise<void> {
+export async function alertDirectors(deps: LimitDeps, userId: string, alertId: string, requestId: string | null): Promise<BlockNotice> {
   const now = deps.clock.now();
-  let recipients = 0;
-  let result: 'ok' | 'failed' = 'ok';
-  try {
+  const mail = await mailDirectorAlert(deps, alertId, async (to) => {
     const user = await repo.findOfficeUser(deps.db, userId);
-    const to = plainAddresses(await repo.directorEmails(deps.db));
-    recipients = to.length;
-    if (to.length === 0) deps.logger.warn({ userId }, 'reveal block: no active director has an email address to alert');
-    else {
-      const i18n = await createI18n();
-      const message = blockAlertEmail(
-        to,
-        { staffName: user?.displayName ?? '', loginId: user?.loginId ?? '', limit: limits.reveal.perHour, at: now, url: `${deps.config.publicUrl}/office/reveal-blocks` },
-        { ja: i18n.getFixedT('ja'), en: i18n.getFixedT('en') },
-      );
-      await deps.mailer.send(message);
-    }
-  } catch (err) {
-    result = 'failed';
-    deps.logger.error({ userId, err: err instanceof Error ? err.name : 'error' }, 'reveal block: the directors could not be alerted');
-  }
+    const i18n = await createI18n();
+    return blockAlertEmail(
+      to,
+      { staffName: user?.displayName ?? '', loginId: user?.loginId ?? '', limit: limits.reveal.perHour, at: now, url: `${deps.config.publicUrl}/office/reveal-blocks` },
+      { ja: i18n.getFixedT('ja'), en: i18n.getFixedT('en') },
+    );
+  });
   try {
     await deps.db.transaction().execute((trx) =>
       appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
         action: 'vault.reveal.alert',
         actorId: null,
         actorRole: null,
-        targetIds: [userId],
-        result,
+        targetIds: [userId, alertId],
+        result: mail.state === 'failed' ? 'failed' : 'ok',
         requestId,
-        details: { recipients },
+        details: { recipients: mail.recipients, console: true, mail: mail.state },
       }),
     );
   } catch (err) {
     deps.logger.error({ userId, err: err instanceof Error ? err.name : 'error' }, 'reveal block: the alert could not be audited');
   }
+  return mail.state === 'sent' ? 'consoleAndMail' : 'console';
+}
+
+/** For a refusal of a block already in place: what became of that block's alert. */
+export async function noticeOfBlock(db: repo.Db, userId: string, blockedAt: string): Promise<BlockNotice> {
+  const alert = await directorAlertAbout(db, REVEAL_BLOCK_ALERT, userId, blockedAt);
+  if (!alert) return 'none';
+  return alert.mailState === 'sent' ? 'consoleAndMail' : 'console';
 }
 
 export interface LiftInput {
@@ -146,13 +159,4 @@ export async function liftRevealBlock(deps: Pick<Deps, 'db' | 'clock' | 'secrets
 export async function revealBlocked(db: repo.Db, userId: string): Promise<boolean> {
   const b = await repo.findBlock(db, userId);
   return !!b && !b.liftedAt;
-}
-
-/** Single plain mailboxes only: a stored "a@x, b@y" must not add recipients or headers. */
-function plainAddresses(emails: readonly string[]): string[] {
-  const ok = /^[^\s@,;:<>()"'\\[\]]+@[^\s@,;:<>()"'\\[\]]+$/;
-  const seen = new Set<string>();
-  return emails
-    .map((e) => e.trim())
-    .filter((e) => ok.test(e) && !seen.has(e.toLowerCase()) && !!seen.add(e.toLowerCase()));
 }

@@ -19,7 +19,7 @@ import {
 } from './errors.js';
 import { isRevealPurpose, PURPOSE_LABELS_JA, type RevealPurpose } from './purposes.js';
 import * as repo from './repo.js';
-import { alertDirectors, countReveal, gate, recordBlocked, type LimitDeps } from './reveal-limit.js';
+import { alertDirectors, countReveal, gate, noticeOfBlock, recordBlocked, type LimitDeps } from './reveal-limit.js';
 import { borrowWindowKey, closeWindowsOf, forgetKey, openWindow, windowExpiry } from './unlock-window.js';
 
 /**
@@ -122,7 +122,7 @@ export async function revealNumber(deps: RevealDeps, input: RevealInput): Promis
     });
   if (outcome === 'over-limit') {
     await refuseIfBlocked(deps, base);
-    throw new RevealBlocked(); // not reached: the gate above refuses
+    throw new RevealBlocked('none'); // not reached: the gate above refuses
   }
   return { number, person, purpose, windowExpiresAt };
 }
@@ -143,8 +143,11 @@ async function refuseIfBlocked(deps: RevealDeps, base: Omit<AuditEvent, 'action'
       throw new RevealNotRecorded();
     });
   if (!refused) return;
-  if (refused.alert) await alertDirectors(deps, userId, base.requestId ?? null);
-  throw new RevealBlocked();
+  // The staff member is told exactly who knows: the console always; mail only if the mailer took it.
+  const notice = refused.alertId
+    ? await alertDirectors(deps, userId, refused.alertId, base.requestId ?? null)
+    : await noticeOfBlock(deps.db, userId, refused.blockedAt).catch(() => 'none' as const);
+  throw new RevealBlocked(notice);
 }
 
 /**

@@ -45,7 +45,7 @@ describeWithChromium()('room page when in-browser encryption cannot start (e2e)'
   });
 
   /** A browser signed in as the client (the session made over HTTP, its cookies handed to Chromium). */
-  async function roomPage(prepare?: (ctx: BrowserContext) => Promise<void>): Promise<Page> {
+  async function roomPage(prepare?: (ctx: BrowserContext) => Promise<unknown>): Promise<Page> {
     const ctx = await browser.newContext({ locale: 'ja-JP' });
     contexts.push(ctx);
     await ctx.addCookies(c.cookies.split('; ').map((kv) => {

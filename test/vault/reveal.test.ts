@@ -247,6 +247,8 @@ describe.each(testDatabases())('reveal on $name', (target) => {
     const blocked = await reveal(a, ok[0]!.id, { purpose: 'health-pension' });
     expect(blocked.status).toBe(429);
     expect(blocked.text).toContain('上限を超えた');
+    // Exactly what happened: the director's screen, and mail because the mailer took it.
+    expect(blocked.text).toContain('所長の画面にお知らせを出しました。メールでも知らせました。');
     expect(numbersIn(blocked.text, numbers)).toEqual([]);
     expect(await audit('vault.reveal.blocked')).toHaveLength(1);
     expect(mails()).toHaveLength(1);
@@ -256,11 +258,13 @@ describe.each(testDatabases())('reveal on $name', (target) => {
     expect(numbersIn(mail, numbers)).toEqual([]);
     const alerts = await audit('vault.reveal.alert');
     expect(alerts).toHaveLength(1);
-    expect(JSON.parse(alerts[0]!.target_ids)).toEqual([limiter.id]);
-    expect(JSON.parse(alerts[0]!.details)).toEqual({ recipients: 1 });
+    expect(JSON.parse(alerts[0]!.target_ids)[0]).toBe(limiter.id);
+    expect(JSON.parse(alerts[0]!.details)).toEqual({ recipients: 1, console: true, mail: 'sent' });
 
     // Still blocked: a second try (audited, no second mail), and after the hour has passed.
-    expect((await reveal(a, ok[1]!.id, { purpose: 'health-pension' })).status).toBe(429);
+    const again = await reveal(a, ok[1]!.id, { purpose: 'health-pension' });
+    expect(again.status).toBe(429);
+    expect(again.text).toContain('所長の画面にお知らせを出しました。メールでも知らせました。');
     expect(await audit('vault.reveal.blocked')).toHaveLength(2);
     expect(mails()).toHaveLength(1);
     clock.advance(2 * 60 * 60_000);
