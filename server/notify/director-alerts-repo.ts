@@ -76,3 +76,7 @@ export async function acknowledge(db: Db, id: string, by: string, at: string): P
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+export async function exists(db: Db, id: string): Promise<boolean> {
+  return !!(await db.selectFrom('director_alerts').select('id').where('id', '=', id).executeTakeFirst());
+}

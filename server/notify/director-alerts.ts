@@ -1,6 +1,6 @@
 import { appendAudit } from '../audit/service.js';
 import type { Deps } from '../deps.js';
-import { Forbidden } from '../http/errors.js';
+import { Forbidden, NotFound } from '../http/errors.js';
 import { randomId } from '../keys/random.js';
 import { plainAddresses } from '../mail/address.js';
 import type { MailMessage } from '../mail/mailer.js';
@@ -44,6 +44,9 @@ export async function raiseDirectorAlert(trx: repo.Db, input: RaiseInput): Promi
   return id;
 }
 
+/** randomId() output: anything else is not an alert of ours. */
+const ALERT_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
 export interface MailOutcome {
   state: Exclude<DirectorAlertMailState, 'pending'>;
   recipients: number;
@@ -86,16 +89,20 @@ export function directorAlertAbout(db: repo.Db, kind: string, aboutUserId: strin
   return repo.latestAbout(db, kind, aboutUserId, since);
 }
 
-/** A director marks an alert seen (audit `director.alert.ack`). Unknown or already-seen alerts change nothing. */
+/** A director marks an alert seen (audit `director.alert.ack`). An unknown id is 404; an already-seen alert changes nothing. */
 export async function acknowledgeDirectorAlert(
   deps: Pick<Deps, 'db' | 'clock' | 'secrets'>,
   input: { alertId: string; by: string; requestId?: string | null },
 ): Promise<{ acknowledged: boolean }> {
   const by = await deps.db.selectFrom('users').select(['id', 'role', 'status']).where('id', '=', input.by).executeTakeFirst();
   if (!by || by.role !== 'director' || by.status !== 'active') throw new Forbidden();
+  if (!ALERT_ID.test(input.alertId)) throw new NotFound();
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    if (!(await repo.acknowledge(trx, input.alertId, by.id, now.toISOString()))) return { acknowledged: false };
+    if (!(await repo.acknowledge(trx, input.alertId, by.id, now.toISOString()))) {
+      if (!(await repo.exists(trx, input.alertId))) throw new NotFound();
+      return { acknowledged: false };
+    }
     await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
       action: 'director.alert.ack',
       actorId: by.id,

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/connection.js';
 import { schemaStatus } from '../db/migrate.js';
 import { loadOrCreateSecret } from '../keys/secrets.js';
+import { noticeRecipientCount } from '../notify/recipients.js';
 import { buildStorage } from '../../storage-adapters/index.js';
 
 export interface DoctorLine {
@@ -70,6 +71,8 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     return `SMTP server ${new URL(config.mail.url).host} accepted the connection`;
   }, 'Check KINKO_SMTP_URL (host, port, user, password) and that the SMTP server is reachable.'));
 
+  lines.push(await noticeRecipientsLine(config));
+
   lines.push(await step('秘密鍵ファイル secrets', async () => {
     if (config.secret && config.auditKey) return 'taken from the environment';
     const st = fs.statSync(config.secretsDir);
@@ -77,6 +80,35 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     return `kept in ${config.secretsDir} (for several instances, set KINKO_SECRET and KINKO_AUDIT_KEY instead)`;
   }, `Run: chmod 700 ${config.secretsDir}`));
   return lines;
+}
+
+/**
+ * Whether anyone would receive a notice e-mail. An office whose director never
+ * gave an address receives nothing, while everything else looks healthy.
+ */
+async function noticeRecipientsLine(config: Config): Promise<DoctorLine> {
+  const what = 'お知らせメールの宛先 notice recipients';
+  try {
+    const database = await openDatabase(config.database);
+    try {
+      const status = await schemaStatus(database.db);
+      if (status.pending.length) return { ok: true, what, detail: 'not checked: the database has pending migrations' };
+      const director = await database.db.selectFrom('users').select('id').where('role', '=', 'director').limit(1).executeTakeFirst();
+      if (!director) return { ok: true, what, detail: 'setup not done yet (setup asks for the director’s address)' };
+      const count = await noticeRecipientCount(database.db);
+      if (count > 0) return { ok: true, what, detail: `${count} address(es) receive notices (director and key holders)` };
+      return {
+        ok: false,
+        what,
+        detail: 'だれもお知らせメールを受け取りません / no active director or key holder has an email address: arrival notices and director alerts reach no one by mail',
+        fix: 'Sign in as the director (or a key holder) and set an address at /office/settings/notices (お知らせメールの設定).',
+      };
+    } finally {
+      await database.close();
+    }
+  } catch (err) {
+    return { ok: true, what, detail: `not checked: ${(err as Error).message}` };
+  }
 }
 
 async function step(what: string, fn: () => Promise<string>, fix: string): Promise<DoctorLine> {

@@ -14,7 +14,7 @@ import { completeSetup, setupNeeded, type SetupErrors, type SetupInput } from '.
  * token needed); it shares completeSetup() with the web page.
  *
  * Non-interactive use (scripts, tests): --office, --name, --login,
- * --totp-secret, --totp-code, with the password and key passphrase from
+ * --totp-secret, --totp-code (and the optional --email for notices), with the password and key passphrase from
  * KINKO_SETUP_PASSWORD and KINKO_SETUP_KEY_PASSPHRASE (environment, never
  * flags: flags are visible to every user in the process list).
  */
@@ -36,6 +36,7 @@ async function runSetup(args: string[]): Promise<number> {
       login: { type: 'string' },
       'totp-secret': { type: 'string' },
       'totp-code': { type: 'string' },
+      email: { type: 'string' },
     },
     strict: true,
   });
@@ -62,6 +63,7 @@ async function runSetup(args: string[]): Promise<number> {
       totpCode: flags['totp-code'] ?? '',
       keyPassphrase: process.env.KINKO_SETUP_KEY_PASSPHRASE ?? '',
       keyPassphraseConfirm: process.env.KINKO_SETUP_KEY_PASSPHRASE ?? '',
+      email: flags.email ?? '',
     };
     const given = new Set<Field>((Object.keys(input) as Field[]).filter((k) => input[k] !== ''));
     // A code only means something together with the secret it was made from.
@@ -83,7 +85,7 @@ async function runSetup(args: string[]): Promise<number> {
     const terminal = new Terminal();
     try {
       console.log(both('setup.cli.intro'));
-      let ask = (['officeName', 'directorName', 'loginId', 'password', 'keyPassphrase', 'totpCode'] as const).filter((f) => !given.has(f));
+      let ask = (['officeName', 'directorName', 'loginId', 'email', 'password', 'keyPassphrase', 'totpCode'] as const).filter((f) => !given.has(f));
       for (;;) {
         for (const f of ask) await promptFor(terminal, f, input, both);
         const result = await completeSetup(deps, { cli: true }, input);
@@ -115,8 +117,10 @@ function missingFlags(given: Set<Field>): string[] {
   return need.filter(([f]) => !given.has(f)).map(([, flag]) => flag);
 }
 
-function fieldsToAskAgain(errors: SetupErrors): Array<'officeName' | 'directorName' | 'loginId' | 'password' | 'keyPassphrase' | 'totpCode'> {
-  const out = new Set<'officeName' | 'directorName' | 'loginId' | 'password' | 'keyPassphrase' | 'totpCode'>();
+type Asked = 'officeName' | 'directorName' | 'loginId' | 'email' | 'password' | 'keyPassphrase' | 'totpCode';
+
+function fieldsToAskAgain(errors: SetupErrors): Asked[] {
+  const out = new Set<Asked>();
   for (const f of Object.keys(errors)) {
     if (f === 'passwordConfirm') out.add('password');
     else if (f === 'keyPassphraseConfirm') out.add('keyPassphrase');
@@ -135,6 +139,10 @@ async function promptFor(term: Terminal, f: string, input: SetupInput, both: (k:
       break;
     case 'loginId':
       input.loginId = await term.ask(`${both('setup.director.loginId')}: `);
+      break;
+    case 'email':
+      console.log(both('setup.noticeEmail.hint'));
+      input.email = await term.ask(`${both('setup.noticeEmail.prompt')}: `);
       break;
     case 'password':
       input.password = await term.ask(`${both('setup.director.password')}: `, true);
@@ -158,9 +166,11 @@ function printErrors(errors: SetupErrors, both: (k: string, o?: Record<string, u
   for (const [field, key] of Object.entries(errors)) console.error(`  ✗ ${field}: ${both(key!, { min: limits.password.minLength })}`);
 }
 
-function printDone(result: { loginId: string; fingerprint: string }, publicUrl: string, both: (k: string) => string): void {
+function printDone(result: { loginId: string; fingerprint: string; email: string | null }, publicUrl: string, both: (k: string, o?: Record<string, unknown>) => string): void {
   console.log(`${both('setup.cli.done')} ${publicUrl}/office/login  (login ID: ${result.loginId})`);
   console.log(`${both('setup.cli.fingerprint')} ${result.fingerprint.toUpperCase().replace(/(.{4})(?=.)/g, '$1 ')}`);
+  if (result.email) console.log(both('setup.noticeEmail.set', { email: result.email }));
+  else console.log(`⚠ ${both('setup.noticeEmail.missing')}`);
 }
 
 /** readline prompts; secret answers are not echoed to the terminal. */

@@ -64,7 +64,7 @@ export async function insertOfficeKey(db: Db, fingerprint: string, publicKey: st
 
 export async function insertDirector(
   db: Db,
-  d: { id: string; loginId: string; displayName: string; passwordHash: string; totpSecretSealed: string; totpStep: number; now: Date },
+  d: { id: string; loginId: string; displayName: string; email: string | null; passwordHash: string; totpSecretSealed: string; totpStep: number; now: Date },
 ): Promise<void> {
   const at = d.now.toISOString();
   await db
@@ -75,7 +75,7 @@ export async function insertDirector(
       company_id: null,
       login_id: d.loginId,
       display_name: d.displayName,
-      email: null,
+      email: d.email,
       status: 'active',
       password_hash: d.passwordHash,
       password_is_initial: 0,

@@ -38,24 +38,25 @@ export function setupRoutes(deps: Deps): Router {
       totpCode: field('totpCode'),
       keyPassphrase: field('keyPassphrase'),
       keyPassphraseConfirm: field('keyPassphraseConfirm'),
+      email: field('email'),
     };
     const result = await completeSetup(deps, { token }, input);
     if (result.ok) {
       res.set('Cache-Control', 'no-store');
-      return res.render('setup/done', { title: res.locals.t('setup.done.title'), loginId: result.loginId, fingerprint: result.fingerprint });
+      return res.render('setup/done', { title: res.locals.t('setup.done.title'), loginId: result.loginId, fingerprint: result.fingerprint, email: result.email });
     }
     const errors = { ...result.errors };
     // A hidden field that no longer opens means a new secret: say so, the old QR is useless.
     if (!secret) errors.totpCode = 'setup.errors.totpRescan';
     const enrol = await enrolmentFor(deps.secrets.signing, tokenHash, secret ?? undefined);
     // Non-secret values come back; passwords and the passphrase are typed again, never echoed into HTML.
-    const kept = { officeName: input.officeName, directorName: input.directorName, loginId: input.loginId };
+    const kept = { officeName: input.officeName, directorName: input.directorName, loginId: input.loginId, email: input.email ?? '' };
     renderForm(res.status(400), enrol, kept, errors);
   });
   return r;
 }
 
-function renderForm(res: Response, enrol: Enrolment, values: Partial<Record<'officeName' | 'directorName' | 'loginId', string>>, errors: SetupErrors): void {
+function renderForm(res: Response, enrol: Enrolment, values: Partial<Record<'officeName' | 'directorName' | 'loginId' | 'email', string>>, errors: SetupErrors): void {
   // The page carries the TOTP secret: no browser or proxy may keep it.
   res.set('Cache-Control', 'no-store');
   res.render('setup/form', {

@@ -8,6 +8,7 @@ import { NotFound } from '../http/errors.js';
 import { generateOfficeKey, keyPassphraseProblem } from '../keys/office-key.js';
 import { randomId, sha256 } from '../keys/random.js';
 import { insertKeyCopy } from '../keys/repo.js';
+import { checkAddress } from '../mail/address.js';
 import { Sealer } from '../keys/seal.js';
 import * as repo from './repo.js';
 
@@ -70,12 +71,18 @@ export interface SetupInput {
   totpCode: string;
   keyPassphrase: string;
   keyPassphraseConfirm: string;
+  /**
+   * Where office notices go (arrivals, director alerts). Optional: a setup
+   * without one is allowed but is told plainly that no notice will be mailed,
+   * and the console keeps warning until someone sets an address.
+   */
+  email?: string;
 }
 
 export type SetupField = keyof Omit<SetupInput, 'totpSecret'> | 'form';
 export type SetupErrors = Partial<Record<SetupField, string>>;
 export type SetupResult =
-  | { ok: true; directorId: string; loginId: string; fingerprint: string }
+  | { ok: true; directorId: string; loginId: string; fingerprint: string; email: string | null }
   | { ok: false; errors: SetupErrors };
 
 /** How the caller proved the right to set up: the web token, or running the CLI on the server. */
@@ -85,6 +92,13 @@ const LOGIN_ID = /^[a-z0-9][a-z0-9._@-]{2,63}$/;
 const MAX_NAME = 100;
 
 export { normaliseLoginId };
+
+/** The notice address as stored: null when none was given, or the problem with what was typed. */
+function noticeEmailOf(input: SetupInput): string | null | { problem: string } {
+  if (!input.email?.trim()) return null;
+  const checked = checkAddress(input.email);
+  return 'problem' in checked ? { problem: checked.problem } : checked.address;
+}
 
 function normaliseName(raw: string): string {
   return raw.normalize('NFKC').replace(/\s+/g, ' ').trim();
@@ -100,6 +114,8 @@ export function validateSetup(input: SetupInput): SetupErrors {
   if (!directorName) e.directorName = 'setup.errors.directorNameRequired';
   else if ([...directorName].length > MAX_NAME || /\p{Cc}/u.test(directorName)) e.directorName = 'setup.errors.nameTooLong';
   if (!LOGIN_ID.test(normaliseLoginId(input.loginId))) e.loginId = 'setup.errors.loginIdInvalid';
+  const email = noticeEmailOf(input);
+  if (email !== null && typeof email === 'object') e.email = email.problem;
 
   const pwLen = [...input.password].length;
   if (pwLen < limits.password.minLength) e.password = 'setup.errors.passwordTooShort';
@@ -138,6 +154,7 @@ export async function completeSetup(deps: SetupDeps, authority: SetupAuthority, 
 
   const officeName = normaliseName(input.officeName);
   const loginId = normaliseLoginId(input.loginId);
+  const email = noticeEmailOf(input) as string | null; // validated above
   const directorId = randomId();
   const [passwordHash, key] = await Promise.all([hashPassword(input.password), generateOfficeKey(officeName, input.keyPassphrase)]);
   const totpSecretSealed = new Sealer(deps.secrets.signing).seal(input.totpSecret, 'totp');
@@ -152,6 +169,7 @@ export async function completeSetup(deps: SetupDeps, authority: SetupAuthority, 
       id: directorId,
       loginId,
       displayName: normaliseName(input.directorName),
+      email,
       passwordHash,
       totpSecretSealed,
       totpStep: step!,
@@ -173,7 +191,7 @@ export async function completeSetup(deps: SetupDeps, authority: SetupAuthority, 
       actorId: directorId,
       actorRole: 'director',
       targetIds: [directorId],
-      details: { via: 'token' in authority ? 'web' : 'cli', fingerprint: key.fingerprint },
+      details: { via: 'token' in authority ? 'web' : 'cli', fingerprint: key.fingerprint, noticeEmail: email !== null },
     });
     await appendAudit(trx, audit, {
       action: 'key.holder.add',
@@ -186,5 +204,6 @@ export async function completeSetup(deps: SetupDeps, authority: SetupAuthority, 
   });
   if (!done) return { ok: false, errors: { form: 'setup.errors.alreadyDone' } };
   deps.logger.info({ directorId, fingerprint: key.fingerprint }, 'first-run setup complete');
-  return { ok: true, directorId, loginId, fingerprint: key.fingerprint };
+  if (email === null) deps.logger.info('setup finished without a notice e-mail address: notices reach no one by mail until one is set');
+  return { ok: true, directorId, loginId, fingerprint: key.fingerprint, email };
 }

@@ -111,7 +111,7 @@ describeWithChromium()('drop room in real Chromium (e2e)', () => {
     server = await listenOn(t.app, port);
     bigCsv = writeRoster(1_500_000);
     director = await setUpOffice(t.deps);
-    // Setup asks for no e-mail address; the director's is entered directly here (office notices go to it).
+    // setUpOffice gives no notice address; the director's is entered directly here (office notices go to it).
     await t.deps.db.updateTable('users').set({ email: DIRECTOR_EMAIL }).where('id', '=', director.directorId).execute();
     browser = await launchChromium();
   }, 60_000);
