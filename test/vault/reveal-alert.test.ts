@@ -8,6 +8,7 @@ import { csrfToken, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { fakeClock } from '../notify/arrange.js';
+import { startSmtpSink, type SmtpSink } from '../notify/smtp-sink.js';
 import { addKeyHolder, makeCompany, makeVaultOffice, numbersIn, putInVault, type VaultOffice } from './arrange.js';
 
 /**
@@ -95,5 +96,49 @@ describe('reveal-block alert when no director has an e-mail address', () => {
     expect(ack.status).toBe(303);
     expect((await d.agent.get('/office')).text).not.toContain('上限 四郎');
     expect((await audit('director.alert.ack')).map((e) => JSON.parse(e.target_ids)[0])).toEqual([id]);
+  });
+});
+
+describe('reveal-block alert when the mail server refuses the e-mail', () => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  let office: VaultOffice;
+  let persons: PersonRow[];
+  const numbers = syntheticMyNumbers(2, 29);
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    t = await makeTestApp({ KINKO_SMTP_URL: sink.url }, { clock: fakeClock('2025-07-02T00:00:00.000Z') });
+    office = await makeVaultOffice(t.deps);
+    const company = await makeCompany(t.deps, '送信失敗テスト株式会社');
+    persons = await putInVault(t.deps, { companyId: company.id, employees: [{ number: numbers[0]!, name: '社員 甲', employeeCode: 'B1', dependents: [] }] });
+  });
+  afterAll(async () => {
+    await t.close();
+    await sink.close();
+  });
+
+  it('the staff member is told the screen shows it but no mail went; the console says the mail failed', async () => {
+    const limiter = await addKeyHolder(t.deps, 'staff', 'smtp-fail-key-passphrase');
+    const { agent } = await signedInAgent(t.app, t.deps, limiter);
+    const csrf = await csrfToken(agent, '/office');
+    for (let i = 0; i < limits.reveal.perHour; i++) {
+      const res = await agent.post(`/office/persons/${persons[0]!.id}/reveal`).type('form')
+        .send({ _csrf: csrf, purpose: 'employment-insurance', passphrase: i === 0 ? 'smtp-fail-key-passphrase' : '' });
+      expect([i, res.status]).toEqual([i, 200]);
+    }
+    sink.refuseNext(5);
+    const blocked = await agent.post(`/office/persons/${persons[0]!.id}/reveal`).type('form').send({ _csrf: csrf, purpose: 'employment-insurance' });
+    expect(blocked.status).toBe(429);
+    expect(blocked.text).toContain('所長の画面にお知らせを出しました。メールでは知らせていないため');
+    expect(blocked.text).not.toContain('メールでも知らせました');
+    expect(sink.messages).toHaveLength(0);
+    const [row] = await t.deps.db.selectFrom('audit_log').selectAll().where('action', '=', 'vault.reveal.alert').execute();
+    expect(row!.result).toBe('failed');
+    expect(JSON.parse(row!.details)).toMatchObject({ console: true, mail: 'failed' });
+    const d = await signedInAgent(t.app, t.deps, office.director);
+    const home = await d.agent.get('/office');
+    expect(home.text).toContain('メールを送れませんでした。');
+    expect(home.text).toContain(limiter.loginId);
   });
 });
