@@ -76,7 +76,7 @@ describe('room page: the drop panel as served', () => {
   });
 
   it('serves the page scripts as JavaScript', async () => {
-    for (const f of ['room-upload.js', 'upload-check.js', 'upload-encrypt.js', 'upload-send.js', 'upload-texts.js']) {
+    for (const f of ['room-upload.js', 'upload-check.js', 'upload-encrypt.js', 'upload-send.js', 'upload-texts.js', 'upload-views.js']) {
       const res = await request(t.app).get(`/static/js/${f}`);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/javascript/);
