@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import { limits } from '../../server/config.js';
 import { bigCsv as makeBigCsv, failure, smallCsv } from './worker-inputs.js';
 import { expectParse, parseDropInWorker, startParseWorkers, stopParseWorkers } from '../../server/ingest/worker/parse-drop.js';
@@ -108,8 +108,8 @@ describe('the spare parse worker', () => {
     const used: number[] = [];
     const spareWhenTaken: string[] = [];
     const exited = new Set<number>();
-    const track = (w: Worker) => {
-      const id = w.threadId;
+    const track = (w: ChildProcess) => {
+      const id = w.pid!;
       used.push(id);
       spareWhenTaken.push(spareParseWorker());
       w.once('exit', () => exited.add(id));

@@ -25,9 +25,9 @@ describe('parseDropInWorker', () => {
   });
 
   it('over the time budget the worker is terminated and the error says timeout', async () => {
-    let exited: number | undefined;
+    let exited: number | string | null | undefined;
     const e = await failure(
-      parseDropInWorker(bigCsv(50_000), { limits: { parse: { maxMillis: 150 } }, onWorker: (w) => w.once('exit', (c) => (exited = c)) }),
+      parseDropInWorker(bigCsv(50_000), { limits: { parse: { maxMillis: 150 } }, onWorker: (w) => w.once('exit', (c, sig) => (exited = c ?? sig)) }),
     );
     expect(e.messageKey).toBe('ingest.errors.timeout');
     expect(exited).toBeDefined();

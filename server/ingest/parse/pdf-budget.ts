@@ -38,10 +38,15 @@ function isZlibHeader(b0: number, b1: number): boolean {
   return (b0 & 0x0f) === 8 && ((b0 << 8) | b1) % 31 === 0;
 }
 
-/** Inflated size of one stream's data, or throws `tooBig` once it passes `cap`. Undecodable data counts as 0: pdf.js cannot inflate it either. */
+/**
+ * Inflated size of one stream's data, or throws `tooBig` once it passes `cap`.
+ * Raw inflate after the 2-byte zlib header: pdf.js does not insist on the
+ * trailing checksum, so a wrong one must not make a stream count as nothing
+ * here. Data that does not inflate at all counts as 0: pdf.js cannot inflate it either.
+ */
 function inflatedSize(data: Buffer, cap: number, over: () => ParseError): number {
   try {
-    return zlib.inflateSync(data, { maxOutputLength: Math.max(cap, 1), finishFlush: zlib.constants.Z_SYNC_FLUSH }).length;
+    return zlib.inflateRawSync(data.subarray(2), { maxOutputLength: Math.max(cap, 1), finishFlush: zlib.constants.Z_SYNC_FLUSH }).length;
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw over();
     return 0;
