@@ -72,7 +72,7 @@ export async function startIngest(
   let plaintext: Buffer | undefined;
   try {
     const cipher = await deps.storage.drops.get(drop.storedKey);
-    plaintext = await decryptDrop(cipher, officeKey, deps.config.limits.upload.maxFileBytes);
+    plaintext = await decryptDrop(cipher, officeKey, deps.config.limits.upload.maxFileBytes, drop.size);
     // The worker parses on the other core while this thread unwraps the vault keys.
     const [parsed, opened] = await Promise.allSettled([
       parseDropInWorker(plaintext),
