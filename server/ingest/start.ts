@@ -85,6 +85,8 @@ export async function startIngest(
     }
     if (opened.status === 'rejected') throw opened.reason;
     const [result, session] = [parsed.value, opened.value];
+    // The preview's plan needs every number's blind index: a large file's are computed off the main thread now (issue 12 item 10).
+    await session.prepareIndexes(result.persons.map((p) => p.number)).catch(() => undefined);
     const entry = newEntry(deps, job, actor.userId, plaintext, result, [], session);
     if (!(await repo.moveJob(deps.db, job.id, job.attempt, ['claimed'], 'previewing', deps.clock.now().toISOString(), { readable: true }))) {
       entry.dispose();

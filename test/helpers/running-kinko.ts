@@ -76,7 +76,7 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-export async function startRunningKinko(opts: { env?: Record<string, string>; readyMs?: number } = {}): Promise<RunningKinko> {
+export async function startRunningKinko(opts: { env?: Record<string, string>; readyMs?: number; nodeArgs?: string[] } = {}): Promise<RunningKinko> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-hostile-'));
   const deps = await buildDeps(loadConfig({ KINKO_DATA_DIR: dataDir, KINKO_LOG_LEVEL: 'silent' }), { logger: createLogger({ level: 'silent' }) });
   let office: Office;
@@ -88,7 +88,7 @@ export async function startRunningKinko(opts: { env?: Record<string, string>; re
     await deps.close();
   }
   const port = await freePort();
-  const proc = spawn(process.execPath, [BIN, 'serve'], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve'], {
     cwd: ROOT,
     env: cleanEnv({ KINKO_DATA_DIR: dataDir, KINKO_PORT: String(port), KINKO_HOST: '127.0.0.1', ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
