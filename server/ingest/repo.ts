@@ -213,18 +213,6 @@ export async function releaseJob(db: Db, j: { id: string; attempt: number; state
   return moveJob(db, j.id, j.attempt, [j.state], 'released', now, { lastError });
 }
 
-/** Releases a claimed attempt whose file could not be read, marking the drop unreadable with its reason (migration 0013). */
-export async function releaseUnreadable(db: Db, j: { id: string; attempt: number }, now: string, reason: string): Promise<boolean> {
-  const r = await db
-    .updateTable('ingest_jobs')
-    .set((eb) => ({ state: 'released', updated_at: now, last_error: reason, unreadable_at: now, unreadable_count: eb('unreadable_count', '+', 1) }))
-    .where('id', '=', j.id)
-    .where('attempt', '=', j.attempt)
-    .where('state', '=', 'claimed')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
 // ---- drops as ingest sees them ------------------------------------------------
 
 /** A drop as the office pages show it: the drops domain's record plus the company's name. */

@@ -13,6 +13,7 @@ import type { ColumnChoice, ParseResult } from './parse/types.js';
 import { parseDropInWorker } from './worker/parse-drop.js';
 import type { PreviewEntry } from './preview.js';
 import * as repo from './repo.js';
+import { releaseUnreadable } from './unreadable-repo.js';
 import { ingestRuntime, PREVIEW_TTL_MS } from './runtime.js';
 import { ingestCohort, openVaultSession } from './vault-port.js';
 
@@ -99,7 +100,7 @@ export async function startIngest(
     plaintext?.fill(0);
     const key = err instanceof AppError ? err.messageKey : 'ingestFlow.errors.failed';
     const at = deps.clock.now().toISOString();
-    if (inTheFile(err)) await repo.releaseUnreadable(deps.db, job, at, key).catch(() => false);
+    if (inTheFile(err)) await releaseUnreadable(deps.db, job, at, key).catch(() => false);
     else await repo.releaseJob(deps.db, { id: job.id, attempt: job.attempt, state: 'claimed' }, at, key).catch(() => false);
     // Content-free: a code and the parser's own content-free detail, never a message from inside the file.
     deps.logger.warn({ jobId: job.id, dropId, key, detail: (err as { detail?: unknown }).detail, requestId: meta.requestId }, 'ingest stopped; drop left intact');
