@@ -13,7 +13,7 @@ import { until } from '../helpers/until.js';
 /**
  * The parse workers of one process: at most limits.parse.maxConcurrent read
  * files at once (a further parse waits, then answers `busy` and reads
- * nothing), and the warmed-up spare thread — which still reads exactly one
+ * nothing), and the warmed-up spare parse process — which still reads exactly one
  * file, holds nothing before it, and never keeps the process alive.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -98,7 +98,7 @@ let building: Promise<void> | undefined;
 
 /**
  * A spare that no parse has taken for this long is ended, so a server where
- * nobody is ingesting holds no warmed-up process (≈ 150 MiB); the next drop
+ * nobody is ingesting holds no warmed-up process (≈ 110 MiB); the next drop
  * page a key holder opens (expectParse), or the next parse, starts one again.
  */
 export const SPARE_IDLE_MS = 10 * 60_000;
