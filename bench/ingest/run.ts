@@ -35,8 +35,8 @@
  *    spread over 4 key holders (the 50-per-hour limit), each unlocked once.
  *
  * Memory: process RSS sampled every 50 ms from a separate thread (rss.ts) plus
- * the kernel's VmHWM. The parse worker is a thread of this process, so the
- * process figure is an upper bound of the worker's.
+ * the kernel's VmHWM. The parse runs in a child process (issue 12): its own
+ * peak RSS is what parse-drop.ts's watchdog saw (`onPeakRss`), printed apart.
  *
  * Exits 1 when a target is missed: kinko faster than LibreOffice and under
  * 10 s; peak RSS ≤ 512 MiB while parsing; reveal p95 < 50 ms.
@@ -238,7 +238,8 @@ async function main(): Promise<void> {
     sampler.reset();
     const rssBeforeParse = sampler.nowMiB();
     const pr0 = performance.now();
-    const reparsed = await parseDropInWorker(plain);
+    let parseProcessPeak = 0;
+    const reparsed = await parseDropInWorker(plain, { onPeakRss: (b) => (parseProcessPeak = b / 1048576) });
     const parseMs = performance.now() - pr0;
     const parsePeak = sampler.peak();
     plain.fill(0);
@@ -308,7 +309,7 @@ async function main(): Promise<void> {
     const lookups = span(spent.findByIndexes!, spent.findByEmployeeCodes!);
     const commitLoop = span(spent.writeRecords!);
     const committedMs = committedAt - confirmWall;
-    const worstRss = Math.max(startPeak.sampledMiB, startPeak.kernelMiB ?? 0);
+    const worstRss = Math.max(startPeak.sampledMiB, startPeak.kernelMiB ?? 0, parseProcessPeak);
     const fastEnough = kinkoMedian < peerMedian && Math.max(...rounds.map((r) => r.kinkoMs)) < TARGET_TOTAL_MS;
     const rssOk = worstRss <= TARGET_RSS_MIB;
     const revealOk = revealP95 < TARGET_REVEAL_P95_MS;
@@ -331,10 +332,11 @@ async function main(): Promise<void> {
     console.log(`not in the total: the preview page's plan between the clicks ${fmt(previewPlanMs)} ms (start + preview plan + confirm = ${fmt(totalMs + previewPlanMs)} ms)`);
     console.log(`attribution re-runs: unlock ${fmt(unlockMs)} ms, decrypt ${fmt(decryptMs)} ms (${mib(cipher.length)}), parse in worker ${fmt(parseMs)} ms`);
     console.log(
-      `\nmemory (process RSS, sampled every 50 ms from its own thread; the parse worker is a thread of this process, so this bounds it from above; kernel VmHWM in brackets):\n` +
+      `\nmemory (this process's RSS, sampled every 50 ms from its own thread, kernel VmHWM in brackets; the parse runs in a child process, its peak below):\n` +
         `  start phase (decrypt + parse worker): peak ${fmt(startPeak.sampledMiB, 1)} MiB [${startPeak.kernelMiB === null ? 'n/a' : fmt(startPeak.kernelMiB, 1)}], before ${fmt(rssBeforeStart, 1)} MiB\n` +
         `  parse re-run alone:                   peak ${fmt(parsePeak.sampledMiB, 1)} MiB [${parsePeak.kernelMiB === null ? 'n/a' : fmt(parsePeak.kernelMiB, 1)}], before ${fmt(rssBeforeParse, 1)} MiB (+${fmt(parsePeak.sampledMiB - rssBeforeParse, 1)} MiB)\n` +
-        `  confirm phase:                        peak ${fmt(confirmPeak.sampledMiB, 1)} MiB [${confirmPeak.kernelMiB === null ? 'n/a' : fmt(confirmPeak.kernelMiB, 1)}]`,
+        `  confirm phase:                        peak ${fmt(confirmPeak.sampledMiB, 1)} MiB [${confirmPeak.kernelMiB === null ? 'n/a' : fmt(confirmPeak.kernelMiB, 1)}]\n` +
+        `  the parse process of the re-run:      peak ${fmt(parseProcessPeak, 1)} MiB (its whole RSS, seen every 20 ms by the watchdog; cap ${d.config.limits.parse.maxMemoryMiB} MiB)`,
     );
     console.log(
       `\nreveal of ingested persons (${rs.length} reveals, ${Math.ceil(REVEALS / PER_HOLDER)} key holders × ${PER_HOLDER}, one-time unlock each): ` +
@@ -347,7 +349,7 @@ async function main(): Promise<void> {
       `\nkinko median ${fmt(kinkoMedian)} ms vs LibreOffice median ${fmt(peerMedian)} ms over ${rounds.length} rounds: ratio ${fmt(kinkoMedian / peerMedian, 2)}; ` +
         `kinko faster in ${rounds.filter((r) => r.kinkoMs < r.libreOfficeMs).length} of ${rounds.length}\n` +
         `kinko faster than LibreOffice (medians) and every ingest < 10 s: ${fastEnough ? 'PASS' : 'FAIL'}` +
-        `\nworker peak RSS ≤ ${TARGET_RSS_MIB} MiB (process RSS during start, upper bound): ${rssOk ? 'PASS' : 'FAIL'} (${fmt(worstRss, 1)} MiB)` +
+        `\nworker peak RSS ≤ ${TARGET_RSS_MIB} MiB (this process during start, and the parse process): ${rssOk ? 'PASS' : 'FAIL'} (${fmt(worstRss, 1)} MiB)` +
         `\nreveal p95 < ${TARGET_REVEAL_P95_MS} ms: ${revealOk ? 'PASS' : 'FAIL'} (${fmt(revealP95, 1)} ms)`,
     );
     process.exitCode = fastEnough && rssOk && revealOk ? 0 : 1;

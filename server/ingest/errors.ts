@@ -23,6 +23,16 @@ export class DropNotIngestable extends Conflict {
 }
 
 /**
+ * The last attempt could not read this drop's file (issue 12): kinko does not
+ * read it again unless a key holder asks for it deliberately ("read again").
+ */
+export class DropUnreadable extends Conflict {
+  constructor(reason: string) {
+    super('ingestFlow.unreadable.refused', { reason });
+  }
+}
+
+/**
  * The preview is not in this process's memory (expired, another instance,
  * restarted, or a newer attempt replaced it): start again.
  */

@@ -38,8 +38,9 @@ export function reasonLabel(t: TFunction, reason: ReviewReason | 'number-change'
   return label === key ? reason : label;
 }
 
-export function dropListView(t: TFunction, lang: Lang, d: OfficeDrop & { jobState: string | null; claimedByName: string | null }) {
+export function dropListView(t: TFunction, lang: Lang, d: OfficeDrop & { jobState: string | null; claimedByName: string | null; unreadable?: boolean }) {
   const state = officeState(d.state, d.jobState);
+  const unreadable = state === 'received' && d.unreadable === true;
   return {
     id: d.id,
     companyName: d.companyName,
@@ -47,8 +48,8 @@ export function dropListView(t: TFunction, lang: Lang, d: OfficeDrop & { jobStat
     receivedAt: d.createdAt,
     receivedAtLabel: formatJst(d.createdAt, lang),
     sizeLabel: formatSize(d.size, lang),
-    state,
-    stateLabel: t(`ingestFlow.state.${state}`),
+    state: unreadable ? 'unreadable' : state,
+    stateLabel: unreadable ? t('ingestFlow.unreadable.state') : t(`ingestFlow.state.${state}`),
     holder: state === 'ingesting' ? d.claimedByName : null,
   };
 }
@@ -89,7 +90,12 @@ export function dropPageView(t: TFunction, lang: Lang, i: DropPageInput) {
     holderName: i.job?.claimedByName ?? '',
     holderSinceLabel: i.job?.claimedAt ? formatJst(i.job.claimedAt, lang) : '',
     myPreview: mine ? i.job!.id : null,
-    lastError: state === 'received' && i.job?.lastError ? t(i.job.lastError) : null,
+    lastError: state === 'received' && i.job?.lastError && !i.job.unreadable ? t(i.job.lastError) : null,
+    // Issue 12: the file could not be read; why, when, how often — and a deliberate "read again" instead of a plain start.
+    unreadable:
+      state === 'received' && i.job?.unreadable
+        ? { reason: t(i.job.lastError ?? 'ingestFlow.errors.failed'), atLabel: formatJst(i.job.unreadable.at, lang), count: i.job.unreadable.count }
+        : null,
     counts: i.job?.counts ?? null,
     committedAtLabel: i.job?.committedAt ? formatJst(i.job.committedAt, lang) : null,
     awaitingDisposal: i.job?.state === 'committed',

@@ -21,6 +21,8 @@ export interface JobRecord {
   claimedAt: string | null;
   instanceId: string | null;
   lastError: string | null;
+  /** The last attempt failed for a reason in the file (lastError): a retry must be deliberate (migration 0013). */
+  unreadable: { at: string; count: number } | null;
   counts: { personsAdded: number; duplicates: number; review: number; excluded: number } | null;
   committedBy: string | null;
   committedAt: string | null;
@@ -37,7 +39,7 @@ function jobQuery(db: Db) {
     .leftJoin('users as u', 'u.id', 'j.claimed_by')
     .select([
       'j.id', 'j.drop_id', 'j.company_id', 'j.state', 'j.attempt', 'j.claimed_by', 'u.display_name as claimed_by_name',
-      'j.claimed_at', 'j.instance_id', 'j.last_error', 'j.persons_added', 'j.duplicates', 'j.review_count', 'j.excluded',
+      'j.claimed_at', 'j.instance_id', 'j.last_error', 'j.unreadable_at', 'j.unreadable_count', 'j.persons_added', 'j.duplicates', 'j.review_count', 'j.excluded',
       'j.committed_by', 'j.committed_at', 'j.done_at', 'j.updated_at',
     ]);
 }
@@ -56,6 +58,7 @@ function toJob(r: JobRow): JobRecord {
     claimedAt: r.claimed_at,
     instanceId: r.instance_id,
     lastError: r.last_error,
+    unreadable: r.unreadable_at ? { at: r.unreadable_at, count: Number(r.unreadable_count) } : null,
     counts:
       r.persons_added == null
         ? null
@@ -132,11 +135,17 @@ export async function moveJob(
   from: readonly IngestJobState[],
   to: IngestJobState,
   now: string,
-  extra: { lastError?: string | null } = {},
+  extra: { lastError?: string | null; readable?: true } = {},
 ): Promise<boolean> {
   const r = await db
     .updateTable('ingest_jobs')
-    .set({ state: to, updated_at: now, ...(extra.lastError !== undefined ? { last_error: extra.lastError } : {}) })
+    .set({
+      state: to,
+      updated_at: now,
+      ...(extra.lastError !== undefined ? { last_error: extra.lastError } : {}),
+      // The file was read this time: it is no longer marked unreadable.
+      ...(extra.readable ? { unreadable_at: null } : {}),
+    })
     .where('id', '=', id)
     .where('attempt', '=', attempt)
     .where('state', 'in', [...from])
@@ -226,16 +235,16 @@ export async function findOfficeDrop(db: Db, id: string): Promise<OfficeDrop | n
 }
 
 /** Every company's drops, newest first, with the state of their ingest job. */
-export async function listOfficeDrops(db: Db, limit: number): Promise<Array<OfficeDrop & { jobState: IngestJobState | null; claimedByName: string | null }>> {
+export async function listOfficeDrops(db: Db, limit: number): Promise<Array<OfficeDrop & { jobState: IngestJobState | null; claimedByName: string | null; unreadable: boolean }>> {
   const rows = await dropQuery(db)
     .leftJoin('ingest_jobs as j', 'j.drop_id', 'd.id')
     .leftJoin('users as u', 'u.id', 'j.claimed_by')
-    .select(['j.state as job_state', 'u.display_name as claimed_by_name'])
+    .select(['j.state as job_state', 'u.display_name as claimed_by_name', 'j.unreadable_at'])
     .orderBy('d.created_at', 'desc')
     .orderBy('d.id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ ...toDrop(r), jobState: r.job_state ?? null, claimedByName: r.claimed_by_name ?? null }));
+  return rows.map((r) => ({ ...toDrop(r), jobState: r.job_state ?? null, claimedByName: r.claimed_by_name ?? null, unreadable: r.unreadable_at != null }));
 }
 
 /** received → ingested, or ingested → disposed; false if the drop was not in `from`. */

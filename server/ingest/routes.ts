@@ -6,7 +6,7 @@ import { AppError, BadRequest, NotFound } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
 import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
 import { DropDecryptError } from './decrypt.js';
-import { DisposalNotVerified, DropNotIngestable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
+import { DisposalNotVerified, DropNotIngestable, DropUnreadable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
 import { isParseErrorCode, ParseError } from './parse/errors.js';
 import { dropListView, dropPageView, previewHref, previewPlace, previewView } from './present.js';
 import { applyPageChoices, planOnce, selectionOf, type PageChoices } from './preview-cache.js';
@@ -23,7 +23,7 @@ import * as service from './service.js';
 const staff = (note: string) => policy({ audience: 'staff', note });
 
 /** Failures shown on the drop page next to the form, with what to do; the drop is untouched by each. */
-const SHOWN_ON_DROP_PAGE = [WrongKeyPassphrase, KeyPassphraseMustChange, NotKeyHolder, IngestBusy, DropNotIngestable, ParseError, DropDecryptError, PreviewGone, DisposalNotVerified];
+const SHOWN_ON_DROP_PAGE = [WrongKeyPassphrase, KeyPassphraseMustChange, NotKeyHolder, IngestBusy, DropNotIngestable, DropUnreadable, ParseError, DropDecryptError, PreviewGone, DisposalNotVerified];
 
 export function ingestRoutes(deps: Deps): Router {
   const r = Router();
@@ -43,7 +43,8 @@ export function ingestRoutes(deps: Deps): Router {
     const id = param(req, 'id');
     if (!looksLikeDropId(id)) throw new NotFound();
     try {
-      const { jobId } = await service.startIngest(deps, actor, id, field(req, 'passphrase'), { requestId: res.locals.requestId as string });
+      const readAgain = field(req, 'readAgain') === '1';
+      const { jobId } = await service.startIngest(deps, actor, id, field(req, 'passphrase'), { requestId: res.locals.requestId as string, readAgain });
       return res.redirect(303, `/office/ingest/${jobId}`);
     } catch (err) {
       if (err instanceof WrongKeyPassphrase) deps.logger.warn({ userId: actor.userId, requestId: res.locals.requestId }, 'wrong key passphrase at ingest start');

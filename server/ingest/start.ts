@@ -6,12 +6,14 @@ import type { Actor } from '../http/policies.js';
 import { NotKeyHolder } from '../keys/errors.js';
 import { keyHolderStatus, unlockOfficeKey } from '../keys/office-key.js';
 import { randomId } from '../keys/random.js';
-import { decryptDrop } from './decrypt.js';
-import { DropNotIngestable, IngestBusy } from './errors.js';
+import { decryptDrop, DropDecryptError } from './decrypt.js';
+import { ParseError } from './parse/errors.js';
+import { DropNotIngestable, DropUnreadable, IngestBusy } from './errors.js';
 import type { ColumnChoice, ParseResult } from './parse/types.js';
 import { parseDropInWorker } from './worker/parse-drop.js';
 import type { PreviewEntry } from './preview.js';
 import * as repo from './repo.js';
+import { releaseUnreadable } from './unreadable-repo.js';
 import { ingestRuntime, PREVIEW_TTL_MS } from './runtime.js';
 import { ingestCohort, openVaultSession } from './vault-port.js';
 
@@ -32,11 +34,20 @@ import { ingestCohort, openVaultSession } from './vault-port.js';
  *  5. The parse result waits in this process's memory for the confirmation
  *     (preview-cache.ts) — never in the database (P3).
  */
-export async function startIngest(deps: Deps, actor: Actor, dropId: string, passphrase: string, meta: { requestId?: string } = {}): Promise<{ jobId: string }> {
+export async function startIngest(
+  deps: Deps,
+  actor: Actor,
+  dropId: string,
+  passphrase: string,
+  meta: { requestId?: string; readAgain?: boolean } = {},
+): Promise<{ jobId: string }> {
   const drop = await repo.findOfficeDrop(deps.db, dropId);
   if (!drop) throw new NotFound();
   if (drop.state !== 'received') throw new DropNotIngestable();
   if (!(await keyHolderStatus(deps.db, actor.userId)).holder) throw new NotKeyHolder();
+  // A file that could not be read is not read again by a plain "start" (issue 12): only when asked for deliberately.
+  const before = await repo.findJobOfDrop(deps.db, dropId);
+  if (before?.unreadable && !meta.readAgain) throw new DropUnreadable(before.lastError ?? 'ingestFlow.errors.failed');
   let officeKey: openpgp.PrivateKey | undefined = await unlockOfficeKey(deps.db, actor.userId, passphrase);
 
   const rt = ingestRuntime(deps);
@@ -62,7 +73,7 @@ export async function startIngest(deps: Deps, actor: Actor, dropId: string, pass
   let plaintext: Buffer | undefined;
   try {
     const cipher = await deps.storage.drops.get(drop.storedKey);
-    plaintext = await decryptDrop(cipher, officeKey, deps.config.limits.upload.maxFileBytes);
+    plaintext = await decryptDrop(cipher, officeKey, deps.config.limits.upload.maxFileBytes, drop.size);
     // The worker parses on the other core while this thread unwraps the vault keys.
     const [parsed, opened] = await Promise.allSettled([
       parseDropInWorker(plaintext),
@@ -75,8 +86,10 @@ export async function startIngest(deps: Deps, actor: Actor, dropId: string, pass
     }
     if (opened.status === 'rejected') throw opened.reason;
     const [result, session] = [parsed.value, opened.value];
+    // The preview's plan needs every number's blind index: a large file's are computed off the main thread now (issue 12 item 10).
+    await session.prepareIndexes(result.persons.map((p) => p.number)).catch(() => undefined);
     const entry = newEntry(deps, job, actor.userId, plaintext, result, [], session);
-    if (!(await repo.moveJob(deps.db, job.id, job.attempt, ['claimed'], 'previewing', deps.clock.now().toISOString()))) {
+    if (!(await repo.moveJob(deps.db, job.id, job.attempt, ['claimed'], 'previewing', deps.clock.now().toISOString(), { readable: true }))) {
       entry.dispose();
       throw new IngestBusy(job.claimedByName ?? '?', job.claimedAt ?? job.updatedAt);
     }
@@ -86,13 +99,21 @@ export async function startIngest(deps: Deps, actor: Actor, dropId: string, pass
   } catch (err) {
     plaintext?.fill(0);
     const key = err instanceof AppError ? err.messageKey : 'ingestFlow.errors.failed';
-    await repo.releaseJob(deps.db, { id: job.id, attempt: job.attempt, state: 'claimed' }, deps.clock.now().toISOString(), key).catch(() => false);
+    const at = deps.clock.now().toISOString();
+    if (inTheFile(err)) await releaseUnreadable(deps.db, job, at, key).catch(() => false);
+    else await repo.releaseJob(deps.db, { id: job.id, attempt: job.attempt, state: 'claimed' }, at, key).catch(() => false);
     // Content-free: a code and the parser's own content-free detail, never a message from inside the file.
     deps.logger.warn({ jobId: job.id, dropId, key, detail: (err as { detail?: unknown }).detail, requestId: meta.requestId }, 'ingest stopped; drop left intact');
     throw err;
   } finally {
     officeKey = undefined;
   }
+}
+
+/** A failure that reading the same bytes again would repeat: the file is marked unreadable. Busy, aborted or a storage fault are not. */
+function inTheFile(err: unknown): boolean {
+  if (err instanceof ParseError) return err.code !== 'busy' && err.code !== 'aborted';
+  return err instanceof DropDecryptError;
 }
 
 export function newEntry(

@@ -3,6 +3,7 @@ import type * as openpgp from 'openpgp';
 import type { Deps } from '../deps.js';
 import { randomId } from '../keys/random.js';
 import { blindIndex, encryptRecord, isToken, newToken } from './crypto.js';
+import { blindIndexesOnThread, OFF_THREAD_INDEXES } from './index-thread.js';
 import { cohortDataKey, companyIndexKey } from './keys.js';
 import { prepareSealWorker, sealRecords } from './seal-records.js';
 import { findHeldByEmployeeCodes, findHeldByIndexes } from './lookups.js';
@@ -26,6 +27,8 @@ export interface VaultSession {
   readonly dataKeyId: string;
   /** The keyed blind index of 12 ASCII digits (base64url HMAC-SHA256). */
   indexOf(number: string): string;
+  /** Computes (and keeps) the indexes of many numbers at once, off the main thread for a large file; indexOf then answers from memory. */
+  prepareIndexes(numbers: readonly string[]): Promise<void>;
   /** The held person of this company with this number, or null. */
   findByNumber(db: repo.Db, number: string): Promise<repo.PersonRow | null>;
   /** findByNumber for many blind indexes (indexOf) at once: index → the held person, for those held. */
@@ -135,6 +138,15 @@ export async function openVaultSession(
     cohort: opts.cohort,
     dataKeyId: dataKey.id,
     indexOf,
+    prepareIndexes: async (numbers) => {
+      open();
+      const missing = [...new Set(numbers)].filter((n) => !indexes.has(n));
+      const computed = missing.length >= OFF_THREAD_INDEXES ? await blindIndexesOnThread(indexKey, missing) : null;
+      open();
+      if (computed) missing.forEach((n, i) => indexes.set(n, computed[i]!));
+      // Small batches, or a batch the thread declined: here, with blindIndex's own checks.
+      else for (const n of missing) indexOf(n);
+    },
     findByNumber: async (db, number) => repo.findHeldByIndex(db, opts.companyId, indexOf(number)),
     findByIndexes: async (db, indexes) => {
       open();

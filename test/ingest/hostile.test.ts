@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import { ParseError, type ParseErrorCode } from '../../server/ingest/parse/errors.js';
 import type { ParseOptions } from '../../server/ingest/parse/types.js';
 import { parseDropInWorker } from '../../server/ingest/worker/parse-drop.js';
@@ -28,7 +28,7 @@ const table = [
 
 /** Parses in the worker and reports the error key plus whether the worker thread ended. */
 async function refuse(bytes: Uint8Array, opts: ParseOptions = {}): Promise<{ key: string; code: ParseErrorCode; workerEnded: boolean }> {
-  let worker: Worker | undefined;
+  let worker: ChildProcess | undefined;
   let ended = false;
   const err = await parseDropInWorker(bytes, {
     ...opts,

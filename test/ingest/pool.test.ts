@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import { limits } from '../../server/config.js';
 import { bigCsv as makeBigCsv, failure, smallCsv } from './worker-inputs.js';
 import { expectParse, parseDropInWorker, startParseWorkers, stopParseWorkers } from '../../server/ingest/worker/parse-drop.js';
@@ -13,7 +13,7 @@ import { until } from '../helpers/until.js';
 /**
  * The parse workers of one process: at most limits.parse.maxConcurrent read
  * files at once (a further parse waits, then answers `busy` and reads
- * nothing), and the warmed-up spare thread — which still reads exactly one
+ * nothing), and the warmed-up spare parse process — which still reads exactly one
  * file, holds nothing before it, and never keeps the process alive.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -108,8 +108,8 @@ describe('the spare parse worker', () => {
     const used: number[] = [];
     const spareWhenTaken: string[] = [];
     const exited = new Set<number>();
-    const track = (w: Worker) => {
-      const id = w.threadId;
+    const track = (w: ChildProcess) => {
+      const id = w.pid!;
       used.push(id);
       spareWhenTaken.push(spareParseWorker());
       w.once('exit', () => exited.add(id));

@@ -7,6 +7,7 @@ import * as m0008 from './0008-notify.js';
 import * as m0009 from './0009-vault.js';
 import * as m0010 from './0010-ingest.js';
 import * as m0011 from './0011-director-alerts.js';
+import * as m0013 from './0013-unreadable-drops.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0009-vault': m0009,
   '0010-ingest': m0010,
   '0011-director-alerts': m0011,
+  '0013-unreadable-drops': m0013,
 });

@@ -1,4 +1,6 @@
-/** Table types of migration 0010-ingest (see schema.ts for the portability rules). */
+import type { Generated } from 'kysely';
+
+/** Table types of migration 0010-ingest (and 0013's columns) (see schema.ts for the portability rules). */
 export type IngestJobState = 'released' | 'claimed' | 'previewing' | 'committing' | 'committed' | 'done';
 
 /** One row per drop: who is ingesting it, how far it got, and the counts (never a number). */
@@ -12,6 +14,9 @@ export interface IngestJobsTable {
   claimed_at: string | null;
   instance_id: string | null;
   last_error: string | null;
+  /** Migration 0013: when the last attempt failed for a reason in the file (then last_error says which), and how often. */
+  unreadable_at: string | null;
+  unreadable_count: Generated<number>;
   persons_added: number | null;
   duplicates: number | null;
   review_count: number | null;

@@ -1,4 +1,5 @@
 import { ParseError } from './errors.js';
+import { MAX_CELLS, MAX_COLUMNS } from './limits.js';
 import type { SheetGrid, TextEncoding } from './types.js';
 
 /**
@@ -62,6 +63,9 @@ function detectDelimiter(text: string): string {
 export interface CsvLimits {
   maxCellChars: number;
   maxRows: number;
+  /** Cells in one row / in the whole file (default limits.ts): refused as too big the moment one more would be kept. */
+  maxColumns?: number;
+  maxCells?: number;
 }
 
 export function parseCsv(text: string, limits: CsvLimits): { rows: string[][]; truncatedCells: number } {
@@ -73,6 +77,9 @@ export function parseCsv(text: string, limits: CsvLimits): { rows: string[][]; t
   let started = false;
   let truncated = false;
   let truncatedCells = 0;
+  let cells = 0;
+  const maxColumns = limits.maxColumns ?? MAX_COLUMNS;
+  const maxCells = limits.maxCells ?? MAX_CELLS;
   const n = text.length;
 
   // Cell text beyond the cap is dropped (and counted), never buffered.
@@ -90,6 +97,9 @@ export function parseCsv(text: string, limits: CsvLimits): { rows: string[][]; t
     }
   };
   const endCell = () => {
+    // Counted before the cell is kept: a row of millions of empty cells stops here, not in the heap (issue 12).
+    if (row.length >= maxColumns) throw new ParseError('tooBig', 'more columns in a row than the limit');
+    if (++cells > maxCells) throw new ParseError('tooBig', 'more cells than the limit');
     row.push(cell.join(''));
     if (truncated) truncatedCells++;
     cell = [];

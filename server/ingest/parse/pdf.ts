@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ParseError } from './errors.js';
+import { checkPdfBudget } from './pdf-budget.js';
 import { pageRows, type PdfColumn, type PositionedText } from './pdf-rows.js';
 import type { ParseLimits, SheetGrid } from './types.js';
 
@@ -33,6 +34,8 @@ export async function readPdf(
   limits: ParseLimits,
   importPdfjs: () => Promise<PdfJs> = () => import('pdfjs-dist/legacy/build/pdf.mjs'),
 ): Promise<{ sheet: SheetGrid; truncatedCells: number }> {
+  // Before pdf.js: it inflates streams without a limit of its own (pdf-budget.ts).
+  checkPdfBudget(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits);
   const pdfjs = await importPdfjs();
   const dir = assetsDir();
   const task = pdfjs.getDocument({
@@ -64,12 +67,15 @@ export async function readPdf(
     let columns: PdfColumn[] | undefined;
     let truncatedCells = 0;
     let anyText = false;
+    // Text items and cells across the document, under the same cap as every reader (limits.parse.maxCells).
+    let held = 0;
     for (let p = 1; p <= doc.numPages; p++) {
       const page = await doc.getPage(p);
       const content = await page.getTextContent({ includeMarkedContent: false, disableNormalization: false });
       const items: PositionedText[] = [];
       for (const it of content.items) {
         if (!('str' in it) || typeof it.str !== 'string') continue;
+        if (++held > limits.parse.maxCells) throw new ParseError('tooBig', 'more PDF text items than the limit');
         let str = it.str;
         if (str.length > limits.parse.maxCellChars) {
           str = str.slice(0, limits.parse.maxCellChars);
@@ -84,6 +90,7 @@ export async function readPdf(
       columns = result.columns;
       result.rows.forEach((cells, i) => {
         if (rows.length >= limits.parse.maxRows) throw new ParseError('tooBig', 'more rows than the limit');
+        if (cells.length > limits.parse.maxColumns) throw new ParseError('tooBig', 'more columns in a row than the limit');
         rows.push(cells);
         rowLabels.push(i + 1);
         pages.push(p);

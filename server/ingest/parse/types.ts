@@ -110,7 +110,7 @@ export interface ColumnChoice {
 
 export interface ParseLimits {
   maxBytes: number;
-  parse: { maxMillis: number; maxMemoryMiB: number; maxCellChars: number; maxRows: number };
+  parse: { maxMillis: number; maxMemoryMiB: number; maxCellChars: number; maxRows: number; maxColumns: number; maxCells: number };
   unpack: { maxTotalBytes: number; maxEntries: number; maxRatio: number };
 }
 
@@ -131,8 +131,10 @@ export interface ParseOptions {
    * (default worker/pool.ts QUEUE_WAIT_MS; 0 = do not wait).
    */
   waitMillis?: number;
-  /** Called with the worker thread once it is assigned — started for this file or the pool's spare (tests, resource metrics). */
-  onWorker?: (worker: import('node:worker_threads').Worker) => void;
+  /** Called with the parse process once it is assigned — started for this file or the pool's spare (tests, resource metrics). */
+  onWorker?: (proc: import('node:child_process').ChildProcess) => void;
+  /** Called once the parse is over with the highest resident memory seen of its process, in bytes (metrics, benches). */
+  onPeakRss?: (bytes: number) => void;
 }
 
 /**

@@ -65,6 +65,7 @@ function sheetJsData(bytes: Buffer, limits: ParseLimits, parts?: ZipPart[]): Nam
 function toGrids(named: NamedData, limits: ParseLimits): ReadWorkbookResult {
   const cap = limits.parse.maxCellChars;
   let truncatedCells = 0;
+  let cells = 0;
   const sheets: SheetGrid[] = [];
   for (const { name, data } of named) {
     const rows: string[][] = [];
@@ -73,8 +74,10 @@ function toGrids(named: NamedData, limits: ParseLimits): ReadWorkbookResult {
       if (data.length > limits.parse.maxRows) throw new ParseError('tooBig', 'more rows than the limit');
       data.forEach((row, r) => {
         if (!Array.isArray(row)) return;
+        if (row.length > limits.parse.maxColumns) throw new ParseError('tooBig', 'more columns in a row than the limit');
         row.forEach((cell, c) => {
           if (!cell || typeof cell !== 'object') return;
+          if (++cells > limits.parse.maxCells) throw new ParseError('tooBig', 'more cells than the limit');
           let text = cellText(cell);
           if (text.length > cap) {
             text = text.slice(0, cap);
@@ -99,7 +102,7 @@ export function readWorkbookWithSheetJs(bytes: Buffer, limits: ParseLimits, part
 /** A workbook: `parts` for an xlsx the zip guard has unpacked, else (xls) the file's bytes. */
 export function readWorkbook(bytes: Buffer, limits: ParseLimits, parts?: ZipPart[]): ReadWorkbookResult {
   if (parts && FAST_XLSX_READER && canReadParts()) {
-    const fast = readXlsxFast(parts, readOptions(limits));
+    const fast = readXlsxFast(parts, readOptions(limits), limits.parse.maxCells);
     if ('sheets' in fast) return toGrids(fast.sheets, limits);
   }
   return readWorkbookWithSheetJs(bytes, limits, parts);

@@ -4,25 +4,26 @@ import { resolveLimits } from '../parse/limits.js';
 import type { ParseLimits, ParseOptions, ParseResult } from '../parse/types.js';
 import { acquireParseSlot, parseWorkerDone, QUEUE_WAIT_MS, takeParseWorker } from './pool.js';
 import { unpackResult } from './pack.js';
+import { endChild, watchMemory } from './child-process.js';
 import type { ParseJob, ParseReply, WorkerReady } from './protocol.js';
 
 export { expectParse, startParseWorkers, stopParseWorkers } from './pool.js';
 
 /**
- * Parses one decrypted drop in a worker thread of its own, so a hostile file
- * can cost that thread and nothing else (P8): its heap is capped
- * (`resourceLimits`, limits.parse.maxMemoryMiB), a timer terminates it at
- * limits.parse.maxMillis, and a crash, OOM or timeout comes back as a
- * ParseError with an i18n key. The web tier's event loop only hands the
- * bytes over and receives one message.
+ * Parses one decrypted drop in a process of its own (child-process.ts), so a
+ * hostile file can cost that process and nothing else (P8): its resident
+ * memory is capped at limits.parse.maxMemoryMiB (heap, buffers and native
+ * memory alike), a timer kills it at limits.parse.maxMillis, and a crash,
+ * abort, OOM or timeout comes back as a ParseError with an i18n key. The web
+ * tier's event loop only writes the bytes to a pipe and receives one message.
  *
  * At most limits.parse.maxConcurrent parses run at once in this process; a
  * further one waits for a slot (QUEUE_WAIT_MS, or opts.waitMillis) and then
  * fails with ParseError `busy`, leaving the drop as it was (pool.ts).
  *
- * The plaintext is copied once into memory handed to the worker and dies
- * with it; nothing is written anywhere (P1). The worker's stdout/stderr are
- * swallowed: a library warning could quote the file.
+ * The plaintext goes to the child over its stdin pipe and dies with it;
+ * nothing is written anywhere (P1). The child's stdout/stderr go to
+ * /dev/null: a library warning could quote the file.
  */
 async function collect(input: Readable, maxBytes: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
@@ -37,12 +38,6 @@ async function collect(input: Readable, maxBytes: number): Promise<Uint8Array> {
     chunks.push(buf);
   }
   return Buffer.concat(chunks, size);
-}
-
-function toTransferable(bytes: Uint8Array): ArrayBuffer {
-  const copy = new ArrayBuffer(bytes.byteLength);
-  new Uint8Array(copy).set(bytes);
-  return copy;
 }
 
 export async function parseDropInWorker(plaintext: Uint8Array | Readable, opts: ParseOptions = {}): Promise<ParseResult> {
@@ -63,28 +58,42 @@ export async function parseDropInWorker(plaintext: Uint8Array | Readable, opts: 
   }
 }
 
+/** How a parse process that ended without an answer is reported. */
+function exitError(code: number | null, signal: NodeJS.Signals | null, overMemory: boolean): ParseError {
+  if (overMemory) return new ParseError('tooBig', 'parse process over its memory cap');
+  // V8's "Reached heap limit" aborts (SIGABRT, 134): the file needed more than the cap.
+  if (signal === 'SIGABRT' || code === 134) return new ParseError('tooBig', 'parse process ran out of memory');
+  return new ParseError('corrupt', `parse process exited (${signal ?? code})`);
+}
+
 async function runJob(bytes: Uint8Array, limits: ParseLimits, opts: ParseOptions): Promise<ParseResult> {
-  const job: ParseJob = { bytes: toTransferable(bytes), limits, ...(opts.columnChoices ? { columnChoices: opts.columnChoices } : {}) };
-  const worker = await takeParseWorker(limits.parse.maxMemoryMiB);
-  opts.onWorker?.(worker);
+  const job: ParseJob = { size: bytes.byteLength, limits, ...(opts.columnChoices ? { columnChoices: opts.columnChoices } : {}) };
+  const child = await takeParseWorker(limits.parse.maxMemoryMiB);
+  const proc = child.proc;
+  opts.onWorker?.(proc);
 
   return new Promise<ParseResult>((resolve, reject) => {
     let settled = false;
+    let overMemory = false;
+    const stopWatch = watchMemory(proc, limits.parse.maxMemoryMiB * 1024 * 1024, () => (overMemory = true));
     const finish = (outcome: { result: ParseResult } | { error: ParseError }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      const peak = stopWatch();
       opts.signal?.removeEventListener('abort', onAbort);
-      // Always end the thread before answering: its heap (with the plaintext) goes with it.
-      void worker.terminate().finally(() => ('result' in outcome ? resolve(outcome.result) : reject(outcome.error)));
+      proc.off('message', onMessage);
+      opts.onPeakRss?.(peak);
+      // Always end the process before answering: its memory (with the plaintext) goes with it.
+      void endChild(proc).finally(() => ('result' in outcome ? resolve(outcome.result) : reject(outcome.error)));
     };
     const timer = setTimeout(() => finish({ error: new ParseError('timeout', `over ${limits.parse.maxMillis} ms`) }), limits.parse.maxMillis);
     const onAbort = () => finish({ error: new ParseError('aborted') });
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) onAbort();
 
-    worker.on('message', (reply: ParseReply | WorkerReady) => {
-      if ('ready' in reply) return; // a spare's hello, not an answer
+    const onMessage = (reply: ParseReply | WorkerReady) => {
+      if ('ready' in reply) return; // a fresh process's hello, handled by child.ready
       if (!reply.ok) return finish({ error: new ParseError(reply.code, reply.detail) });
       let result: ParseResult;
       try {
@@ -93,13 +102,17 @@ async function runJob(bytes: Uint8Array, limits: ParseLimits, opts: ParseOptions
         return finish({ error: new ParseError('corrupt', 'malformed parse result') });
       }
       finish({ result });
-    });
-    // `on`, not `once`: an 'error' event without a listener would take the whole process down.
-    worker.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') finish({ error: new ParseError('tooBig', 'parse worker ran out of memory') });
-      else finish({ error: new ParseError('corrupt', `parse worker failed (${err.code ?? err.name})`) });
-    });
-    worker.once('exit', (code) => finish({ error: new ParseError('corrupt', `parse worker exited (${code})`) }));
-    worker.postMessage(job, [job.bytes]);
+    };
+    proc.on('message', onMessage);
+    proc.once('exit', (code, signal) => finish({ error: exitError(code, signal, overMemory) }));
+    child.ready.then(
+      () => {
+        if (settled) return;
+        proc.send(job);
+        // The plaintext goes over the pipe (P1: never a file); the caller's buffer is not touched.
+        proc.stdin?.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      },
+      () => finish({ error: exitError(proc.exitCode, proc.signalCode, overMemory) }),
+    );
   });
 }

@@ -1,46 +1,26 @@
-import { Worker } from 'node:worker_threads';
 import { limits as configured } from '../../config.js';
 import { ParseError } from '../parse/errors.js';
-import type { WorkerReady, WorkerStart } from './protocol.js';
+import { endChild, holdOpen, spawnParseChild, type ParseChild } from './child-process.js';
 import { parseWorkerScript } from './source.js';
 
 /**
- * Parse worker threads of this process: how many may read files at once
- * (limits.parse.maxConcurrent; each may grow to limits.parse.maxMemoryMiB),
- * and — once startParseWorkers() was called (at server start-up; stopped by
- * stopParseWorkers() at shutdown) — one spare thread that has loaded and
+ * Parse processes of this server (child-process.ts): how many may read
+ * files at once (limits.parse.maxConcurrent; each may grow to
+ * limits.parse.maxMemoryMiB of resident memory), and — once
+ * startParseWorkers() was called (at server start-up; stopped by
+ * stopParseWorkers() at shutdown) — one spare process that has loaded and
  * warmed up the parser while holding no data, so a drop does not wait for a
- * thread to start. Without it every parse starts its own thread (~0.1 s).
+ * process to start. Without it every parse starts its own (~0.3 s).
  *
- * Isolation is as without the spare: every thread reads exactly one file and
- * is terminated after it; a spare is never handed a second job and never
+ * Isolation is as without the spare: every process reads exactly one file
+ * and is killed after it; a spare is never handed a second job and never
  * sees anything before its job. After a spare is used, the next one starts
  * in the background a little after that parse (REFILL_AFTER_PARSE_MS), or at
  * once when a key holder opens a drop (expectParse); an idle spare ends after
  * SPARE_IDLE_MS.
  */
-const YOUNG_GENERATION_MB = 48;
 /** How long a parse waits for a free slot before answering `busy` (unless the caller says otherwise). */
 export const QUEUE_WAIT_MS = 10_000;
-
-export function spawnParseWorker(script: URL, memoryMiB: number, warmUp: boolean, readOutput: boolean): Worker {
-  const worker = new Worker(script, {
-    workerData: { warmUp } satisfies WorkerStart,
-    resourceLimits: { maxOldGenerationSizeMb: memoryMiB, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, stackSizeMb: 4 },
-    // The parser needs no configuration: the thread that reads hostile bytes sees no secrets from the environment,
-    env: {},
-    // nor the process's flags (`--import tsx` would load tsx again in every thread, ~0.1 s; `--inspect` would open it).
-    execArgv: [],
-    // Captured and thrown away (resumed): a library warning could quote the file.
-    stdout: true,
-    stderr: true,
-  });
-  if (readOutput) {
-    worker.stdout.resume();
-    worker.stderr.resume();
-  }
-  return worker;
-}
 
 // ---- concurrency cap -------------------------------------------------------
 
@@ -103,13 +83,12 @@ export function parseSlots(): { running: number; waiting: number; max: number } 
 // ---- the spare -------------------------------------------------------------
 
 interface Spare {
-  worker: Worker;
+  child: ParseChild;
   memoryMiB: number;
   ready: boolean;
   /** Resolves once the spare is ready, gone, or taken. */
   settled: Promise<void>;
   settle(): void;
-  onMessage(m: WorkerReady): void;
   onGone(): void;
 }
 
@@ -119,7 +98,7 @@ let building: Promise<void> | undefined;
 
 /**
  * A spare that no parse has taken for this long is ended, so a server where
- * nobody is ingesting holds no warmed-up thread (≈ 40 MiB); the next drop
+ * nobody is ingesting holds no warmed-up process (≈ 110 MiB); the next drop
  * page a key holder opens (expectParse), or the next parse, starts one again.
  */
 export const SPARE_IDLE_MS = 10 * 60_000;
@@ -136,48 +115,46 @@ function armIdleTimer(): void {
 }
 
 function detach(s: Spare): void {
-  s.worker.off('message', s.onMessage);
-  s.worker.off('error', s.onGone);
-  s.worker.off('exit', s.onGone);
+  s.child.proc.off('exit', s.onGone);
   s.settle();
   if (spare === s) spare = undefined;
 }
 
 /** Ends a spare that will not be used (shutdown, died, never got ready). */
-function drop(s: Spare): Promise<number> {
+function drop(s: Spare): Promise<void> {
   detach(s);
-  return s.worker.terminate();
+  return endChild(s.child.proc);
 }
 
 async function startSpare(): Promise<void> {
   const script = await parseWorkerScript();
   if (!keepSpare || spare) return;
   const memoryMiB = configured.parse.maxMemoryMiB;
-  // Its stdout/stderr are read only once it is taken: reading them would keep the process alive.
-  const worker = spawnParseWorker(script, memoryMiB, true, false);
+  const child = spawnParseChild(script, memoryMiB, true);
   let settle = () => {};
   const settled = new Promise<void>((resolve) => (settle = resolve));
   const s: Spare = {
-    worker,
+    child,
     memoryMiB,
     ready: false,
     settled,
     settle,
-    onMessage: (m) => {
-      if (!m?.ready) return;
-      s.ready = true;
-      armIdleTimer();
-      // A spare waiting idle never keeps the process alive (unref after the listeners are on: adding one refs the thread).
-      worker.unref();
-      settle();
-    },
-    // A spare that died idle is simply gone; the next parse starts a thread of its own.
+    // A spare that died idle is simply gone; the next parse starts a process of its own.
     onGone: () => void drop(s),
   };
-  worker.on('message', s.onMessage);
-  worker.on('error', s.onGone);
-  worker.on('exit', s.onGone);
+  child.proc.once('exit', s.onGone);
   spare = s;
+  child.ready.then(
+    () => {
+      if (spare !== s) return;
+      s.ready = true;
+      // A spare waiting idle never keeps the server alive (only once ready: until then someone may be waiting for it).
+      holdOpen(child.proc, false);
+      armIdleTimer();
+      settle();
+    },
+    () => void drop(s),
+  );
   // Warming up takes a fraction of a second; one that has not finished in a parse's time budget is stuck.
   const timer = setTimeout(() => {
     if (spare === s && !s.ready) void drop(s);
@@ -194,21 +171,19 @@ function refill(): Promise<void> {
 }
 
 /**
- * A thread for one parse: the spare when it is ready and has the same memory
- * cap (taken out of the pool: it will never be anyone's spare again), else a
- * fresh one — starting a thread is quicker than waiting for a spare still
+ * A process for one parse: the spare when it is ready and has the same
+ * memory cap (taken out of the pool: it will never be anyone's spare again),
+ * else a fresh one — starting one is quicker than waiting for a spare still
  * warming up, which then stays the spare.
  */
-export async function takeParseWorker(memoryMiB: number): Promise<Worker> {
+export async function takeParseWorker(memoryMiB: number): Promise<ParseChild> {
   const s = spare;
   if (s?.ready && s.memoryMiB === memoryMiB) {
     detach(s);
-    s.worker.ref();
-    s.worker.stdout.resume();
-    s.worker.stderr.resume();
-    return s.worker;
+    holdOpen(s.child.proc, true);
+    return s.child;
   }
-  return spawnParseWorker(await parseWorkerScript(), memoryMiB, false, true);
+  return spawnParseChild(await parseWorkerScript(), memoryMiB, false);
 }
 
 /**
@@ -224,7 +199,7 @@ export function parseWorkerDone(): void {
 }
 
 /**
- * Keep a warmed-up spare thread from now on (server start). Resolves once
+ * Keep a warmed-up spare process from now on (server start). Resolves once
  * the first spare is ready (or could not start: parses then start their own
  * threads, as without the pool). It holds no data; after `idleMs` without a
  * parse it is ended until expectParse or a parse asks for one again.

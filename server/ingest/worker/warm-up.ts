@@ -24,7 +24,7 @@ const ROWS = 2000;
 const READS = 2;
 const LIMITS: ParseLimits = {
   maxBytes: 16 << 20,
-  parse: { maxMillis: 10_000, maxMemoryMiB: 256, maxCellChars: 1000, maxRows: 10_000 },
+  parse: { maxMillis: 10_000, maxMemoryMiB: 256, maxCellChars: 1000, maxRows: 10_000, maxColumns: 1000, maxCells: 200_000 },
   unpack: { maxTotalBytes: 64 << 20, maxEntries: 100, maxRatio: 100 },
 };
 

@@ -1,3 +1,4 @@
+import { ParseError } from '../errors.js';
 import type * as XLSX from '@e965/xlsx';
 import type { DenseCell } from '../sheetjs-parts.js';
 import type { ZipPart } from '../zip-guard.js';
@@ -24,11 +25,11 @@ import { Decline } from './xml-text.js';
  */
 export type FastRead = { sheets: Array<{ name: string; data: DenseCell[][] }> } | { declined: string };
 
-export function readXlsxFast(parts: ZipPart[], opts: XLSX.ParsingOptions): FastRead {
+export function readXlsxFast(parts: ZipPart[], opts: XLSX.ParsingOptions, maxCells?: number): FastRead {
   try {
     const map = mapWorkbook(parts, opts);
     const strings = map.sharedStrings ? readSharedStrings(map.sharedStrings.data) : [];
-    const ctx = { strings, formats: new CellFormats(map.cellXfs, map.formatTable, map.date1904), sheetRows: opts.sheetRows || Infinity };
+    const ctx = { strings, formats: new CellFormats(map.cellXfs, map.formatTable, map.date1904), sheetRows: opts.sheetRows || Infinity, maxCells, cells: { n: 0 } };
     const read = new Map<ZipPart, DenseCell[][]>();
     const sheets = map.sheets.map(({ name, part }) => {
       let data = read.get(part);
@@ -37,6 +38,7 @@ export function readXlsxFast(parts: ZipPart[], opts: XLSX.ParsingOptions): FastR
     });
     return { sheets };
   } catch (e) {
+    if (e instanceof ParseError) throw e;
     // A Decline is the plan; anything else (a RangeError on a huge part, a bug) is declined too: SheetJS then decides.
     return { declined: e instanceof Decline ? e.reason : `error: ${e instanceof Error ? e.name : typeof e}` };
   }

@@ -2,6 +2,7 @@ import type { DenseCell } from '../sheetjs-parts.js';
 import { CellFormats, formatValue } from './cell-format.js';
 import { stringItemText } from './shared-strings.js';
 import { newTagAttributes, readAttributes, type TagAttributes } from './tag-attributes.js';
+import { ParseError } from '../errors.js';
 import { checkProlog, decline, isAscii, isAsciiSpace, partText, refusePrefixes, unescapeXlsx, unescapeXml } from './xml-text.js';
 
 /**
@@ -25,6 +26,9 @@ export interface SheetContext {
   formats: CellFormats;
   /** SheetJS's sheetRows: rows numbered past it are not read. */
   sheetRows: number;
+  /** Cells the whole workbook may hold (limits.parse.maxCells), counted across its sheets in `cells`. */
+  maxCells?: number;
+  cells?: { n: number };
 }
 
 const MAX_COLUMN = 16383; // XFD
@@ -187,7 +191,10 @@ export function readSheetData(data: Buffer, ctx: SheetContext): DenseCell[][] {
   const place = (col: number | undefined, cell: DenseCell | undefined): void => {
     tagc = col ?? tagc + 1;
     if (tagc > MAX_COLUMN) decline('column past XFD');
-    if (cell) (rows[tagr - 1] ??= [])[tagc] = cell;
+    if (!cell) return;
+    // A refusal, not a decline: SheetJS would hold the same cells, and more memory for each (issue 12).
+    if (ctx.cells && ctx.maxCells !== undefined && ++ctx.cells.n > ctx.maxCells) throw new ParseError('tooBig', 'more cells than the limit');
+    (rows[tagr - 1] ??= [])[tagc] = cell;
   };
   let i = a.end;
   for (;;) {
