@@ -32,6 +32,7 @@ import type { AuditTables } from './tables/audit.js';
 import type { DropTables } from './tables/drops.js';
 import type { IngestTables } from './tables/ingest.js';
 import type { NotifyTables } from './tables/notify.js';
+import type { ThrottleTables } from './tables/throttle.js';
 import type { VaultTables } from './tables/vault.js';
 
 /** Small facts about this installation, e.g. `install_id`, and migration smoke tests. */
@@ -52,6 +53,9 @@ export interface Database extends AccountTables, AuditTables, DropTables, Notify
 
 /** The vault's tables (0009), merged into Database above (one line, so domains added in parallel never touch the same line). */
 export interface Database extends VaultTables {}
+
+/** Attempt-claiming throttles (0014), merged the same way. */
+export interface Database extends ThrottleTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;
