@@ -37,7 +37,7 @@ export async function startIngest(deps: Deps, actor: Actor, dropId: string, pass
   if (!drop) throw new NotFound();
   if (drop.state !== 'received') throw new DropNotIngestable();
   if (!(await keyHolderStatus(deps.db, actor.userId)).holder) throw new NotKeyHolder();
-  let officeKey: openpgp.PrivateKey | undefined = await unlockOfficeKey(deps.db, actor.userId, passphrase);
+  let officeKey: openpgp.PrivateKey | undefined = await unlockOfficeKey(deps, actor.userId, passphrase, { form: 'ingest', requestId: meta.requestId });
 
   const rt = ingestRuntime(deps);
   const now = deps.clock.now();
