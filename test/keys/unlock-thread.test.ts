@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance as perf } from 'node:perf_hooks';
 import * as openpgp from 'openpgp';
 import { generateOfficeKey } from '../../server/keys/office-key.js';
 import { decryptInThread, relockInThread, stopUnlockThread } from '../../server/keys/unlock-thread.js';
@@ -15,23 +16,15 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 const PASSPHRASE = 'unlock-thread-test-passphrase';
 const TRIES = 12;
 
-/** Time the event loop spent blocked beyond `tickMs` per tick, while `work` runs. */
-async function blockedWhile(work: () => Promise<unknown>, tickMs = 2): Promise<number> {
-  let blocked = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    blocked += Math.max(0, now - last - tickMs - 1);
-    last = now;
-  }, tickMs);
-  try {
-    await work();
-  } finally {
-    // Work that never yields to the timers (microtasks only) shows up here, as one long block.
-    blocked += Math.max(0, performance.now() - last - tickMs - 1);
-    clearInterval(timer);
-  }
-  return blocked;
+/**
+ * How long this thread's event loop was busy (not waiting for I/O or timers)
+ * while `work` ran, from eventLoopUtilization: unlike wall-clock lag, it does
+ * not count the time the OS gave the CPU to someone else on a shared machine.
+ */
+async function busyWhile(work: () => Promise<unknown>): Promise<number> {
+  const start = perf.eventLoopUtilization();
+  await work();
+  return perf.eventLoopUtilization(start).active;
 }
 
 /** /healthz answer times (ms) of a real listening app, every 5 ms while `work` runs. */
@@ -87,13 +80,13 @@ describe('the key unlock thread', () => {
     expect(again.ok && again.key.getFingerprint()).toBe(key.getFingerprint());
   });
 
-  it(`${TRIES} wrong passphrases: the event loop stays free on the thread, while on the main thread it is blocked`, async () => {
-    const onThread = await blockedWhile(() => Promise.all(Array.from({ length: TRIES }, (_, i) => decryptInThread(locked, `wrong-${i}`))));
+  it(`${TRIES} wrong passphrases: the event loop stays free with the thread, and is busy for each S2K without it`, async () => {
+    const onThread = await busyWhile(() => Promise.all(Array.from({ length: TRIES }, (_, i) => decryptInThread(locked, `wrong-${i}`))));
     const copy = await openpgp.readPrivateKey({ armoredKey: locked });
-    const onMain = await blockedWhile(async () => {
+    const onMain = await busyWhile(async () => {
       for (let i = 0; i < TRIES; i++) await openpgp.decryptKey({ privateKey: copy, passphrase: `wrong-${i}` }).catch(() => null);
     });
-    expect(onMain).toBeGreaterThan(TRIES * 10); // each S2K holds the loop for tens of ms
+    expect(onMain).toBeGreaterThan(TRIES * 20); // each S2K holds the loop for tens of ms
     expect(onThread).toBeLessThan(onMain / 5);
   });
 
