@@ -8,7 +8,9 @@ import { csrfToken, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../auth/arrange.js';
 import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, STAFF_PASSPHRASE, type Office } from '../ingest-flow/arrange.js';
+import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
+import { putInVault } from '../vault/arrange.js';
 
 const K = limits.keyPassphrase;
 type Agent = ReturnType<typeof request.agent>;
@@ -142,6 +144,31 @@ describe('key passphrase throttle', () => {
     expect(lifted.status).toBe(303);
     expect(JSON.parse((await actions(t, 'key.passphrase.unlock')).at(-1)!.details)).toEqual({ self: true });
     expect((await unlockOfficeKey(t.deps, office.director.id, DIRECTOR.keyPassphrase)).isDecrypted()).toBe(true);
+  });
+
+  it('the reveal form counts too: wrong passphrases lock the holder there, and the right one is refused while locked', async () => {
+    clock.advance(K.windowMs); // a run of its own
+    const [person] = await putInVault(t.deps, {
+      companyId: office.company.id,
+      employees: [{ number: syntheticMyNumbers(1, 1207)[0]!, name: '開示 太郎' }],
+      unlockAs: office.director.id,
+      passphrase: DIRECTOR.keyPassphrase,
+    });
+    const holder = await agentOf(t, office.holder);
+    const reveal = (passphrase: string) =>
+      holder.agent.post(`/office/persons/${person!.id}/reveal`).type('form').send({ _csrf: holder.csrf, purpose: 'employment-insurance', passphrase });
+    const before = (await actions(t, 'key.passphrase.failure')).length;
+    const statuses: number[] = [];
+    for (let i = 0; i < K.holderFailures; i++) statuses.push((await reveal(`wrong-reveal-${i}`)).status);
+    expect(statuses).toEqual([...Array(K.holderFailures - 1).fill(400), 429]);
+    const locked = await reveal(STAFF_PASSPHRASE);
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('鍵のパスフレーズの入力誤りが続いたため');
+    const failures = (await actions(t, 'key.passphrase.failure')).slice(before);
+    expect(failures.map((e) => JSON.parse(e.details).form)).toEqual(Array(K.holderFailures).fill('reveal'));
+    const denied = (await actions(t, 'vault.reveal.denied')).map((e) => JSON.parse(e.details).reason);
+    expect(denied.filter((r) => r === 'passphraseLocked')).toHaveLength(2);
+    expect(await actions(t, 'vault.reveal')).toHaveLength(0);
   });
 });
 
