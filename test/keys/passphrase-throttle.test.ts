@@ -102,8 +102,14 @@ describe('key passphrase throttle', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('佐藤 一郎');
     expect(page.text).toContain('所長 1 人に送りました');
-    const staffConsole = await (await agentOf(t, office.plain)).agent.get('/office');
-    expect(staffConsole.text).not.toContain('鍵のパスフレーズの入力誤りで');
+    const plain = await agentOf(t, office.plain);
+    expect((await plain.agent.get('/office')).text).not.toContain('鍵のパスフレーズの入力誤りで');
+    expect((await plain.agent.get('/office/key-locks')).status).toBe(403); // directors only
+    // Once the director marks it as seen, the banner goes; the notice stays on the page.
+    const seen = await director.agent.post(`/office/key-locks/notices/${alert!.id}/seen`).type('form').send({ _csrf: director.csrf });
+    expect(seen.status).toBe(303);
+    expect((await director.agent.get('/office')).text).not.toContain('鍵のパスフレーズの入力誤りで');
+    expect((await director.agent.get('/office/key-locks')).text).toContain('確認済み');
 
     // The lock ends by itself; the right passphrase works again and restarts the count.
     clock.advance(K.lockMs);
