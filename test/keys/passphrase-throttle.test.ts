@@ -127,7 +127,10 @@ describe('key passphrase throttle', () => {
       director.agent.post('/office/key/passphrase').type('form').send({ _csrf: director.csrf, currentPassphrase, newPassphrase: 'atarashii-kagi-passphrase', newPassphraseConfirm: 'atarashii-kagi-passphrase' });
 
     for (let i = 0; i < K.holderFailures; i++) expect((await designate(`wrong-designate-${i}`)).status).toBe(i < K.holderFailures - 1 ? 400 : 429);
-    expect((await designate(DIRECTOR.keyPassphrase)).status).toBe(429); // locked for this form too
+    const refused = await designate(DIRECTOR.keyPassphrase); // locked for this form too, said next to it
+    expect(refused.status).toBe(429);
+    expect(refused.text).toContain('鍵のパスフレーズの入力誤りが続いたため');
+    expect(refused.text).toContain('name="passphrase"');
     clock.advance(K.lockMs);
     let status = 0;
     for (let i = 0; i < K.hardLockFailures - K.holderFailures; i++) status = (await change(`wrong-change-${i}`)).status;
