@@ -98,7 +98,7 @@ export async function liftKeyLock(deps: ConsoleDeps, by: { userId: string; role:
   });
 }
 
-/** Marks one notice as seen by a director (the lock itself is untouched). */
+/** Marks one notice as seen by a director (the lock itself is untouched); an unknown id is 404. */
 export async function acknowledgeLockNotice(deps: ConsoleDeps, by: { userId: string; role: string }, id: string, requestId: string | null): Promise<void> {
   if (by.role !== 'director') throw new Forbidden();
   const now = deps.clock.now();
@@ -109,7 +109,12 @@ export async function acknowledgeLockNotice(deps: ConsoleDeps, by: { userId: str
       .where('id', '=', typeof id === 'string' ? id : '')
       .where('acknowledged_at', 'is', null)
       .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) return;
+    if (Number(r.numUpdatedRows) !== 1) {
+      // Already seen: nothing to do. No such notice: answered like any unknown id.
+      const known = await trx.selectFrom('key_lock_alerts').select('id').where('id', '=', typeof id === 'string' ? id : '').executeTakeFirst();
+      if (!known) throw new NotFound();
+      return;
+    }
     await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
       action: 'key.passphrase.alert.seen',
       actorId: by.userId,
