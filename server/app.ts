@@ -22,6 +22,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { vendorRoutes } from './http/vendor-routes.js';
 import { createI18n, i18nMiddleware } from './i18n/i18n.js';
 import { publicKeyRoutes } from './keys/routes.js';
+import { keyLockRoutes } from './keys/lock-routes.js';
 import { setupRoutes } from './setup/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { vaultRoutes } from './vault/routes.js';
@@ -68,6 +69,7 @@ export async function createApp(deps: Deps): Promise<Express> {
 
   app.use(homeRoutes());
   app.use(publicKeyRoutes(deps));
+  app.use(keyLockRoutes(deps));
   app.use(fileRoutes(deps));
   app.use(setupRoutes(deps));
   app.use(officeAuthRoutes(deps));

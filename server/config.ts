@@ -38,6 +38,19 @@ export const limits = Object.freeze({
     ipWindowMs: 10 * 60_000,
     ipBlockMs: 30 * 60_000,
   }),
+  /**
+   * Key passphrase entry, per key holder, on every form that takes it (issue
+   * 12 item 3): the login throttle's shape. The hard lock comes sooner than a
+   * login's: the holder is already signed in with password and TOTP, so a run
+   * of wrong passphrases is someone else at their desk or in their session,
+   * guessing at the office key itself. A lock alerts the directors.
+   */
+  keyPassphrase: Object.freeze({
+    holderFailures: 5,
+    windowMs: 15 * 60_000,
+    lockMs: 15 * 60_000,
+    hardLockFailures: 10,
+  }),
   totp: Object.freeze({ digits: 6, stepSeconds: 30, window: 1 }),
   session: Object.freeze({
     officeIdleMs: 15 * 60_000,

@@ -8,6 +8,7 @@ import { warnIfNobodyReceivesNotices } from './notify/recipients.js';
 import { recoverOnStart } from './ingest/reconcile.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
 import { stopSealWorkers } from './vault/service.js';
+import { stopUnlockThread } from './keys/unlock-thread.js';
 
 /**
  * Starts kinko: config → deps → app → listen. On SIGTERM/SIGINT it stops
@@ -46,6 +47,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       await stopNotices().catch(() => {});
       await stopParseWorkers().catch(() => {});
       await stopSealWorkers().catch(() => {});
+      await stopUnlockThread().catch(() => {});
       await deps.close().catch(() => {});
       deps.logger.flush?.();
       process.exitCode = 0;

@@ -230,7 +230,7 @@ async function main(): Promise<void> {
 
     // ---- 3b. attribution re-runs of the start phase's parts (not in the total) ----
     const u0 = performance.now();
-    const officeKey = await unlockOfficeKey(d.db, directorId, PASSPHRASE);
+    const officeKey = await unlockOfficeKey(d, directorId, PASSPHRASE);
     const unlockMs = performance.now() - u0;
     const dc0 = performance.now();
     const plain = await decryptDrop(Readable.from([cipher]), officeKey, d.config.limits.upload.maxFileBytes);
@@ -285,7 +285,7 @@ async function main(): Promise<void> {
       const userId = await addUser(d, 'staff', { keyHolder: true });
       await addCopy(d, userId, key.fingerprint, lockedCopy);
       const who = { userId, role: 'staff' as const, sessionId: `bench-reveal-${h}` };
-      openWindow(d, who, await unlockOfficeKey(d.db, userId, PASSPHRASE), d.clock.now());
+      openWindow(d, who, await unlockOfficeKey(d, userId, PASSPHRASE), d.clock.now());
       for (let i = 0; i < PER_HOLDER && revealTimes.length < REVEALS; i++) {
         const person = persons[(h * 7919 + i * 104_729) % persons.length]!;
         const r0 = performance.now();

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       .values({ id: companyId, name: 'ベンチ株式会社', contact_email: 'bench@example.jp', status: 'active', access_key_hash: randomId(), access_key_sealed: randomId(), created_at: now, updated_at: now })
       .execute();
 
-    const officeKey = await unlockOfficeKey(deps.db, directorId, PASSPHRASE);
+    const officeKey = await unlockOfficeKey(deps, directorId, PASSPHRASE);
     const session = await openVaultSession(deps, { companyId, officeKey, cohort: '2025' });
     const numbers = syntheticNumbers(PERSONS);
     const rows: NewPersonRow[] = [];
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     for (let h = 0; h < holders; h++) {
       const actor = { userId: staff[h]!, role: 'staff' as const, sessionId: `bench-session-${h}` };
       const u0 = performance.now();
-      openWindow(deps, actor, await unlockOfficeKey(deps.db, actor.userId, PASSPHRASE), deps.clock.now());
+      openWindow(deps, actor, await unlockOfficeKey(deps, actor.userId, PASSPHRASE), deps.clock.now());
       unlockMs += performance.now() - u0;
       for (let i = 0; i < PER_HOLDER && times.length < REVEALS; i++) {
         const person = rows[(h * 7919 + i * 104729) % rows.length]!;

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../http/errors.js';
 import { policy } from '../http/policies.js';
+import { WrongKeyPassphrase } from '../keys/errors.js';
 import { field, parseStaffForm } from './forms.js';
 import * as staff from './staff-service.js';
 import { acting, consoleLocals, doneNotice, idParam, jst, renderSheet } from './view-helpers.js';
@@ -71,8 +72,8 @@ export function staffRoutes(r: Router, deps: Deps): void {
       res.set('Cache-Control', 'no-store');
       res.render('office/key-holder-issued', { ...consoleLocals(req, res), title: res.locals.t('accounts.keyHolder.issuedTitle'), person, oneTimePassphrase });
     } catch (err) {
-      // Wrong passphrase, not a holder, already a holder: say so next to the form.
-      if (!(err instanceof AppError) || !err.messageKey.startsWith('keys.')) throw err;
+      // Wrong passphrase (or too many: locked), not a holder, already a holder: say so next to the form.
+      if (!(err instanceof AppError) || !(err.messageKey.startsWith('keys.') || err instanceof WrongKeyPassphrase)) throw err;
       res.status(err.status);
       renderHolderForm(req, res, person, err.messageKey);
     }

@@ -102,7 +102,8 @@ export async function completeEnrolment(
       .execute();
     // The enrol session (and any other) ends; the person continues in a fresh full session.
     await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
-    const sid = await createSession(trx, u.id, 'full', now, meta);
+    // A code confirmed just now is the new session's step-up, as at login (login-service.ts startSession).
+    const sid = await createSession(trx, u.id, 'full', now, meta, step !== null);
     await appendAudit(trx, auditContext(deps), {
       action: 'auth.enrolled',
       actorId: u.id,

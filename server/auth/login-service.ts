@@ -6,13 +6,15 @@ import { Sealer } from '../keys/seal.js';
 import { verifyPassword } from './passwords.js';
 import { checkUserTotp, normaliseCode } from './second-factor.js';
 import { createSession, destroySession, type SessionMeta } from './sessions.js';
-import { accountLocked, ipBlocked, recordFailure, recordSuccess } from './throttle.js';
+import { claimAccount, claimIp, recordFailure, recordSuccess } from './throttle.js';
 import { newTotpSecret } from './totp.js';
 
 /**
- * One function decides a login attempt, in a fixed order: IP block → account
- * (in this room / in the office) → hard lock → lock → password → initial
- * password expiry → TOTP (matched, then its step claimed). Every "no" looks the
+ * One function decides a login attempt, in a fixed order: IP claim → account
+ * (in this room / in the office) → account claim (hard lock, lock, limit) →
+ * password → initial password expiry → TOTP (matched, then its step claimed).
+ * Both claims are taken before the password is checked (throttle.ts), so a
+ * parallel burst is evaluated at most as often as the limits allow. Every "no" looks the
  * same to the caller (`ok: false`); the reason goes only to the audit trail,
  * so the page can never tell an attacker which part was wrong.
  */
@@ -33,7 +35,15 @@ export type FailureReason =
   | 'totp_replay';
 
 export type LoginOutcome =
-  | { ok: true; userId: string; role: 'director' | 'staff' | 'client'; companyId: string | null; stage: 'full' | 'enrol' }
+  | {
+      ok: true;
+      userId: string;
+      role: 'director' | 'staff' | 'client';
+      companyId: string | null;
+      stage: 'full' | 'enrol';
+      /** A fresh TOTP code was checked and its step claimed by this login: it counts as the session's step-up. */
+      stepUp: boolean;
+    }
   | { ok: false; reason: FailureReason };
 
 export interface LoginInput {
@@ -67,14 +77,14 @@ export async function attemptLogin(deps: Deps, input: LoginInput): Promise<Login
   const code = normaliseCode(input.totp);
 
   // A blocked IP is refused before any account is looked up: the spray stops here.
-  if (await ipBlocked(db, input.ip, now)) return { ok: false, reason: 'ip_blocked' };
+  if (!(await claimIp(db, input.ip, now))) return { ok: false, reason: 'ip_blocked' };
 
   const found = loginId
     ? await db
         .selectFrom('users')
         .select([
           'id', 'role', 'company_id', 'status', 'password_hash', 'password_is_initial', 'initial_expires_at',
-          'totp_secret_sealed', 'totp_enrolled', 'hard_locked', 'locked_until',
+          'totp_secret_sealed', 'totp_enrolled',
         ])
         .where('login_id', '=', loginId)
         .executeTakeFirst()
@@ -85,6 +95,10 @@ export async function attemptLogin(deps: Deps, input: LoginInput): Promise<Login
       ? found
       : undefined;
 
+  // The account's slot is claimed before the password is checked (throttle.ts);
+  // an unknown or revoked id runs the same statement against no row.
+  const claim = await claimAccount(db, user && password && user.status === 'active' ? user.id : '', now);
+
   // Always one Argon2id computation — against a throwaway hash for an unknown
   // id — so response time does not reveal which ids exist or are locked.
   const passwordOk = password !== '' && (await verifyPassword(user?.password_hash ?? null, password));
@@ -92,8 +106,7 @@ export async function attemptLogin(deps: Deps, input: LoginInput): Promise<Login
   const fail = (reason: FailureReason, counted: boolean) => failure(deps, input, now, reason, user ?? null, counted);
   if (!user || !password) return fail('unknown_user', false);
   if (user.status !== 'active') return fail('revoked', false);
-  const lock = accountLocked(user, now);
-  if (lock) return fail(lock === 'hard' ? 'hard_locked' : 'locked', false);
+  if (claim !== 'ok') return fail(claim === 'hard' ? 'hard_locked' : 'locked', false);
   if (!passwordOk) return fail('bad_password', true);
 
   const initial = user.password_is_initial === 1;
@@ -140,7 +153,7 @@ export async function attemptLogin(deps: Deps, input: LoginInput): Promise<Login
   });
   if (!ok) return fail('initial_used', true);
   deps.logger.info({ requestId: input.requestId, userId: user.id, stage }, 'login succeeded');
-  return { ok: true, userId: user.id, role: user.role, companyId: user.company_id, stage };
+  return { ok: true, userId: user.id, role: user.role, companyId: user.company_id, stage, stepUp: stage === 'full' && user.totp_enrolled === 1 };
 }
 
 type KnownUser = { id: string; role: string; company_id: string | null };
@@ -186,8 +199,11 @@ function audit(trx: Transaction<Database>, deps: Deps, input: LoginInput, user: 
 /**
  * Starts the session a successful login earned. Always a brand-new random id
  * (no fixation), and whatever session the browser held before is destroyed.
+ * The login's own fresh TOTP code is the session's step-up for the next
+ * limits.session.stepUpMs: asking for another code right away would only make
+ * the director wait for the next 30-second step (that code is spent).
  */
 export async function startSession(deps: Deps, outcome: Extract<LoginOutcome, { ok: true }>, meta: SessionMeta, previousIdHash?: string): Promise<string> {
   if (previousIdHash) await destroySession(deps.db, previousIdHash);
-  return createSession(deps.db, outcome.userId, outcome.stage, deps.clock.now(), meta);
+  return createSession(deps.db, outcome.userId, outcome.stage, deps.clock.now(), meta, outcome.stepUp);
 }

@@ -3,25 +3,35 @@ import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
 import { checkUserTotp, normaliseCode } from './second-factor.js';
 import { markStepUp } from './sessions.js';
-import { accountLocked, ipBlocked, recordFailure } from './throttle.js';
+import { claimAccount, claimIp, recordFailure, releaseAccount, releaseIp } from './throttle.js';
 
 /**
  * Step-up: a fresh TOTP code right before a sensitive action (issuing or
  * revoking credentials, approving disposal, bulk reveal). The code's step is
  * claimed like a login code. Wrong codes count as login failures of the
- * account, so a stolen session cannot be used to brute-force the second factor.
+ * account, so a stolen session cannot be used to brute-force the second factor;
+ * like a login, the attempt claims its IP and account slots before the code is
+ * checked (throttle.ts), and a right code gives them back.
  */
 export async function stepUp(deps: Deps, actor: Actor, code: unknown, meta: { ip: string; requestId?: string }): Promise<boolean> {
   const now = deps.clock.now();
-  if (await ipBlocked(deps.db, meta.ip, now)) return false;
   const user = await deps.db
     .selectFrom('users')
-    .select(['id', 'role', 'company_id', 'status', 'totp_secret_sealed', 'hard_locked', 'locked_until'])
+    .select(['id', 'role', 'company_id', 'status', 'totp_secret_sealed'])
     .where('id', '=', actor.userId)
     .executeTakeFirst();
-  if (!user || user.status !== 'active' || accountLocked(user, now)) return false;
+  if (!user || user.status !== 'active') return false;
+  if (!(await claimIp(deps.db, meta.ip, now))) return false;
+  if ((await claimAccount(deps.db, user.id, now)) !== 'ok') {
+    await releaseIp(deps.db, meta.ip); // refused unevaluated, as a locked account's step-up always was
+    return false;
+  }
   const result = await checkUserTotp(deps.db, deps.secrets.signing, user, normaliseCode(code), now);
-  if (result === 'ok') await markStepUp(deps.db, actor.sessionId, now);
+  if (result === 'ok') {
+    await markStepUp(deps.db, actor.sessionId, now);
+    await releaseAccount(deps.db, user.id);
+    await releaseIp(deps.db, meta.ip);
+  }
   await deps.db.transaction().execute(async (trx) => {
     const ctx = auditContext(deps);
     const base = { actorId: user.id, actorRole: user.role, companyId: user.company_id, targetIds: [user.id], requestId: meta.requestId ?? null };

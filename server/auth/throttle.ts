@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { limits } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { randomId } from '../keys/random.js';
@@ -6,37 +6,98 @@ import { randomId } from '../keys/random.js';
 /**
  * Login throttling (security.md "login throttle"), three independent brakes:
  *
- * - per IP: `ipFailures` failures within `ipWindowMs` → the IP is refused for
+ * - per IP: `ipFailures` failures in one run → the IP is refused for
  *   `ipBlockMs`, before any account is even looked up. This is what stops a
  *   password spray: one address cannot keep feeding guesses into many accounts.
- * - per account: `accountFailures` evaluated failures within `accountWindowMs`
- *   (and since the last success) → refused for `accountLockMs`.
- * - per account: `hardLockFailures` evaluated failures since the last success →
+ * - per account: `accountFailures` failures in one run (and since the last
+ *   success) → refused for `accountLockMs`.
+ * - per account: `hardLockFailures` failures since the last success →
  *   refused until the director unlocks it (`unlockUser`).
  *
+ * A "run" ends after a quiet period of the window length (`accountWindowMs`,
+ * `ipWindowMs`) with no failure. That is never weaker than a sliding window:
+ * any N failures inside one window are in one run.
+ *
+ * Claim first, evaluate second. Threat: a parallel burst. If the limit were
+ * checked by reading and the failure counted after the (slow) password check,
+ * 150 parallel guesses would all read "not locked" and all be evaluated — and
+ * 20 of them would hard-lock the account at once, so anyone who knows a login
+ * id could force a director-only unlock. So each attempt first claims a slot
+ * with ONE conditional statement that counts and checks together (an UPDATE
+ * or upsert on the row holding the counter, atomic on SQLite and PostgreSQL);
+ * only a claimed attempt is evaluated. A failure keeps its slot and applies
+ * the lock it reaches; a success gives the slots back.
+ *
  * Only attempts that were actually evaluated against an account count toward
- * that account (`login_attempts.user_id` set). Attempts refused because the IP
- * is blocked or the account is already locked test nothing, so they add nothing
- * to the account's counts — a sprayer cannot push other people's accounts
- * toward the hard lock by hammering while they are locked. Every refused or
- * failed attempt still counts for the IP.
+ * that account. Attempts refused because the IP is blocked or the account is
+ * locked test nothing, so they add nothing to the account's counts — a sprayer
+ * cannot push other people's accounts toward the hard lock by hammering while
+ * they are locked. Every attempt that passes the IP claim counts for the IP.
  */
 type Db = Kysely<Database> | Transaction<Database>;
+const L = limits.login;
 
-export async function ipBlocked(db: Db, ip: string, now: Date): Promise<boolean> {
-  const row = await db.selectFrom('ip_blocks').select('until').where('ip', '=', ip).executeTakeFirst();
-  return !!row && Date.parse(row.until) > now.getTime();
+const iso = (now: Date, plusMs = 0) => new Date(now.getTime() + plusMs).toISOString();
+
+/**
+ * Claims one attempt for this client address: false when the address is
+ * blocked or its run already holds `ipFailures` attempts (counted or in flight).
+ */
+export async function claimIp(db: Db, ip: string, now: Date): Promise<boolean> {
+  const at = iso(now);
+  const runOver = sql<boolean>`${sql.ref('login_ip_throttle.window_last')} <= ${iso(now, -L.ipWindowMs)}`;
+  const row = await db
+    .insertInto('login_ip_throttle')
+    .values({ ip, failures: 1, window_last: at, blocked_until: null })
+    .onConflict((oc) =>
+      oc
+        .column('ip')
+        .doUpdateSet({
+          failures: sql<number>`case when ${runOver} then 1 else ${sql.ref('login_ip_throttle.failures')} + 1 end`,
+          window_last: at,
+        })
+        .where((eb) =>
+          eb.and([
+            eb.or([eb('login_ip_throttle.blocked_until', 'is', null), eb('login_ip_throttle.blocked_until', '<=', at)]),
+            eb.or([runOver, eb('login_ip_throttle.failures', '<', L.ipFailures)]),
+          ]),
+        ),
+    )
+    .returning('failures')
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
-export interface LockState {
-  hard_locked: 0 | 1;
-  locked_until: string | null;
-}
+export type AccountClaim = 'ok' | 'hard' | 'temporary';
 
-export function accountLocked(u: LockState, now: Date): 'hard' | 'temporary' | null {
-  if (u.hard_locked === 1) return 'hard';
-  if (u.locked_until && Date.parse(u.locked_until) > now.getTime()) return 'temporary';
-  return null;
+/**
+ * Claims one evaluation of this account's password (or second factor). Refused
+ * while it is hard-locked, locked, or its run already holds `accountFailures`
+ * (or `hardLockFailures` since the last success) attempts, counted or in flight.
+ * An unknown id claims nothing (and costs the same one statement).
+ */
+export async function claimAccount(db: Db, userId: string, now: Date): Promise<AccountClaim> {
+  const at = iso(now);
+  // Evaluated on the row as it was before this UPDATE (SQL evaluates every SET against the old row).
+  const newRun = sql<boolean>`(fail_window_last is null or fail_window_last <= ${iso(now, -L.accountWindowMs)} or failed_since_success = 0)`;
+  const claimed = await db
+    .updateTable('users')
+    .set({
+      failed_since_success: sql<number>`failed_since_success + 1`,
+      fail_window_count: sql<number>`case when ${newRun} then 1 else fail_window_count + 1 end`,
+      fail_window_last: at,
+      updated_at: at,
+    })
+    .where('id', '=', userId)
+    .where('hard_locked', '=', 0)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
+    .where('failed_since_success', '<', L.hardLockFailures)
+    .where((eb) => eb.or([newRun, eb('fail_window_count', '<', L.accountFailures)]))
+    .returning('id')
+    .executeTakeFirst();
+  if (claimed) return 'ok';
+  const u = await db.selectFrom('users').select(['hard_locked', 'failed_since_success']).where('id', '=', userId).executeTakeFirst();
+  return u && (u.hard_locked === 1 || u.failed_since_success >= L.hardLockFailures) ? 'hard' : 'temporary';
 }
 
 export interface FailureEffects {
@@ -48,73 +109,77 @@ export interface FailureEffects {
 
 /**
  * Records one failed attempt inside the caller's transaction and applies the
- * brakes it triggers. `userId` is given only when the attempt was evaluated
- * against that account (see above).
+ * brakes its claims reached. `userId` is given only when the attempt claimed
+ * and was evaluated against that account (see above). Each lock is set by
+ * exactly one failure (the conditions exclude a lock already in force), so it
+ * is audited once.
  */
 export async function recordFailure(trx: Transaction<Database>, a: { userId: string | null; ip: string; now: Date }): Promise<FailureEffects> {
-  const L = limits.login;
-  const at = a.now.toISOString();
+  const at = iso(a.now);
   await trx.insertInto('login_attempts').values({ id: randomId(), user_id: a.userId, ip: a.ip, at, success: 0 }).execute();
   let lockout: FailureEffects['lockout'] = null;
 
   if (a.userId) {
-    const u = await trx
+    const hard = await trx
       .updateTable('users')
-      .set((eb) => ({ failed_since_success: eb('failed_since_success', '+', 1), updated_at: at }))
+      .set({ hard_locked: 1, updated_at: at })
       .where('id', '=', a.userId)
-      .returning(['failed_since_success', 'hard_locked', 'locked_until'])
+      .where('hard_locked', '=', 0)
+      .where('failed_since_success', '>=', L.hardLockFailures)
       .executeTakeFirst();
-    if (u && u.hard_locked === 0) {
-      if (u.failed_since_success >= L.hardLockFailures) {
-        await trx.updateTable('users').set({ hard_locked: 1, updated_at: at }).where('id', '=', a.userId).execute();
-        lockout = 'hard';
-      } else {
-        const since = new Date(a.now.getTime() - L.accountWindowMs).toISOString();
-        const inWindow = await countFailures(trx, 'user_id', a.userId, since);
-        // Failures before the last success do not count: min() of the two counters.
-        if (Math.min(inWindow, u.failed_since_success) >= L.accountFailures) {
-          await trx
-            .updateTable('users')
-            .set({ locked_until: new Date(a.now.getTime() + L.accountLockMs).toISOString(), updated_at: at })
-            .where('id', '=', a.userId)
-            .execute();
-          lockout = 'account';
-        }
-      }
+    if (Number(hard.numUpdatedRows) === 1) lockout = 'hard';
+    else {
+      const temp = await trx
+        .updateTable('users')
+        .set({ locked_until: iso(a.now, L.accountLockMs), updated_at: at })
+        .where('id', '=', a.userId)
+        .where('hard_locked', '=', 0)
+        // Failures before the last success do not count: both counters must reach the limit.
+        .where('fail_window_count', '>=', L.accountFailures)
+        .where('failed_since_success', '>=', L.accountFailures)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
+        .executeTakeFirst();
+      if (Number(temp.numUpdatedRows) === 1) lockout = 'account';
     }
   }
 
-  const ipSince = new Date(a.now.getTime() - L.ipWindowMs).toISOString();
-  const ipCount = await countFailures(trx, 'ip', a.ip, ipSince);
-  let blocked = false;
-  if (ipCount >= L.ipFailures) {
-    const until = new Date(a.now.getTime() + L.ipBlockMs).toISOString();
-    await trx
-      .insertInto('ip_blocks')
-      .values({ ip: a.ip, until })
-      .onConflict((oc) => oc.column('ip').doUpdateSet({ until }))
-      .execute();
-    blocked = true;
-  }
-  return { lockout, ipBlocked: blocked };
+  const blocked = await trx
+    .updateTable('login_ip_throttle')
+    .set({ blocked_until: iso(a.now, L.ipBlockMs) })
+    .where('ip', '=', a.ip)
+    .where('failures', '>=', L.ipFailures)
+    .where((eb) => eb.or([eb('blocked_until', 'is', null), eb('blocked_until', '<=', at)]))
+    .executeTakeFirst();
+  return { lockout, ipBlocked: Number(blocked.numUpdatedRows) === 1 };
 }
 
-async function countFailures(trx: Transaction<Database>, column: 'user_id' | 'ip', value: string, since: string): Promise<number> {
-  const r = await trx
-    .selectFrom('login_attempts')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where(column, '=', value)
-    .where('success', '=', 0)
-    .where('at', '>', since)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+/** Gives back this attempt's slot of the address (it was no failure). */
+export async function releaseIp(db: Db, ip: string): Promise<void> {
+  await db.updateTable('login_ip_throttle').set({ failures: sql<number>`failures - 1` }).where('ip', '=', ip).where('failures', '>', 0).execute();
 }
 
-/** A successful login clears the account's counters (not the IP's: one good account must not reset a sprayer's count). */
+/** Gives back an account claim that turned out right without being a login (a step-up). */
+export async function releaseAccount(db: Db, userId: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({
+      failed_since_success: sql<number>`case when failed_since_success > 0 then failed_since_success - 1 else 0 end`,
+      fail_window_count: sql<number>`case when fail_window_count > 0 then fail_window_count - 1 else 0 end`,
+    })
+    .where('id', '=', userId)
+    .execute();
+}
+
+/** A successful login clears the account's counters and gives back its IP slot (not the IP's run: one good account must not reset a sprayer's count). */
 export async function recordSuccess(trx: Transaction<Database>, a: { userId: string; ip: string; now: Date }): Promise<void> {
-  const at = a.now.toISOString();
+  const at = iso(a.now);
   await trx.insertInto('login_attempts').values({ id: randomId(), user_id: a.userId, ip: a.ip, at, success: 1 }).execute();
-  await trx.updateTable('users').set({ failed_since_success: 0, locked_until: null, updated_at: at }).where('id', '=', a.userId).execute();
+  await trx
+    .updateTable('users')
+    .set({ failed_since_success: 0, fail_window_count: 0, fail_window_last: null, locked_until: null, updated_at: at })
+    .where('id', '=', a.userId)
+    .execute();
+  await releaseIp(trx, a.ip);
 }
 
 /**
@@ -124,7 +189,14 @@ export async function recordSuccess(trx: Transaction<Database>, a: { userId: str
 export async function unlockUser(db: Db, userId: string, now?: Date): Promise<boolean> {
   const r = await db
     .updateTable('users')
-    .set({ hard_locked: 0, locked_until: null, failed_since_success: 0, ...(now ? { updated_at: now.toISOString() } : {}) })
+    .set({
+      hard_locked: 0,
+      locked_until: null,
+      failed_since_success: 0,
+      fail_window_count: 0,
+      fail_window_last: null,
+      ...(now ? { updated_at: now.toISOString() } : {}),
+    })
     .where('id', '=', userId)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
@@ -133,7 +205,11 @@ export async function unlockUser(db: Db, userId: string, now?: Date): Promise<bo
 /** Housekeeping for `kinko` maintenance: attempts older than `before` only matter for forensics. */
 export async function pruneLoginAttempts(db: Db, before: Date): Promise<number> {
   const at = before.toISOString();
-  await db.deleteFrom('ip_blocks').where('until', '<', at).execute();
+  await db
+    .deleteFrom('login_ip_throttle')
+    .where('window_last', '<', at)
+    .where((eb) => eb.or([eb('blocked_until', 'is', null), eb('blocked_until', '<', at)]))
+    .execute();
   const r = await db.deleteFrom('login_attempts').where('at', '<', at).executeTakeFirst();
   return Number(r.numDeletedRows);
 }

@@ -33,6 +33,7 @@ import type { DirectorAlertTables } from './tables/director-alerts.js';
 import type { DropTables } from './tables/drops.js';
 import type { IngestTables } from './tables/ingest.js';
 import type { NotifyTables } from './tables/notify.js';
+import type { ThrottleTables } from './tables/throttle.js';
 import type { VaultTables } from './tables/vault.js';
 
 /** Small facts about this installation, e.g. `install_id`, and migration smoke tests. */
@@ -56,6 +57,8 @@ export interface Database extends VaultTables {}
 
 /** Director alerts on the console (0011). */
 export interface Database extends DirectorAlertTables {}
+/** Attempt-claiming throttles (0014), merged the same way. */
+export interface Database extends ThrottleTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

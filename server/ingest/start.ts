@@ -48,7 +48,7 @@ export async function startIngest(
   // A file that could not be read is not read again by a plain "start" (issue 12): only when asked for deliberately.
   const before = await repo.findJobOfDrop(deps.db, dropId);
   if (before?.unreadable && !meta.readAgain) throw new DropUnreadable(before.lastError ?? 'ingestFlow.errors.failed');
-  let officeKey: openpgp.PrivateKey | undefined = await unlockOfficeKey(deps.db, actor.userId, passphrase);
+  let officeKey: openpgp.PrivateKey | undefined = await unlockOfficeKey(deps, actor.userId, passphrase, { form: 'ingest', requestId: meta.requestId });
 
   const rt = ingestRuntime(deps);
   const now = deps.clock.now();

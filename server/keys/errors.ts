@@ -9,8 +9,8 @@ import { BadRequest, Conflict, Forbidden } from '../http/errors.js';
 
 /** The key passphrase did not open this holder's copy. Says nothing else (no hint how close it was). */
 export class WrongKeyPassphrase extends BadRequest {
-  constructor() {
-    super('keys.errors.wrongPassphrase');
+  constructor(messageKey = 'keys.errors.wrongPassphrase', params?: Record<string, string | number>) {
+    super(messageKey, params);
   }
 }
 
@@ -42,5 +42,19 @@ export class KeyPassphraseProblem extends BadRequest {
 export class KeyHolderConflict extends Conflict {
   constructor(messageKey: string) {
     super(messageKey);
+  }
+}
+
+/**
+ * Too many wrong key passphrases (limits.keyPassphrase): this holder's tries
+ * are refused for a while, or until a director lifts the lock. A kind of wrong
+ * passphrase, so every form shows it next to its passphrase field; answered
+ * 429. Says nothing about how close any try was.
+ */
+export class KeyPassphraseLocked extends WrongKeyPassphrase {
+  override readonly status = 429;
+  constructor(readonly kind: 'temporary' | 'hard') {
+    // No numbers in the text: every passphrase form shows it, and /office/key-locks states the limits.
+    super(kind === 'hard' ? 'keyLocks.errors.hardLocked' : 'keyLocks.errors.locked');
   }
 }

@@ -14,6 +14,8 @@ import {
 } from './errors.js';
 import { randomReadable } from './random.js';
 import * as repo from './repo.js';
+import { guardedDecrypt, type TryContext } from './unlock-guard.js';
+import { relockInThread } from './unlock-thread.js';
 
 /**
  * The office OpenPGP key (design §3, P4).
@@ -32,8 +34,8 @@ import * as repo from './repo.js';
 const KEY_CONFIG: openpgp.PartialConfig = { aeadProtect: false, v6Keys: false };
 const MAX_PASSPHRASE_CHARS = 1024;
 
-/** What the audit trail and key functions need from Deps. */
-export type KeyDeps = Pick<Deps, 'db' | 'secrets'>;
+/** What the audit trail, the passphrase throttle and its alert need from Deps. */
+export type KeyDeps = Pick<Deps, 'db' | 'secrets' | 'clock' | 'mailer' | 'logger' | 'config'>;
 
 export interface GeneratedOfficeKey {
   fingerprint: string;
@@ -79,30 +81,26 @@ export async function keyHolderStatus(db: Kysely<Database>, userId: string): Pro
  * Unlocks this holder's copy into memory. The returned key must not be stored
  * anywhere; keep it for one operation (or a short unlock window) and drop it.
  * A copy still under its one-time passphrase is refused: the holder changes it
- * first (/office/key/passphrase).
+ * first (/office/key/passphrase). Each try is throttled per holder, audited,
+ * and run off the main thread (unlock-guard.ts).
  */
-export async function unlockOfficeKey(db: Kysely<Database>, userId: string, passphrase: string): Promise<openpgp.PrivateKey> {
-  const { key, copy } = await unlockCopy(db, userId, passphrase);
+export async function unlockOfficeKey(deps: KeyDeps, userId: string, passphrase: string, ctx: TryContext = { form: 'other' }): Promise<openpgp.PrivateKey> {
+  const { key, copy } = await unlockCopy(deps, userId, passphrase, ctx);
   if (copy.mustChange) throw new KeyPassphraseMustChange();
   return key;
 }
 
-async function unlockCopy(db: Kysely<Database>, userId: string, passphrase: string): Promise<{ key: openpgp.PrivateKey; copy: repo.KeyCopyRow }> {
-  const copy = await repo.findKeyCopy(db, userId);
+async function unlockCopy(deps: KeyDeps, userId: string, passphrase: string, ctx: TryContext): Promise<{ key: openpgp.PrivateKey; copy: repo.KeyCopyRow }> {
+  const copy = await repo.findKeyCopy(deps.db, userId);
   if (!copy) throw new NotKeyHolder();
+  // Empty or impossibly long: a form mistake that tests no passphrase (no try is spent on it).
   if (typeof passphrase !== 'string' || passphrase.length === 0 || passphrase.length > MAX_PASSPHRASE_CHARS) throw new WrongKeyPassphrase();
-  // A stored copy that does not parse is damage, not a wrong passphrase: let it surface as an internal error.
-  const locked = await openpgp.readPrivateKey({ armoredKey: copy.lockedPrivateKey });
-  try {
-    return { key: await openpgp.decryptKey({ privateKey: locked, passphrase, config: KEY_CONFIG }), copy };
-  } catch {
-    throw new WrongKeyPassphrase();
-  }
+  return { key: await guardedDecrypt(deps, copy, passphrase, ctx), copy };
 }
 
-async function relock(key: openpgp.PrivateKey, passphrase: string): Promise<string> {
-  const locked = await openpgp.encryptKey({ privateKey: key, passphrase, config: KEY_CONFIG });
-  return locked.armor();
+/** S2K again (as costly as an unlock), so on the unlock thread too. */
+function relock(key: openpgp.PrivateKey, passphrase: string): Promise<string> {
+  return relockInThread(key, passphrase);
 }
 
 /**
@@ -123,7 +121,7 @@ export async function createHolderCopy(
   }
   if (await repo.findKeyCopy(deps.db, opts.forUserId)) throw new KeyHolderConflict('keys.errors.alreadyHolder');
   // Slow crypto before the transaction (SQLite has one connection; see db/transaction.ts).
-  const { key, copy } = await unlockCopy(deps.db, opts.byUserId, opts.byPassphrase);
+  const { key, copy } = await unlockCopy(deps, opts.byUserId, opts.byPassphrase, { form: 'holderAdd', requestId: opts.requestId });
   const oneTimePassphrase = randomReadable(20);
   const lockedForHolder = await relock(key, oneTimePassphrase);
 
@@ -171,7 +169,7 @@ export async function changeHolderPassphrase(
   if (problem) throw new KeyPassphraseProblem(problem);
   const person = await repo.findPerson(deps.db, opts.userId);
   if (!person || person.status !== 'active') throw new NotKeyHolder();
-  const { key, copy } = await unlockCopy(deps.db, opts.userId, opts.oldPassphrase);
+  const { key, copy } = await unlockCopy(deps, opts.userId, opts.oldPassphrase, { form: 'passphraseChange', requestId: opts.requestId });
   if (opts.newPassphrase === opts.oldPassphrase) throw new KeyPassphraseProblem('keys.errors.passphraseUnchanged');
   if (person.passwordHash && (await verifyPassword(person.passwordHash, opts.newPassphrase))) {
     throw new KeyPassphraseProblem('keys.errors.passphraseSameAsPassword');

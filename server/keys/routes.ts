@@ -37,11 +37,12 @@ export function publicKeyRoutes(deps: Deps): Router {
 
   r.post('/office/key/passphrase', staff, async (req, res) => {
     const actor = res.locals.actor as Actor;
-    const status = await keyHolderStatus(deps.db, actor.userId);
-    if (!status.holder) throw new NotKeyHolder();
+    const holder = await keyHolderStatus(deps.db, actor.userId);
+    if (!holder.holder) throw new NotKeyHolder();
     const body = (req.body ?? {}) as Record<string, unknown>;
     const field = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     const errors: Record<string, string> = {};
+    let status = 400;
     if (field('newPassphrase') !== field('newPassphraseConfirm')) errors.newPassphraseConfirm = 'keys.errors.passphraseMismatch';
     if (!errors.newPassphraseConfirm) {
       try {
@@ -58,11 +59,12 @@ export function publicKeyRoutes(deps: Deps): Router {
           // Repeated failures here are someone guessing a key passphrase: leave a trace (ids only).
           deps.logger.warn({ userId: actor.userId, requestId: res.locals.requestId }, 'wrong key passphrase on passphrase change');
           errors.currentPassphrase = err.messageKey;
+          status = err.status; // 429 once the tries are locked (KeyPassphraseLocked)
         } else if (err instanceof KeyPassphraseProblem) errors[err.field] = err.messageKey;
         else throw err;
       }
     }
-    renderPassphrase(res.status(400), { mustChange: status.mustChange, errors, done: false });
+    renderPassphrase(res.status(status), { mustChange: holder.mustChange, errors, done: false });
   });
   return r;
 }

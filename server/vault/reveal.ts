@@ -4,7 +4,7 @@ import { appendAudit, type AuditEvent, auditContext } from '../audit/service.js'
 import type { Deps } from '../deps.js';
 import { AppError, NotFound } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
-import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
+import { KeyPassphraseLocked, KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
 import { keyHolderStatus, unlockOfficeKey } from '../keys/office-key.js';
 import { StorageNotFoundError } from '../../storage-adapters/errors.js';
 import { decryptRecord, RECORD_BYTES, unwrapKey } from './crypto.js';
@@ -165,9 +165,12 @@ async function officeKeyFor(
   if (typeof input.passphrase === 'string' && input.passphrase.length > 0) {
     let key: openpgp.PrivateKey;
     try {
-      key = await unlockOfficeKey(deps.db, input.actor.userId, input.passphrase);
+      key = await unlockOfficeKey(deps, input.actor.userId, input.passphrase, { form: 'reveal', requestId: input.requestId });
     } catch (err) {
-      if (err instanceof WrongKeyPassphrase) await auditQuietly(deps, { ...base, action: 'vault.reveal.denied', result: 'denied', details: { reason: 'wrongPassphrase' } });
+      if (err instanceof WrongKeyPassphrase) {
+        const reason = err instanceof KeyPassphraseLocked ? 'passphraseLocked' : 'wrongPassphrase';
+        await auditQuietly(deps, { ...base, action: 'vault.reveal.denied', result: 'denied', details: { reason } });
+      }
       throw err;
     }
     const windowExpiresAt = openWindow(deps, who, key, now);

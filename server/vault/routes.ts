@@ -64,7 +64,7 @@ export function vaultRoutes(deps: Deps): Router {
     } catch (err) {
       // A person's mistake (no purpose, wrong or missing passphrase): the form again, with the reason next to it.
       if (!(err instanceof BadRequest)) throw err;
-      res.status(400);
+      res.status(err.status); // 400, or 429 when the key passphrase tries are locked
       await renderPerson(req, res, deps, { error: res.locals.t(err.messageKey, err.params), purpose });
     }
   });

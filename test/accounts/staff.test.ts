@@ -129,7 +129,7 @@ describe.each(testDatabases())('director console: office staff, lockouts and key
     expect(await keyHolderStatus(t.deps.db, s.id)).toEqual({ holder: true, mustChange: true });
     expect((await userRow(s.id)).key_holder).toBe(1);
     // The copy really opens with what the director hands over (the holder must change it before use).
-    await expect(unlockOfficeKey(t.deps.db, s.id, oneTime!)).rejects.toMatchObject({ messageKey: 'keys.errors.mustChange' });
+    await expect(unlockOfficeKey(t.deps, s.id, oneTime!)).rejects.toMatchObject({ messageKey: 'keys.errors.mustChange' });
     expect(t.logs.text).not.toContain(oneTime!);
     expect(t.logs.text).not.toContain(directorPassphrase);
 

@@ -7,7 +7,7 @@ import { createI18n } from '../../server/i18n/i18n.js';
 import { stepUpFresh } from '../../server/auth/sessions.js';
 import { makeCompany, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { csrfOf, FakeClock, freshIp, oathCode, withIp } from './arrange.js';
+import { csrfOf, FakeClock, freshIp, oathCode, officeLogin, withIp } from './arrange.js';
 
 describe('step-up: a fresh code before sensitive actions', () => {
   let t: TestApp;
@@ -41,6 +41,33 @@ describe('step-up: a fresh code before sensitive actions', () => {
     const replay = await submit(agent, c);
     expect(replay.status).toBe(401);
     expect(replay.text).toContain('確認コードが正しくありません');
+  });
+
+  it('the login\'s own fresh code is the step-up: the first company is created right after login, without a second code, for limits.session.stepUpMs', async () => {
+    const d = await makeUser(t.deps, { role: 'director' });
+    const agent = request.agent(t.app);
+    const ip = freshIp();
+    clock.nextStep();
+    const login = await officeLogin(agent, { loginId: d.loginId, password: d.password, totp: oathCode(d.totpSecret, clock.now()) }, ip);
+    expect(login.status).toBe(303);
+    expect(await stepUpAt(d.id)).toBe(clock.now().toISOString());
+
+    const create = async (name: string) => {
+      const form = await withIp(agent.get('/office/companies/new'), ip);
+      expect(form.status).toBe(200);
+      return withIp(agent.post('/office/companies').type('form').send({ _csrf: csrfOf(form.text), name, contactEmail: 'tantou@example.co.jp' }), ip);
+    };
+    const first = await create('最初の顧問先株式会社'); // same 30-second step as the login: no code could be typed again
+    expect(first.status).toBe(200);
+    expect(first.text).toContain('最初の顧問先株式会社');
+    expect(await t.deps.db.selectFrom('companies').select('id').where('name', '=', '最初の顧問先株式会社').executeTakeFirst()).toBeDefined();
+
+    clock.advance(limits.session.stepUpMs - 60_000);
+    expect((await create('二社目株式会社')).status).toBe(200);
+    clock.advance(60_001); // (the session itself is still within its idle limit: it was used a minute ago)
+    const stale = await create('三社目株式会社');
+    expect(stale.status).toBe(403);
+    expect(await t.deps.db.selectFrom('companies').select('id').where('name', '=', '三社目株式会社').executeTakeFirst()).toBeUndefined();
   });
 
   it('`next` can only point inside the office console', async () => {

@@ -99,7 +99,7 @@ describeWithChromium()('drop room in real Chromium (e2e)', () => {
   }
 
   async function officeSecretKey(): Promise<string> {
-    const key = await unlockOfficeKey(t.deps.db, director.directorId, DIRECTOR.keyPassphrase);
+    const key = await unlockOfficeKey(t.deps, director.directorId, DIRECTOR.keyPassphrase);
     return key.armor();
   }
 

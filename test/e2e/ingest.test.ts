@@ -218,7 +218,7 @@ describeWithChromium()('ingest of the three sample files in real Chromium (e2e)'
     expect(persons.length).toBe(allTruth.length);
     expect(persons.every((p) => p.state === 'held' && p.relation === '本人')).toBe(true);
 
-    const officeKey = await unlockOfficeKey(t.deps.db, office.director.id, office.director.keyPassphrase);
+    const officeKey = await unlockOfficeKey(t.deps, office.director.id, office.director.keyPassphrase);
     const session = await openVaultSession(t.deps, { companyId: office.company.id, officeKey, cohort: persons[0]!.cohort });
     const wrong: string[] = [];
     const matched = new Map<string, string>(); // person id → truth number

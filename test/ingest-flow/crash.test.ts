@@ -199,7 +199,7 @@ async function checkInvariant(dataDir: string, drop: ArrangedDrop, office: Offic
     expect(dropRow.state).toBe('disposed');
     expect(job?.state).toBe('done');
     // Every truth number in the vault exactly once (decrypted with the office key, as a reveal would).
-    const officeKey = await unlockOfficeKey(deps.db, office.director.id, DIRECTOR.keyPassphrase);
+    const officeKey = await unlockOfficeKey(deps, office.director.id, DIRECTOR.keyPassphrase);
     const keys = new Map<string, Buffer>();
     for (const k of await deps.db.selectFrom('data_keys').selectAll().execute()) keys.set(k.id, await unwrapKey(k.wrapped_key!, officeKey));
     const held: string[] = [];

@@ -54,7 +54,7 @@ describe.each(testDatabases())('setup and key holders on $name', (target) => {
     const staff = await makeUser(t.deps, { role: 'staff' });
     const { oneTimePassphrase } = await createHolderCopy(t.deps, { byUserId: directorId, byPassphrase: DIRECTOR.keyPassphrase, forUserId: staff.id, now });
     await changeHolderPassphrase(t.deps, { userId: staff.id, oldPassphrase: oneTimePassphrase, newPassphrase: 'staff-passphrase-123', now });
-    expect((await unlockOfficeKey(t.deps.db, staff.id, 'staff-passphrase-123')).isDecrypted()).toBe(true);
+    expect((await unlockOfficeKey(t.deps, staff.id, 'staff-passphrase-123')).isDecrypted()).toBe(true);
 
     const results = await Promise.allSettled([
       removeHolderCopy(t.deps, { userId: staff.id, byUserId: directorId, now }),

@@ -38,7 +38,7 @@ describe('a key holder changes their key passphrase (/office/key/passphrase)', (
     expect(res.status).toBe(200);
     expect(res.text).toContain('鍵のパスフレーズを変更しました');
     expect(await keyHolderStatus(t.deps.db, staff.id)).toEqual({ holder: true, mustChange: false });
-    expect((await unlockOfficeKey(t.deps.db, staff.id, mine)).isDecrypted()).toBe(true);
+    expect((await unlockOfficeKey(t.deps, staff.id, mine)).isDecrypted()).toBe(true);
     for (const s of [oneTimePassphrase, mine]) expect(t.logs.text).not.toContain(s);
   });
 

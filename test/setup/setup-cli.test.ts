@@ -76,7 +76,7 @@ describe('`npx kinko setup` (the same setup from a terminal)', () => {
       expect(served.status).toBe(200);
       const fpr = (await openpgp.readKey({ armoredKey: served.text })).getFingerprint();
       expect(r.stdout.replace(/ /g, '')).toContain(fpr.toUpperCase());
-      expect((await unlockOfficeKey(deps.db, users[0]!.id, DIRECTOR.keyPassphrase)).isDecrypted()).toBe(true);
+      expect((await unlockOfficeKey(deps, users[0]!.id, DIRECTOR.keyPassphrase)).isDecrypted()).toBe(true);
       const actions = (await deps.db.selectFrom('audit_log').select('action').orderBy('seq').execute()).map((a) => a.action);
       expect(actions).toEqual(['setup.complete', 'key.holder.add']);
     } finally {

@@ -88,7 +88,7 @@ export async function putInVault(
   deps: Deps,
   opts: { companyId: string; cohort?: string; employees: Employee[]; unlockAs?: string; passphrase?: string; dropId?: string },
 ): Promise<PersonRow[]> {
-  const officeKey = await unlockOfficeKey(deps.db, opts.unlockAs ?? (await firstHolder(deps)), opts.passphrase ?? PASSPHRASES.director);
+  const officeKey = await unlockOfficeKey(deps, opts.unlockAs ?? (await firstHolder(deps)), opts.passphrase ?? PASSPHRASES.director);
   const session = await openVaultSession(deps, { companyId: opts.companyId, officeKey, cohort: opts.cohort ?? '2025' });
   try {
     const rows: NewPersonRow[] = [];

@@ -50,7 +50,7 @@ describe.each(testDatabases())('the vault on $name', (target) => {
     db = await target.open();
     t = await makeTestApp({ KINKO_DATABASE_URL: databaseUrl(db) });
     office = await makeVaultOffice(t.deps);
-    officeKey = await unlockOfficeKey(t.deps.db, office.director.id, PASSPHRASES.director);
+    officeKey = await unlockOfficeKey(t.deps, office.director.id, PASSPHRASES.director);
     company = await makeCompany(t.deps, '保管テスト株式会社');
     employees = Array.from({ length: 20 }, (_, i) => ({
       number: numbers[i * 3]!,

@@ -8,6 +8,7 @@ import * as m0009 from './0009-vault.js';
 import * as m0010 from './0010-ingest.js';
 import * as m0011 from './0011-director-alerts.js';
 import * as m0013 from './0013-unreadable-drops.js';
+import * as m0014 from './0014-throttle-claims.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0010-ingest': m0010,
   '0011-director-alerts': m0011,
   '0013-unreadable-drops': m0013,
+  '0014-throttle-claims': m0014,
 });

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /** Table types of migration 0002-accounts (see schema.ts for the portability rules). */
 type Flag = 0 | 1;
 
@@ -47,6 +49,9 @@ export interface UsersTable {
   failed_since_success: number;
   locked_until: string | null;
   hard_locked: Flag;
+  /** Failures of the current run (0014; a quiet limits.login.accountWindowMs ends it): claimed before a password is checked. */
+  fail_window_count: ColumnType<number, number | undefined, number>;
+  fail_window_last: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -83,11 +88,6 @@ export interface LoginAttemptsTable {
   success: Flag;
 }
 
-export interface IpBlocksTable {
-  ip: string;
-  until: string;
-}
-
 export interface SetupTokensTable {
   token_hash: string;
   expires_at: string;
@@ -102,6 +102,5 @@ export interface AccountTables {
   key_copies: KeyCopiesTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
-  ip_blocks: IpBlocksTable;
   setup_tokens: SetupTokensTable;
 }
