@@ -5,6 +5,7 @@ import { buildDeps } from './deps.js';
 import { startNoticeTimer } from './notify/service.js';
 import { announceSetup } from './setup/service.js';
 import { recoverOnStart } from './ingest/reconcile.js';
+import { sweepInterruptedPuts } from './drops/reconcile.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
 import { stopSealWorkers } from './vault/service.js';
 
@@ -26,6 +27,11 @@ export async function serve(env: Record<string, string | undefined> = process.en
   });
   deps.logger.info({ url: config.publicUrl, host: config.host, port: config.port, database: config.database.kind, storage: config.storage.kind }, 'kinko is listening');
   void recoverOnStart(deps);
+  // Ciphertext of uploads a killed process left half-written (issue 12 item 7).
+  sweepInterruptedPuts([deps.storage.drops, deps.storage.vault], { now: deps.clock.now() }).then(
+    (r) => deps.logger.info(r, 'interrupted upload temp files swept'),
+    (err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'interrupted upload temp files not swept; `kinko drops:sweep` retries'),
+  );
   // A spare parse thread that has loaded the parser (holding no data), so an ingest does not wait for one to start.
   startParseWorkers().catch((err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'spare parse worker not started; each ingest starts its own'));
   await announceSetup(deps);

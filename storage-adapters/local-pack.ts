@@ -233,6 +233,9 @@ export function createLocalPackAdapter(opts: LocalPackOptions): StorageAdapter {
         throw new StorageError(`storage "${name}": ${path.join(opts.root, PACK_FILE)} is not usable (${(e as { code?: string }).code ?? (e as Error).message})`);
       }
     },
+    // Rows are written inside SQLite transactions: an interrupted write leaves
+    // nothing of its own to sweep (the log is rolled back by SQLite itself).
+    sweepTemp: async () => ({ checked: 0, removed: 0 }),
   };
   registerSignedSource(adapter, urlKey, async (key) => openObject(key));
   return adapter;
