@@ -33,7 +33,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const key = known ? err.messageKey : status === 413 ? 'errors.payloadTooLarge' : bodyError ? 'errors.badRequest' : 'errors.internal';
     const params = known ? err.params : {};
     const requestId = res.locals.requestId as string;
-    if (status >= 500) logger.error({ err, requestId, path: safePath(req.path) }, 'request failed');
+    if (status >= 500) logger.error({ err, requestId, path: safePath(req) }, 'request failed');
     else logger.info({ requestId, status, key }, 'request refused');
     if (res.headersSent) return res.destroy();
     const login = status === 401 && req.method === 'GET' && !wantsJson(req) ? loginPageFor(req.path) : null;
