@@ -47,6 +47,8 @@ export const limits = Object.freeze({
   }),
   password: Object.freeze({ minLength: 12, initialTtlMs: 72 * 60 * 60_000 }),
   reveal: Object.freeze({ perHour: 50 }),
+  /** A local storage folder with less free space than this is reported failing (health, doctor). */
+  storage: Object.freeze({ minFreeBytes: 8 * 1024 * 1024 }),
   setupTokenTtlMs: 30 * 60_000,
   downloadUrlTtlSeconds: 300,
 });

@@ -28,6 +28,7 @@ import {
 import { forEachAtOnce } from './concurrency.js';
 import { createManyLocal } from './local-batch.js';
 import { sweepLocalTemp } from './local-temp.js';
+import { DEFAULT_MIN_FREE_BYTES, assertWritable, reasonOf } from './local-space.js';
 import { buildSignedUrl, deriveUrlKey, registerSignedSource } from './signed-url.js';
 import type { ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
 
@@ -42,6 +43,8 @@ export interface LocalAdapterOptions {
   baseUrl: string;
   /** Clock for URL expiry (tests). */
   now?: () => number;
+  /** check() fails below this much free space (the disk is as good as full). */
+  minFreeBytes?: number;
 }
 
 export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
@@ -242,8 +245,9 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
     try {
       const root = await ready();
       await fs.access(root.tmp, constants.W_OK);
+      await assertWritable(root.tmp, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
     } catch (e) {
-      throw new StorageError(`storage "${name}": folder ${opts.root} is not usable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new StorageError(`storage "${name}": folder ${opts.root} is not usable (${reasonOf(e)})`);
     }
   }
 

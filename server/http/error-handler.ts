@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../log/logger.js';
 import { safePath } from './access-log.js';
-import { AppError, NotFound } from './errors.js';
+import { AppError, InsufficientStorage, NotFound, outOfSpaceCode } from './errors.js';
 
 /** Registered after every route: anything unmatched is the plain 404 page. */
 export const notFoundHandler: RequestHandler = () => {
@@ -27,6 +27,9 @@ function loginPageFor(path: string): string | null {
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // A full disk anywhere (drops folder, vault, database) is named as such, not a generic 500.
+    const full = err instanceof AppError ? undefined : outOfSpaceCode(err);
+    if (full) err = Object.assign(new InsufficientStorage(full), { cause: err });
     const known = err instanceof AppError;
     const bodyError = !known && typeof err?.status === 'number' && err.status >= 400 && err.status < 500;
     const status = known ? err.status : bodyError ? err.status : 500;
