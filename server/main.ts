@@ -6,6 +6,7 @@ import { startNoticeTimer } from './notify/service.js';
 import { announceSetup } from './setup/service.js';
 import { recoverOnStart } from './ingest/reconcile.js';
 import { sweepInterruptedPuts } from './drops/reconcile.js';
+import { startCheckpointTimer } from './audit/checkpoint-timer.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
 import { stopSealWorkers } from './vault/service.js';
 
@@ -36,6 +37,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   startParseWorkers().catch((err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'spare parse worker not started; each ingest starts its own'));
   await announceSetup(deps);
   const stopNotices = startNoticeTimer(deps);
+  const stopCheckpoints = startCheckpointTimer(deps);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -48,6 +50,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     force.unref();
     server.close(async () => {
       await stopNotices().catch(() => {});
+      await stopCheckpoints().catch(() => {});
       await stopParseWorkers().catch(() => {});
       await stopSealWorkers().catch(() => {});
       await deps.close().catch(() => {});
