@@ -20,7 +20,7 @@ export function startCheckpointTimer(deps: Pick<Deps, 'config' | 'db' | 'clock' 
   let stopped = false;
   const tick = () => {
     if (running || stopped) return;
-    running = writeScheduledCheckpoint(deps.db, key, { dir, now: deps.clock.now(), intervalMs })
+    running = bounded(writeScheduledCheckpoint(deps.db, key, { dir, now: deps.clock.now(), intervalMs }), TICK_LIMIT_MS)
       .then((r) => {
         if (r.kind === 'written') deps.logger.info({ seq: r.seq, file: r.file }, 'audit checkpoint written');
         // Entries were removed from the database since the last checkpoint: say so loudly, sign nothing.
@@ -41,4 +41,16 @@ export function startCheckpointTimer(deps: Pick<Deps, 'config' | 'db' | 'clock' 
     clearTimeout(first);
     await running;
   };
+}
+
+/** A tick that hangs (a stalled network folder, a locked database) must neither block the next ticks nor shutdown. */
+const TICK_LIMIT_MS = 30_000;
+
+function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'CheckpointTimeout' })), ms);
+    timer.unref();
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
