@@ -60,6 +60,8 @@ export const limits = Object.freeze({
   }),
   password: Object.freeze({ minLength: 12, initialTtlMs: 72 * 60 * 60_000 }),
   reveal: Object.freeze({ perHour: 50 }),
+  /** A local storage folder with less free space than this is reported failing (health, doctor). */
+  storage: Object.freeze({ minFreeBytes: 8 * 1024 * 1024 }),
   setupTokenTtlMs: 30 * 60_000,
   downloadUrlTtlSeconds: 300,
 });
@@ -107,6 +109,8 @@ const envSchema = z.object({
   KINKO_NOTIFY_BATCH_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int('a whole number of seconds').min(0).max(86_400).default(300),
   KINKO_SECRET: secret,
   KINKO_AUDIT_KEY: secret,
+  KINKO_AUDIT_CHECKPOINT_MINUTES: z.coerce.number({ error: 'a number of minutes (0 = off)' }).int('a whole number of minutes').min(0).max(10_080).default(60),
+  KINKO_AUDIT_CHECKPOINT_DIR: z.string().min(1, 'a folder path').optional(),
   KINKO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KINKO_FAILPOINTS: z.string().optional(),
   KINKO_PARSE_MAX_CONCURRENT: parseMaxConcurrent.optional(),
@@ -141,6 +145,8 @@ export type Config = Readonly<{
   secret?: string;
   /** MAC key of the audit chain; kept outside the database (P6). */
   auditKey?: string;
+  /** Signed audit checkpoints the server writes on a schedule, outside the database (P6); minutes 0 = off. */
+  auditCheckpoints: Readonly<{ minutes: number; dir: string }>;
   secretsDir: string;
   logLevel: string;
   failpoints: readonly string[];
@@ -227,6 +233,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     vaultBatch: e.KINKO_VAULT_BATCH,
     secret: e.KINKO_SECRET,
     auditKey: e.KINKO_AUDIT_KEY,
+    auditCheckpoints: {
+      minutes: e.KINKO_AUDIT_CHECKPOINT_MINUTES,
+      dir: path.resolve(e.KINKO_AUDIT_CHECKPOINT_DIR ?? path.join(dataDir, 'audit-checkpoints')),
+    },
     secretsDir: path.join(dataDir, 'secrets'),
     logLevel: e.KINKO_LOG_LEVEL,
     failpoints: (e.KINKO_FAILPOINTS ?? '').split(',').map((s) => s.trim()).filter(Boolean),

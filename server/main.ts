@@ -6,6 +6,8 @@ import { startNoticeTimer } from './notify/service.js';
 import { announceSetup } from './setup/service.js';
 import { warnIfNobodyReceivesNotices } from './notify/recipients.js';
 import { recoverOnStart } from './ingest/reconcile.js';
+import { sweepInterruptedPuts } from './drops/reconcile.js';
+import { startCheckpointTimer } from './audit/checkpoint-timer.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
 import { stopSealWorkers } from './vault/service.js';
 import { stopUnlockThread } from './keys/unlock-thread.js';
@@ -28,11 +30,17 @@ export async function serve(env: Record<string, string | undefined> = process.en
   });
   deps.logger.info({ url: config.publicUrl, host: config.host, port: config.port, database: config.database.kind, storage: config.storage.kind }, 'kinko is listening');
   void recoverOnStart(deps);
+  // Ciphertext of uploads a killed process left half-written (issue 12 item 7).
+  sweepInterruptedPuts([deps.storage.drops, deps.storage.vault], { now: deps.clock.now() }).then(
+    (r) => deps.logger.info(r, 'interrupted upload temp files swept'),
+    (err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'interrupted upload temp files not swept; `kinko drops:sweep` retries'),
+  );
   // A spare parse thread that has loaded the parser (holding no data), so an ingest does not wait for one to start.
   startParseWorkers().catch((err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'spare parse worker not started; each ingest starts its own'));
   await announceSetup(deps);
   await warnIfNobodyReceivesNotices(deps).catch(() => false);
   const stopNotices = startNoticeTimer(deps);
+  const stopCheckpoints = startCheckpointTimer(deps);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -45,6 +53,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     force.unref();
     server.close(async () => {
       await stopNotices().catch(() => {});
+      await stopCheckpoints().catch(() => {});
       await stopParseWorkers().catch(() => {});
       await stopSealWorkers().catch(() => {});
       await stopUnlockThread().catch(() => {});

@@ -17,7 +17,7 @@ export interface Storage {
 export function buildStorage(config: Config, opts: { signingSecret: string }): Storage {
   const s = config.storage;
   if (s.kind === 'local') {
-    const common = { signingSecret: opts.signingSecret, baseUrl: config.publicUrl };
+    const common = { signingSecret: opts.signingSecret, baseUrl: config.publicUrl, minFreeBytes: config.limits.storage.minFreeBytes };
     // Drops are whole files, one each; vault records (40 bytes, thousands
     // per ingest) are rows of one packed file in the vault folder (local-pack.ts).
     return { drops: createLocalAdapter({ name: 'drops', root: s.dropsDir, ...common }), vault: createLocalPackAdapter({ name: 'vault', root: s.vaultDir, ...common }) };

@@ -36,6 +36,7 @@ import { Readable } from 'node:stream';
 import { StorageError, StorageExistsError, StorageNotFoundError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import { importLooseRecords } from './local-pack-import.js';
+import { DEFAULT_MIN_FREE_BYTES, assertWritable, reasonOf } from './local-space.js';
 import { insertOffThread } from './local-pack-thread.js';
 import { buildSignedUrl, deriveUrlKey, registerSignedSource } from './signed-url.js';
 import type { NewObject, ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
@@ -54,6 +55,8 @@ export interface LocalPackOptions {
   signingSecret: string;
   baseUrl: string;
   now?: () => number;
+  /** check() fails below this much free space (the disk is as good as full). */
+  minFreeBytes?: number;
 }
 
 interface Row {
@@ -229,10 +232,15 @@ export function createLocalPackAdapter(opts: LocalPackOptions): StorageAdapter {
       try {
         // A write lock taken and given back: the file is there and writable.
         open().exec('BEGIN IMMEDIATE; ROLLBACK');
+        // A lock needs no space; a full disk fails the next insert, so probe it.
+        await assertWritable(opts.root, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
       } catch (e) {
-        throw new StorageError(`storage "${name}": ${path.join(opts.root, PACK_FILE)} is not usable (${(e as { code?: string }).code ?? (e as Error).message})`);
+        throw new StorageError(`storage "${name}": ${path.join(opts.root, PACK_FILE)} is not usable (${reasonOf(e)})`);
       }
     },
+    // Rows are written inside SQLite transactions: an interrupted write leaves
+    // nothing of its own to sweep (the log is rolled back by SQLite itself).
+    sweepTemp: async () => ({ checked: 0, removed: 0 }),
   };
   registerSignedSource(adapter, urlKey, async (key) => openObject(key));
   return adapter;

@@ -27,6 +27,8 @@ import {
 } from './local-paths.js';
 import { forEachAtOnce } from './concurrency.js';
 import { createManyLocal } from './local-batch.js';
+import { sweepLocalTemp } from './local-temp.js';
+import { DEFAULT_MIN_FREE_BYTES, assertWritable, reasonOf } from './local-space.js';
 import { buildSignedUrl, deriveUrlKey, registerSignedSource } from './signed-url.js';
 import type { ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
 
@@ -41,6 +43,8 @@ export interface LocalAdapterOptions {
   baseUrl: string;
   /** Clock for URL expiry (tests). */
   now?: () => number;
+  /** check() fails below this much free space (the disk is as good as full). */
+  minFreeBytes?: number;
 }
 
 export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
@@ -48,6 +52,8 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
   const now = opts.now ?? Date.now;
   const urlKey = deriveUrlKey(opts.signingSecret);
   let rootPromise: Promise<LocalRoot> | undefined;
+  /** Temp names of puts running in this process: sweepTemp never takes them, however slow the upload. */
+  const writing = new Set<string>();
   // Created lazily so that building the app touches no disk; retried after a failure.
   const ready = () =>
     (rootPromise ??= prepareRoot(opts.root).catch((e) => {
@@ -89,6 +95,7 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
       throw e;
     }
     let tmp: string | undefined;
+    let busy: string | undefined;
     try {
       const root = await ready();
       const r = await resolveKey(root, key, true);
@@ -97,6 +104,7 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
       // Fail before streaming megabytes; the link() below is the atomic check.
       if (o.createOnly && existing) throw new StorageExistsError('object already exists', key);
       tmp = path.join(root.tmp, tempName(key));
+      writing.add((busy = path.basename(tmp)));
       // 'wx' = O_CREAT|O_EXCL: never reuse or write through (symlink) a file
       // someone placed at the temp name. flush: fsync before close, so data
       // reaches the disk before any name points at it (P9).
@@ -127,6 +135,8 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
       if (tmp) await fs.rm(tmp, { force: true });
       // Same error as the S3 adapter for an abort: the signal's own reason.
       throw o.signal?.aborted ? (o.signal.reason ?? e) : e;
+    } finally {
+      if (busy) writing.delete(busy);
     }
   }
 
@@ -235,8 +245,9 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
     try {
       const root = await ready();
       await fs.access(root.tmp, constants.W_OK);
+      await assertWritable(root.tmp, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
     } catch (e) {
-      throw new StorageError(`storage "${name}": folder ${opts.root} is not usable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new StorageError(`storage "${name}": folder ${opts.root} is not usable (${reasonOf(e)})`);
     }
   }
 
@@ -259,6 +270,7 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
       return buildSignedUrl(baseUrl, urlKey, name, key, ttlSeconds, now(), o?.filename);
     },
     check,
+    sweepTemp: async (o) => sweepLocalTemp((await ready()).tmp, { olderThanMs: o.olderThanMs, now: o.now ?? Date.now(), busy: writing }),
   };
   registerSignedSource(adapter, urlKey, openObject);
   return adapter;

@@ -128,3 +128,36 @@ export async function deleteCopies(t: Target, key: string): Promise<void> {
     }
   });
 }
+
+/**
+ * Aborts the bucket's incomplete multipart uploads started before `cutoff`
+ * (a killed process never completes nor aborts its own). S3 reports when an
+ * upload was started, not when it last moved, so callers give a generous age.
+ */
+export async function abortStaleUploads(t: Target, cutoff: number): Promise<{ checked: number; removed: number }> {
+  let checked = 0;
+  let removed = 0;
+  let KeyMarker: string | undefined;
+  let UploadIdMarker: string | undefined;
+  try {
+    for (;;) {
+      const r = await t.client.send(new ListMultipartUploadsCommand({ Bucket: t.bucket, KeyMarker, UploadIdMarker, MaxUploads: t.pageSize }));
+      for (const u of r.Uploads ?? []) {
+        checked++;
+        if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated.getTime() > cutoff) continue;
+        await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: u.Key, UploadId: u.UploadId })).then(
+          () => removed++,
+          (e) => {
+            if (!isNotFound(e)) throw e;
+          },
+        );
+      }
+      if (!r.IsTruncated) break;
+      KeyMarker = r.NextKeyMarker;
+      UploadIdMarker = r.NextUploadIdMarker;
+    }
+  } catch (e) {
+    if (!isUnsupported(e)) throw e; // s3rver: no multipart listing, nothing to find
+  }
+  return { checked, removed };
+}

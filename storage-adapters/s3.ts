@@ -23,7 +23,7 @@ import { forEachAtOnce } from './concurrency.js';
 import { contentDisposition } from './content-disposition.js';
 import { StorageError, StorageExistsError, StorageNotFoundError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
-import { deleteCopies, isNotFound, listCopies } from './s3-copies.js';
+import { abortStaleUploads, deleteCopies, isNotFound, listCopies } from './s3-copies.js';
 import type { NewObject, ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
 
 /** PutObjects in flight at once in createMany (the SDK pools up to 50 sockets). */
@@ -34,6 +34,8 @@ const CREATE_MANY_CONCURRENCY = 16;
  * when 16 ran beside each other's deletes on a versioned bucket, so fewer.
  */
 const DELETE_AT_ONCE = 4;
+/** An S3 multipart upload younger than this is never aborted by sweepTemp (it may be another instance's 1 GiB upload). */
+const MULTIPART_MIN_AGE_MS = 24 * 60 * 60_000;
 
 export interface S3AdapterOptions {
   name: string;
@@ -266,6 +268,12 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
       // Threat: a leaked URL used later; it is valid for ttlSeconds only.
       return getSignedUrl(client, cmd, { expiresIn: Math.max(1, Math.ceil(ttlSeconds)) });
     },
+    // Started-at is all S3 tells, so a slow upload of another instance is
+    // safe only with a floor well above any real upload's duration.
+    sweepTemp: async (o) =>
+      abortStaleUploads(target, (o.now ?? Date.now()) - Math.max(o.olderThanMs, MULTIPART_MIN_AGE_MS)).catch((e) => {
+        throw mapError(e, '');
+      }),
     close: () => client.destroy(),
   };
 }

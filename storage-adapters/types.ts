@@ -69,6 +69,20 @@ export interface StorageAdapter {
 
   /** Throws with a plain message if the location is not usable (health, doctor). */
   check(): Promise<void>;
+
+  /**
+   * Removes what interrupted puts left behind (a killed process: local temp
+   * files, S3 incomplete multipart uploads) that nothing has touched for
+   * `olderThanMs`. Puts still running in this process are never touched;
+   * those of other processes sharing the location are recognised by age only
+   * (a running local put keeps its temp file's mtime fresh).
+   */
+  sweepTemp(opts: { olderThanMs: number; now?: number }): Promise<TempSweepResult>;
+}
+
+export interface TempSweepResult {
+  checked: number;
+  removed: number;
 }
 
 export interface PutOptions {

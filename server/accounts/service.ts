@@ -95,6 +95,9 @@ export async function reissueClient(deps: Deps, acting: Acting, companyId: strin
 /**
  * A new room URL: the old one answers 404 from now on (its hash is gone).
  * The client keeps its password; the sheet shows the new address only.
+ * A rotation is what the director does when the old URL may have leaked, so
+ * whoever used it must not stay in: every session and API token of the room
+ * ends in the same transaction, exactly as at revocation (issue 12 item 6).
  */
 export async function rotateAccessKey(deps: Deps, acting: Acting, companyId: string): Promise<CredentialSheet> {
   const { company, clients } = await companyDetail(deps, companyId);
@@ -103,7 +106,11 @@ export async function rotateAccessKey(deps: Deps, acting: Acting, companyId: str
   const accessKey = newAccessKey();
   await deps.db.transaction().execute(async (trx) => {
     await repo.setCompanyAccessKey(trx, companyId, accessKeyHash(accessKey), sealer(deps).seal(accessKey, SEAL_PURPOSE), now);
-    await auditAs(trx, deps, acting, { action: 'credential.rotate', companyId, targetIds: [companyId] });
+    let ended = 0;
+    for (const c of clients) ended += await destroyUserSessions(trx, c.id);
+    await auditAs(trx, deps, acting, {
+      action: 'credential.rotate', companyId, targetIds: [companyId, ...clients.map((c) => c.id)], details: { sessionsEnded: ended },
+    });
   });
   return sheet(deps, { name: company.name, loginId: clients[0]?.loginId ?? '', accessKey, password: null, expiresAt: null, reason: 'rotate', now });
 }

@@ -7,6 +7,7 @@ import { createI18n } from '../i18n/i18n.js';
 import { loadOrCreateSecret } from '../keys/secrets.js';
 import { loadOrCreateServerKey } from '../keys/server-key.js';
 import { checkpointText, makeCheckpoint, readCheckpoint } from './checkpoint.js';
+import { furthestCheckpoint } from './checkpoint-store.js';
 import { jstFileStamp } from './filter.js';
 import { appendAudit } from './service.js';
 import { verifyAudit } from './verify.js';
@@ -66,6 +67,14 @@ export const auditCommands: Record<string, Command> = {
       return withDatabase(async (database, config) => {
         const key = loadOrCreateSecret(config.secretsDir, 'audit', config.auditKey);
         let checkpoint: { seq: number; mac: string } | undefined;
+        let from: string | undefined;
+        if (!file) {
+          // The server's scheduled checkpoints (outside the database): compare with the furthest.
+          const found = furthestCheckpoint(config.auditCheckpoints.dir, loadOrCreateServerKey(config.secretsDir));
+          if (found.ignored) console.log(`⚠ ${say('audit.tail.ignored', { count: found.ignored })}`);
+          checkpoint = found.furthest?.checkpoint;
+          from = found.furthest?.file;
+        }
         if (file) {
           const text = readText(file);
           if (text === undefined) {
@@ -78,11 +87,15 @@ export const auditCommands: Record<string, Command> = {
             return 1;
           }
           checkpoint = read.checkpoint;
+          from = file;
         }
         const result = await verifyAudit(database.db, key, { checkpoint });
+        if (checkpoint) console.log(`  ${say('audit.tail.checkpoint', { file: from, seq: checkpoint.seq })}`);
         if (result.ok) {
           console.log(`✓ ${say('audit.verify.ok', { checked: result.checked })}`);
           if (checkpoint) console.log(`✓ ${say('audit.verify.checkpointOk', { seq: checkpoint.seq })}`);
+          // Said, not hidden: without a checkpoint a cut-off tail cannot be seen (exit 0: nothing is known to be wrong).
+          else console.log(`⚠ ${say('audit.tail.unprovable')}`);
           return 0;
         }
         const { seq, reason } = result.problem!;

@@ -6,6 +6,8 @@ import type { AuditFilter } from './filter.js';
 import { actionChoices, actorIdFor, companyChoices, countEntries, entryPages, listEntries, type AuditListRow, type ResolvedFilter } from './repo.js';
 import { appendAudit } from './service.js';
 import { verifyAudit, type VerifyResult } from './verify.js';
+import { furthestCheckpoint } from './checkpoint-store.js';
+import { loadOrCreateServerKey } from '../keys/server-key.js';
 
 /**
  * The director's view of the trail: browse, export, verify. Reading the trail
@@ -89,7 +91,9 @@ export async function startExport(deps: Deps, actor: Actor, f: AuditFilter, purp
 
 /** "Verify now": walks the chain and records that the director checked it, and what was found. */
 export async function verifyTrail(deps: Deps, actor: Actor, requestId: string): Promise<VerifyResult> {
-  const result = await verifyAudit(deps.db, deps.secrets.audit);
+  // Compared with the server's furthest scheduled checkpoint, so an emptied or cut-off trail shows here too.
+  const { furthest } = furthestCheckpoint(deps.config.auditCheckpoints.dir, loadOrCreateServerKey(deps.config.secretsDir));
+  const result = await verifyAudit(deps.db, deps.secrets.audit, { checkpoint: furthest?.checkpoint });
   await deps.db.transaction().execute((trx) =>
     appendAudit(trx, auditContext(deps), {
       action: 'audit.verify',
@@ -97,7 +101,7 @@ export async function verifyTrail(deps: Deps, actor: Actor, requestId: string): 
       actorRole: actor.role,
       result: result.ok ? 'ok' : 'failed',
       requestId,
-      details: { checked: result.checked, lastSeq: result.lastSeq, badSeq: result.problem?.seq ?? null, reason: result.problem?.reason ?? null },
+      details: { checked: result.checked, lastSeq: result.lastSeq, badSeq: result.problem?.seq ?? null, reason: result.problem?.reason ?? null, checkpointSeq: furthest?.checkpoint.seq ?? null },
     }),
   );
   return result;

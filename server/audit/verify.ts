@@ -11,11 +11,13 @@ import { GENESIS, macMatches, type ChainFields } from './chain.js';
  * - head-mismatch: the chain does not end where audit_head says it ends.
  * - checkpoint-mismatch: the entry at the checkpoint's seq is not the one the checkpoint signed.
  * - truncated: the chain ends before the checkpoint's seq (tail cut off, head rewound to match).
+ * - no-genesis: the chain does not start at entry 1 chained to the genesis value — the oldest
+ *   entries were removed (with or without renumbering), or the trail of a set-up office is empty.
  */
-export type VerifyReason = 'mac-mismatch' | 'seq-gap' | 'prev-hash-mismatch' | 'head-mismatch' | 'checkpoint-mismatch' | 'truncated';
+export type VerifyReason = 'mac-mismatch' | 'seq-gap' | 'prev-hash-mismatch' | 'head-mismatch' | 'checkpoint-mismatch' | 'truncated' | 'no-genesis';
 
 export const VERIFY_REASONS: readonly VerifyReason[] = [
-  'mac-mismatch', 'seq-gap', 'prev-hash-mismatch', 'head-mismatch', 'checkpoint-mismatch', 'truncated',
+  'mac-mismatch', 'seq-gap', 'prev-hash-mismatch', 'head-mismatch', 'checkpoint-mismatch', 'truncated', 'no-genesis',
 ];
 
 export interface VerifyResult {
@@ -25,6 +27,14 @@ export interface VerifyResult {
   /** Seq of the last entry that checked out (0 when none did). */
   lastSeq: number;
   problem?: { seq: number; reason: VerifyReason };
+  /**
+   * What the walk cannot prove (issue 12 item 11). The MAC chain cannot see a
+   * clean cut of the newest entries with the head rewound (or an emptied
+   * trail): only a checkpoint kept outside the database can. 'checkpoint' =
+   * compared with one and the trail reaches it; 'unprovable' = no checkpoint,
+   * so nothing says the trail was not longer.
+   */
+  tail: 'checkpoint' | 'unprovable';
 }
 
 export interface VerifyOptions {
@@ -53,7 +63,8 @@ export async function verifyAudit(db: Kysely<Database>, key: Buffer, opts: Verif
   let expected = 1;
   let prevMac = GENESIS;
   let checked = 0;
-  const bad = (seq: number, reason: VerifyReason): VerifyResult => ({ ok: false, checked, lastSeq: expected - 1, problem: { seq, reason } });
+  const tail = cp ? 'checkpoint' : 'unprovable';
+  const bad = (seq: number, reason: VerifyReason): VerifyResult => ({ ok: false, checked, lastSeq: expected - 1, problem: { seq, reason }, tail });
 
   for (;;) {
     for (;;) {
@@ -66,6 +77,8 @@ export async function verifyAudit(db: Kysely<Database>, key: Buffer, opts: Verif
         .execute()) as Row[];
       for (const raw of page) {
         const row = { ...raw, seq: Number(raw.seq) };
+        // The first entry must be entry 1, chained to the genesis value: otherwise the oldest were cut off.
+        if (expected === 1 && (row.seq !== 1 || row.prev_hash !== GENESIS)) return bad(1, 'no-genesis');
         if (row.seq !== expected) return bad(expected, 'seq-gap');
         if (row.prev_hash !== prevMac) return bad(row.seq, 'prev-hash-mismatch');
         if (!macMatches(key, row)) return bad(row.seq, 'mac-mismatch');
@@ -76,6 +89,8 @@ export async function verifyAudit(db: Kysely<Database>, key: Buffer, opts: Verif
       }
       if (page.length < pageSize) break;
     }
+    // An office that was set up wrote entries (setup is audited), so an empty trail was emptied.
+    if (expected === 1 && (await db.selectFrom('office').select('id').limit(1).executeTakeFirst())) return bad(1, 'no-genesis');
     const head = await db.selectFrom('audit_head').select(['seq', 'mac']).where('id', '=', 1).executeTakeFirst();
     const headSeq = head ? Number(head.seq) : 0;
     const lastSeq = expected - 1;
@@ -85,10 +100,10 @@ export async function verifyAudit(db: Kysely<Database>, key: Buffer, opts: Verif
       if (more) continue;
       return bad(lastSeq + 1, 'head-mismatch');
     }
-    if (headSeq < lastSeq) return { ok: false, checked, lastSeq, problem: { seq: headSeq + 1, reason: 'head-mismatch' } };
-    if (head && !sameText(head.mac, prevMac)) return { ok: false, checked, lastSeq, problem: { seq: lastSeq, reason: 'head-mismatch' } };
-    if (cp && lastSeq < cp.seq) return { ok: false, checked, lastSeq, problem: { seq: lastSeq + 1, reason: 'truncated' } };
-    return { ok: true, checked, lastSeq };
+    if (headSeq < lastSeq) return { ok: false, checked, lastSeq, problem: { seq: headSeq + 1, reason: 'head-mismatch' }, tail };
+    if (head && !sameText(head.mac, prevMac)) return { ok: false, checked, lastSeq, problem: { seq: lastSeq, reason: 'head-mismatch' }, tail };
+    if (cp && lastSeq < cp.seq) return { ok: false, checked, lastSeq, problem: { seq: lastSeq + 1, reason: 'truncated' }, tail };
+    return { ok: true, checked, lastSeq, tail };
   }
 }
 

@@ -13,7 +13,8 @@ import { storedKeyKnown } from './repo.js';
  * Only objects older than `olderThanMs` are considered, so an upload between
  * its put and its commit (milliseconds, or a slow database) is never touched.
  * Temp files of interrupted puts (local `.tmp/`, S3 incomplete multipart
- * uploads) are the adapters' own business (startup cleanup, bucket lifecycle).
+ * uploads) are swept by sweepInterruptedPuts below, at start-up and by the
+ * `drops:sweep` command.
  */
 export const ORPHAN_AGE_MS = 60 * 60_000;
 
@@ -38,4 +39,27 @@ export async function sweepOrphanDrops(
     removed++;
   }
   return { checked, removed };
+}
+
+/**
+ * A temp file nobody has written to for this long belongs to no running
+ * upload: a put appends continuously, so only a killed process (or a client
+ * stalled for an hour, whose upload then fails and is retried — never a lost
+ * receipt) leaves one this old. Several instances may share the location; the
+ * age rule is what keeps one from taking another's upload in progress.
+ */
+export const TEMP_IDLE_MS = 60 * 60_000;
+
+/** What killed uploads left in either location (issue 12 item 7). */
+export async function sweepInterruptedPuts(
+  locations: ReadonlyArray<StorageAdapter>,
+  opts: { now: Date; olderThanMs?: number },
+): Promise<SweepResult> {
+  const total = { checked: 0, removed: 0 };
+  for (const storage of locations) {
+    const r = await storage.sweepTemp({ olderThanMs: opts.olderThanMs ?? TEMP_IDLE_MS, now: opts.now.getTime() });
+    total.checked += r.checked;
+    total.removed += r.removed;
+  }
+  return total;
 }

@@ -3,7 +3,7 @@ import type { i18n } from 'i18next';
 import type { Logger } from '../log/logger.js';
 import { safePath } from './access-log.js';
 import { ensurePageLocals, fallbackErrorPage } from './error-page.js';
-import { AppError, NotFound } from './errors.js';
+import { AppError, InsufficientStorage, NotFound, outOfSpaceCode } from './errors.js';
 
 /** Registered after every route: anything unmatched is the plain 404 page. */
 export const notFoundHandler: RequestHandler = () => {
@@ -32,13 +32,16 @@ function loginPageFor(path: string): string | null {
  */
 export function errorHandler(logger: Logger, texts: i18n): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // A full disk anywhere (drops folder, vault, database) is named as such, not a generic 500.
+    const full = err instanceof AppError ? undefined : outOfSpaceCode(err);
+    if (full) err = Object.assign(new InsufficientStorage(full), { cause: err });
     const known = err instanceof AppError;
     const bodyError = !known && typeof err?.status === 'number' && err.status >= 400 && err.status < 500;
     const status = known ? err.status : bodyError ? err.status : 500;
     const key = known ? err.messageKey : bodyError ? (PLAIN_4XX[status] ?? 'errors.badRequest') : 'errors.internal';
     const params = known ? err.params : {};
     const requestId = res.locals.requestId as string;
-    if (status >= 500) logger.error({ err, requestId, path: safePath(req.path) }, 'request failed');
+    if (status >= 500) logger.error({ err, requestId, path: safePath(req) }, 'request failed');
     else logger.info({ requestId, status, key }, 'request refused');
     if (res.headersSent) return res.destroy();
     const login = status === 401 && req.method === 'GET' && !wantsJson(req) ? loginPageFor(req.path) : null;

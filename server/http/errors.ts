@@ -61,3 +61,26 @@ export class ServiceUnavailable extends AppError {
     super(503, messageKey);
   }
 }
+
+/**
+ * 507: a disk (or quota, or the SQLite file) is full. Said plainly, because
+ * the person can do nothing about it but wait or call the office, and the
+ * operator must see the cause: `code` keeps the system's own name (ENOSPC)
+ * for the log.
+ */
+export class InsufficientStorage extends AppError {
+  constructor(readonly code: string) {
+    super(507, 'storage.full');
+  }
+}
+
+const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+/** The error, or any error it wraps, says the storage is full. */
+export function outOfSpaceCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && OUT_OF_SPACE.has(code)) return code;
+  }
+  return undefined;
+}

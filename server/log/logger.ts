@@ -18,9 +18,12 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
         paths: [
-          'password', '*.password', 'passphrase', '*.passphrase', 'totp', '*.totp', 'code', '*.code',
+          // Secrets by name. Not `code`: that is also what errors carry (ENOSPC,
+          // SQLITE_FULL), and blanking it hid the cause of a full disk. My Numbers
+          // are caught by value below, whatever field they sit in.
+          'password', '*.password', 'passphrase', '*.passphrase', 'totp', '*.totp', 'totpCode', '*.totpCode',
           'secret', '*.secret', 'req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]',
-          'headers.cookie', 'headers.authorization', 'accessKey', '*.accessKey', 'sessionId', '*.sessionId',
+          'headers.cookie', 'headers.authorization', 'accessKey', '*.accessKey', 'sessionId', '*.sessionId', 'token', '*.token', 'cookie', '*.cookie',
         ],
         censor: '[redacted]',
       },

@@ -51,7 +51,8 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
   if (storage) {
     const fix = config.storage.kind === 's3'
       ? 'Check KINKO_S3_ENDPOINT, the bucket names, the access keys and that the buckets exist.'
-      : 'Check that the data folder is writable by this user.';
+      : '保存先の空き容量と書き込み権限を確認してください / Check that the data folder is writable by this user and its disk has free space (at least ' +
+        `${config.limits.storage.minFreeBytes / (1024 * 1024)} MiB).`;
     lines.push(await step('受信ファイル置き場 drops', async () => { await storage!.drops.check(); return 'usable'; }, fix));
     lines.push(await step('金庫 vault', async () => { await storage!.vault.check(); return 'usable'; }, fix));
   }

@@ -36,12 +36,12 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
 
   describe('an untouched chain', () => {
     it('when nothing was ever recorded, it verifies with 0 entries', async () => {
-      expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: 0, lastSeq: 0 });
+      expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: 0, lastSeq: 0, tail: 'unprovable' });
     });
 
     it('when entries were appended, every one verifies, across page boundaries', async () => {
       await buildChain(conn.db, key, N);
-      expect(await verifyAudit(conn.db, key, { pageSize: 5 })).toEqual({ ok: true, checked: N, lastSeq: N });
+      expect(await verifyAudit(conn.db, key, { pageSize: 5 })).toEqual({ ok: true, checked: N, lastSeq: N, tail: 'unprovable' });
     });
 
     it('the first entry links to the genesis value and each next one to the MAC before it', async () => {
@@ -65,7 +65,7 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
           conn.db.transaction().execute((trx) => appendAudit(trx, { key, now: () => new Date() }, { action: 'test.race', details: { i } })),
         ),
       );
-      expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: 21, lastSeq: 21 });
+      expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: 21, lastSeq: 21, tail: 'unprovable' });
     });
   });
 
@@ -79,7 +79,7 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
       async (column) => {
         const e = await entry(conn.db, 5);
         await conn.db.updateTable('audit_log').set({ [column]: flipBit(String(e[column]), 2) }).where('seq', '=', 5).execute();
-        expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: 4, lastSeq: 4, problem: { seq: 5, reason: 'mac-mismatch' } });
+        expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: 4, lastSeq: 4, problem: { seq: 5, reason: 'mac-mismatch' }, tail: 'unprovable' });
       },
     );
 
@@ -91,7 +91,7 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
 
     it('when an entry in the middle is deleted, the gap is reported at the missing seq', async () => {
       await conn.db.deleteFrom('audit_log').where('seq', '=', 6).execute();
-      expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: 5, lastSeq: 5, problem: { seq: 6, reason: 'seq-gap' } });
+      expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: 5, lastSeq: 5, problem: { seq: 6, reason: 'seq-gap' }, tail: 'unprovable' });
     });
 
     it('when an entry is deleted and the rest renumbered (head fixed too), the broken link is reported', async () => {
@@ -107,7 +107,7 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
       const { seq: _b, ...bBody } = b;
       await conn.db.updateTable('audit_log').set(bBody).where('seq', '=', 4).execute();
       await conn.db.updateTable('audit_log').set(aBody).where('seq', '=', 5).execute();
-      expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: 3, lastSeq: 3, problem: { seq: 4, reason: 'prev-hash-mismatch' } });
+      expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: 3, lastSeq: 3, problem: { seq: 4, reason: 'prev-hash-mismatch' }, tail: 'unprovable' });
     });
 
     it('when an entry is inserted (later seqs shifted, link and head forged), the inserted entry fails', async () => {
@@ -120,7 +120,7 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
       // The attacker has no audit key: the best they can do is a MAC under some other key.
       await conn.db.insertInto('audit_log').values({ ...forged, mac: macOf(randomBytes(32), forged) }).execute();
       await setHead(conn.db, N + 1);
-      expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: 4, lastSeq: 4, problem: { seq: 5, reason: 'mac-mismatch' } });
+      expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: 4, lastSeq: 4, problem: { seq: 5, reason: 'mac-mismatch' }, tail: 'unprovable' });
     });
 
     it('when an entry is copied over another (replay), the link is broken', async () => {
@@ -131,7 +131,7 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
 
     it('when the tail is cut off but audit_head is left alone, the head mismatch is reported', async () => {
       await conn.db.deleteFrom('audit_log').where('seq', '>', N - 2).execute();
-      expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: N - 2, lastSeq: N - 2, problem: { seq: N - 1, reason: 'head-mismatch' } });
+      expect(await verifyAudit(conn.db, key)).toEqual({ ok: false, checked: N - 2, lastSeq: N - 2, problem: { seq: N - 1, reason: 'head-mismatch' }, tail: 'unprovable' });
     });
 
     it('when audit_head is moved back without cutting entries, the extra entries are reported', async () => {
@@ -157,9 +157,9 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
       await conn.db.deleteFrom('audit_log').where('seq', '>', N - 3).execute();
       await setHead(conn.db, N - 3);
 
-      expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: N - 3, lastSeq: N - 3 });
+      expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: N - 3, lastSeq: N - 3, tail: 'unprovable' });
       expect(await verifyAudit(conn.db, key, { checkpoint: cp })).toEqual({
-        ok: false, checked: N - 3, lastSeq: N - 3, problem: { seq: N - 2, reason: 'truncated' },
+        ok: false, checked: N - 3, lastSeq: N - 3, problem: { seq: N - 2, reason: 'truncated' }, tail: 'checkpoint',
       });
     });
 
@@ -178,7 +178,7 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
       await buildChain(conn.db, key, N);
       const cp = await makeCheckpoint(conn.db, serverKey, new Date());
       await conn.db.transaction().execute((trx) => appendAudit(trx, { key, now: () => new Date() }, { action: 'test.after' }));
-      expect(await verifyAudit(conn.db, key, { checkpoint: cp })).toEqual({ ok: true, checked: N + 1, lastSeq: N + 1 });
+      expect(await verifyAudit(conn.db, key, { checkpoint: cp })).toEqual({ ok: true, checked: N + 1, lastSeq: N + 1, tail: 'checkpoint' });
     });
   });
 
@@ -209,7 +209,7 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
         throw new Error('the change itself failed');
       });
       await expect(change).rejects.toThrow('the change itself failed');
-      expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: 2, lastSeq: 2 });
+      expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: 2, lastSeq: 2, tail: 'unprovable' });
     });
   });
 

@@ -61,4 +61,24 @@ describe('redaction guard', () => {
     logger.info({ password: 'hunter2-hunter2', body: { totp: '123456' }, accessKey: 'abcdef0123' }, 'login');
     expect(sink.text).not.toMatch(/hunter2|123456|abcdef0123/);
   });
+
+  it('a field named `code` is kept when it is an error code and masked only by value (issue 12 item 9)', () => {
+    const sink = new LogSink();
+    const logger = createLogger({ level: 'info', destination: sink as never });
+    const n = numbers[2];
+    const err = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    logger.error({ err, code: 'SQLITE_FULL', row: { code: variants(n)[3] }, other: { code: variants(n)[5] } }, 'write failed');
+    logger.flush();
+    expect(sink.text).toContain('"code":"ENOSPC"');
+    expect(sink.text).toContain('"code":"SQLITE_FULL"');
+    for (const v of variants(n)) expect(sink.text).not.toContain(v);
+    expect(sink.text.split(REDACTED)).toHaveLength(3);
+  });
+
+  it('secrets stay redacted by name: passwords, passphrases, TOTP, tokens, access keys, cookies', () => {
+    const sink = new LogSink();
+    const logger = createLogger({ level: 'info', destination: sink as never });
+    logger.info({ passphrase: 'kagi-passphrase-x', token: 'tok-abcdefghij', cookie: 'kinko_sid=zzzyyyxxx', req: { headers: { cookie: 'kinko_sid=qqqwww' } }, sessionId: 'sess-1234567' }, 'x');
+    expect(sink.text).not.toMatch(/kagi-passphrase-x|tok-abcdefghij|zzzyyyxxx|qqqwww|sess-1234567/);
+  });
 });
