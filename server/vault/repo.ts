@@ -88,9 +88,10 @@ export async function findHeldByIndex(db: Db, companyId: string, numberIndex: st
 
 /**
  * Held persons of the company who look like the same person: with an
- * employee code, the same code and relation kind (for dependents also the same
- * name, since slot numbers 扶養親族1/2 move between files); without one, the
- * same name and relation kind.
+ * employee code, the same code and the same relation (本人, 配偶者, or the same
+ * 扶養親族n column group), for relatives also the same name; without a code,
+ * the same name and relation. The relation is part of who someone is: a
+ * row's 配偶者 and 扶養親族1 under one name are two people (issue 11).
  */
 export async function findHeldByEmployee(
   db: Db,
@@ -98,8 +99,7 @@ export async function findHeldByEmployee(
   who: { employeeCode?: string | null; name: string; relation: string },
 ): Promise<PersonRow[]> {
   const self = who.relation === '本人';
-  let q = db.selectFrom('persons').selectAll().where('company_id', '=', companyId).where('state', '=', 'held');
-  q = self ? q.where('relation', '=', '本人') : q.where('relation', '<>', '本人');
+  let q = db.selectFrom('persons').selectAll().where('company_id', '=', companyId).where('state', '=', 'held').where('relation', '=', who.relation);
   if (who.employeeCode) {
     q = q.where('employee_code', '=', who.employeeCode);
     if (!self) q = q.where('name', '=', who.name);

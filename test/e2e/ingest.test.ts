@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { unlockOfficeKey } from '../../server/keys/office-key.js';
 import { decryptRecord, unwrapKey } from '../../server/vault/crypto.js';
 import { openVaultSession } from '../../server/vault/service.js';
-import { PREVIEW_PAGE_SIZE } from '../../server/ingest/present.js';
+import { PREVIEW_PAGE_SIZE } from '../../server/ingest/preview-view.js';
 import { StorageNotFoundError } from '../../storage-adapters/errors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { variants } from '../helpers/mynumber.js';
