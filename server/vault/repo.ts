@@ -157,6 +157,11 @@ export interface PersonListRow {
   state: string;
   source_drop_id: string | null;
   drop_file_name: string | null;
+  source_sheet: string | null;
+  source_row: number | null;
+  number_last4: string | null;
+  /** For a relative: the name of the employee (本人) of the same row. */
+  employee_name: string | null;
   created_at: string;
 }
 
@@ -189,6 +194,7 @@ export async function listPersons(
     .select([
       'persons.id', 'persons.name', 'persons.furigana', 'persons.employee_code', 'persons.relation', 'persons.state',
       'persons.source_drop_id', 'drops.file_name as drop_file_name', 'persons.created_at',
+      'persons.source_sheet', 'persons.source_row', 'persons.number_last4', 'emp.name as employee_name',
     ])
     // Group a dependent under its employee: sort by the employee's code/name first.
     .orderBy(sql`coalesce(emp.employee_code, persons.employee_code, '')`)

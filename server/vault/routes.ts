@@ -32,7 +32,7 @@ export function vaultRoutes(deps: Deps): Router {
     res.render('office/persons', {
       title: res.locals.t('vault.persons.title', { company: data.company.name }),
       ...data,
-      persons: data.persons.map((p) => ({ ...p, createdText: jstText(res, p.created_at) })),
+      persons: data.persons.map((p) => ({ ...p, createdText: jstText(res, p.created_at), masked: maskedLast4(p.number_last4) })),
     });
   });
 
@@ -118,4 +118,9 @@ async function renderPerson(req: Request, res: Response, deps: Deps, form: { err
     error: form.error ?? null,
     purpose: form.purpose ?? '',
   });
+}
+
+/** The last four digits as the preview shows them; null when the row predates migration 0012. */
+function maskedLast4(last4: string | null): string | null {
+  return last4 ? `**** **** ${last4}` : null;
 }

@@ -6,6 +6,7 @@ import * as m0007 from './0007-drops.js';
 import * as m0008 from './0008-notify.js';
 import * as m0009 from './0009-vault.js';
 import * as m0010 from './0010-ingest.js';
+import * as m0012 from './0012-person-last4.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0008-notify': m0008,
   '0009-vault': m0009,
   '0010-ingest': m0010,
+  '0012-person-last4': m0012,
 });
