@@ -5,6 +5,8 @@ import { looksLikeDropId } from '../drops/service.js';
 import { AppError, BadRequest, NotFound } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
 import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
+import { formatJst as formatArrival } from '../notify/jst.js';
+import { INBOX_DAYS, openInbox } from '../notify/service.js';
 import { DropDecryptError } from './decrypt.js';
 import { DisposalNotVerified, DropNotIngestable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
 import { isParseErrorCode, ParseError } from './parse/errors.js';
@@ -29,10 +31,15 @@ const SHOWN_ON_DROP_PAGE = [WrongKeyPassphrase, KeyPassphraseMustChange, NotKeyH
 export function ingestRoutes(deps: Deps): Router {
   const r = Router();
 
-  r.get('/office/drops', staff('all companies’ drops with their state'), async (_req, res) => {
+  // The one place staff see new drops and start an ingest (issue 11): the
+  // rooms with new arrivals (opening the page is seeing them), then every drop.
+  r.get('/office/drops', staff('new arrivals per room and all companies’ drops with their state'), async (_req, res) => {
     const t = res.locals.t;
+    const actor = res.locals.actor as Actor;
+    const arrivals = (await openInbox(deps, actor.userId)).map((e) => ({ ...e, lastAtJst: formatArrival(e.lastAt) }));
+    res.locals.inboxBadge = 0;
     const drops = (await service.listOfficeDrops(deps)).map((d) => dropListView(t, res.locals.lang, d));
-    noStore(res).render('office/drops', { title: t('ingestFlow.list.title'), drops, limit: service.OFFICE_LIST_LIMIT });
+    noStore(res).render('office/drops', { title: t('ingestFlow.list.title'), drops, limit: service.OFFICE_LIST_LIMIT, arrivals, days: INBOX_DAYS });
   });
 
   r.get('/office/drops/:id', staff('one drop: details, ingest form or why not, disposal record'), async (req, res) => {

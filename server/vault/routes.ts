@@ -5,6 +5,7 @@ import { BadRequest } from '../http/errors.js';
 import { policy } from '../http/policies.js';
 import { actorOf, field, groupNumber, jstText, param, query, requestIdOf, safeId } from './present.js';
 import {
+  companyHoldings,
   companyPersons,
   existingPersonId,
   liftRevealBlock,
@@ -25,6 +26,11 @@ import {
 export function vaultRoutes(deps: Deps): Router {
   const r = Router();
   const staff = (note: string) => policy({ audience: 'staff', note });
+
+  r.get('/office/persons', staff('how many persons each company has in the vault (counts only), each linking to its list'), async (_req, res) => {
+    const t = res.locals.t;
+    res.render('office/holdings', { title: t('vault.holdings.title'), companies: await companyHoldings(deps.db) });
+  });
 
   r.get('/office/companies/:companyId/persons', staff('persons held for a company (names only, no numbers)'), async (req, res) => {
     const page = Number.parseInt(query(req, 'page'), 10);

@@ -69,6 +69,19 @@ describe('the vault’s person list and person page', () => {
     expect(res.text).not.toContain('1人あたり');
   });
 
+  it('the office menu has one place for new drops and an entry for the persons held; that entry counts them per company', async () => {
+    const menu = await agent.get('/office');
+    expect(menu.text.match(/href="\/office\/drops"/g)).toHaveLength(2); // the header and one card
+    expect(menu.text).not.toContain('href="/office/inbox"');
+    expect(menu.text).not.toContain('受け取ったファイル');
+    expect(menu.text).toContain('href="/office/persons"');
+    const holdings = await agent.get('/office/persons');
+    expect(holdings.status).toBe(200);
+    const row = /<tr>\s*<td>株式会社テスト商事[\s\S]*?<\/tr>/.exec(holdings.text)![0];
+    expect(row).toContain('3 人');
+    expect(row).toContain(`href="/office/companies/${office.company.id}/persons"`);
+  });
+
   it('the request id and the drop id are two words: 問い合わせ番号 on the audit console, 受付番号 on the drop', async () => {
     const audit = await agent.get('/office/audit');
     expect(audit.text).toContain('問い合わせ番号');
