@@ -16,7 +16,7 @@ type Agent = Awaited<ReturnType<typeof signedInAgent>>['agent'];
 
 /** The formaction of the first button whose text is `label` (HTML entities of `&` undone). */
 function buttonTo(html: string, label: string): string {
-  const m = new RegExp(`<button type="submit" class="pager-link" formaction="([^"]+)"[^>]*>${label}`).exec(html);
+  const m = new RegExp(`<button type="submit" class="pager-link"[^>]*formaction="([^"]+)"[^>]*>${label}`).exec(html);
   if (!m) throw new Error(`no button 「${label}」 on the page`);
   return m[1]!.replace(/&amp;/g, '&');
 }
