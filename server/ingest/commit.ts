@@ -71,24 +71,24 @@ export async function confirmIngest(
 
     const counts: CommitCounts = { personsAdded: adds.length, duplicates: plan.counts.duplicates, review: plan.counts.review, excluded: plan.counts.excluded };
     const now = deps.clock.now().toISOString();
-    const reviewRows: repo.ReviewInsert[] = [
-      ...plan.review.filter((r) => !r.repaired).map((r) => ({ ...r.row, relation: r.relation })),
-      ...plan.persons.filter((p) => p.status === 'number-change').map((p) => ({ ...p.person, reason: 'number-change', relation: p.relation })),
-    ].map((r) => ({
-      id: randomId(16),
-      jobId: job.id,
-      dropId: job.dropId,
-      companyId: job.companyId,
-      reason: r.reason,
-      sheet: r.sheet,
-      row: r.row,
-      page: r.page ?? null,
-      column: r.column ?? null,
-      name: r.name || null,
-      relation: r.relation,
-      employeeCode: r.employeeCode ?? null,
-      now,
-    }));
+    // Exactly the held rows the preview listed and counted (plan.held).
+    const reviewRows: repo.ReviewInsert[] = plan.held
+      .map((h) => (h.kind === 'review' ? { ...h.review.row, relation: h.review.relation } : { ...h.person.person, reason: 'number-change', relation: h.person.relation }))
+      .map((r) => ({
+        id: randomId(16),
+        jobId: job.id,
+        dropId: job.dropId,
+        companyId: job.companyId,
+        reason: r.reason,
+        sheet: r.sheet,
+        row: r.row,
+        page: r.page ?? null,
+        column: r.column ?? null,
+        name: r.name || null,
+        relation: r.relation,
+        employeeCode: r.employeeCode ?? null,
+        now,
+      }));
 
     const records = await sealing.records;
     const write = (touch: () => Promise<void>) => writeRecords(entry.session, deps.config.vaultBatch, sealing.tokens, slots, records, (tokens) => {

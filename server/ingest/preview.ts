@@ -43,9 +43,14 @@ export interface PlannedReview {
   repaired: boolean;
 }
 
+/** A row the confirmation will not put into the vault, but records for review: a file problem, or a number change. */
+export type HeldRow = { kind: 'review'; review: PlannedReview } | { kind: 'number-change'; person: PlannedPerson };
+
 export interface Plan {
   persons: PlannedPerson[];
   review: PlannedReview[];
+  /** Every held row, in the order the preview lists them; `counts.review` is its length. */
+  held: HeldRow[];
   counts: { add: number; duplicates: number; numberChanges: number; review: number; excluded: number };
 }
 
@@ -54,10 +59,17 @@ export interface Selection {
   repair: ReadonlySet<string>;
 }
 
-/** Who a row is, for number changes: same code and relation kind (dependents: also the same name, as findHeldByEmployee matches). */
+/**
+ * Who a row is, for number changes: the same employee code and the same
+ * relation — 本人, 配偶者 or the same 扶養親族n column group — and for a
+ * relative also the same name. The relation is part of who a person is: a
+ * row's 配偶者 and 扶養親族1 are two people even under one name (issue 11),
+ * so one must never be taken for a number change of the other (as
+ * findHeldByEmployee in server/vault/repo.ts matches too).
+ */
 function employeeKey(p: { employeeCode?: string | null; name: string }, relation: string): string {
   const self = relation === '本人';
-  return p.employeeCode ? `c\u0000${p.employeeCode}\u0000${self ? '本人' : `家族\u0000${p.name}`}` : `n\u0000${p.name}\u0000${self ? '本人' : '家族'}`;
+  return `c\u0000${p.employeeCode ?? ''}\u0000${relation}${self ? '' : `\u0000${p.name}`}`;
 }
 
 /** The plan key of the file's i-th person, and of its i-th review row. */
@@ -139,18 +151,28 @@ export async function planIngest(db: Kysely<Database>, entry: Pick<PreviewEntry,
   }
 
   const count = (s: PlannedStatus) => persons.filter((p) => p.status === s).length;
-  const numberChanges = count('number-change');
+  const held = heldRows(review, persons);
   return {
     persons,
     review,
+    held,
     counts: {
       add: count('add'),
       duplicates: count('duplicate'),
-      numberChanges,
-      review: review.filter((r) => !r.repaired).length + numberChanges,
+      numberChanges: count('number-change'),
+      // The one count of held rows: the summary and the held-rows section both show this.
+      review: held.length,
       excluded: count('excluded'),
     },
   };
+}
+
+/** The review rows not repaired, then the number changes: what the confirmation records as held. */
+function heldRows(review: PlannedReview[], persons: PlannedPerson[]): HeldRow[] {
+  return [
+    ...review.filter((r) => !r.repaired).map((r): HeldRow => ({ kind: 'review', review: r })),
+    ...persons.filter((p) => p.status === 'number-change').map((p): HeldRow => ({ kind: 'number-change', person: p })),
+  ];
 }
 
 /** Where a row sits in the file: for linking a dependent to the employee on the same row. */

@@ -5,10 +5,13 @@ import { looksLikeDropId } from '../drops/service.js';
 import { AppError, BadRequest, NotFound } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
 import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
+import { formatJst as formatArrival } from '../notify/jst.js';
+import { INBOX_DAYS, openInbox } from '../notify/service.js';
 import { DropDecryptError } from './decrypt.js';
 import { DisposalNotVerified, DropNotIngestable, DropUnreadable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
 import { isParseErrorCode, ParseError } from './parse/errors.js';
-import { dropListView, dropPageView, previewHref, previewPlace, previewView } from './present.js';
+import { dropListView, dropPageView } from './present.js';
+import { previewHref, previewPlace, previewView, type PreviewPlace } from './preview-view.js';
 import { applyPageChoices, planOnce, selectionOf, type PageChoices } from './preview-cache.js';
 import { planIngest } from './preview.js';
 import * as repo from './repo.js';
@@ -28,10 +31,15 @@ const SHOWN_ON_DROP_PAGE = [WrongKeyPassphrase, KeyPassphraseMustChange, NotKeyH
 export function ingestRoutes(deps: Deps): Router {
   const r = Router();
 
-  r.get('/office/drops', staff('all companies’ drops with their state'), async (_req, res) => {
+  // The one place staff see new drops and start an ingest (issue 11): the
+  // rooms with new arrivals (opening the page is seeing them), then every drop.
+  r.get('/office/drops', staff('new arrivals per room and all companies’ drops with their state'), async (_req, res) => {
     const t = res.locals.t;
+    const actor = res.locals.actor as Actor;
+    const arrivals = (await openInbox(deps, actor.userId)).map((e) => ({ ...e, lastAtJst: formatArrival(e.lastAt) }));
+    res.locals.inboxBadge = 0;
     const drops = (await service.listOfficeDrops(deps)).map((d) => dropListView(t, res.locals.lang, d));
-    noStore(res).render('office/drops', { title: t('ingestFlow.list.title'), drops, limit: service.OFFICE_LIST_LIMIT });
+    noStore(res).render('office/drops', { title: t('ingestFlow.list.title'), drops, limit: service.OFFICE_LIST_LIMIT, arrivals, days: INBOX_DAYS });
   });
 
   r.get('/office/drops/:id', staff('one drop: details, ingest form or why not, disposal record'), async (req, res) => {
@@ -90,11 +98,12 @@ export function ingestRoutes(deps: Deps): Router {
   });
 
   // One page's exclusions and repairs, kept with the preview in memory (no
-  // JavaScript needed to page through a large file); then back to that page.
-  r.post('/office/ingest/:jobId/selection', staff('save the exclusions and repairs of one preview page'), async (req, res) => {
+  // JavaScript needed to page through a large file); then back to that page,
+  // or on to the page a pager or filter button asked for (`go`).
+  r.post('/office/ingest/:jobId/selection', staff('save the exclusions and repairs of one preview page, then show it or another page'), async (req, res) => {
     const actor = res.locals.actor as Actor;
     const jobId = jobParam(req);
-    const place = previewPlace(req.query as Record<string, unknown>);
+    const { place, go } = movePlace(req);
     let live;
     try {
       live = await service.livePreview(deps, actor, jobId);
@@ -104,7 +113,7 @@ export function ingestRoutes(deps: Deps): Router {
     }
     if (live.entry.version !== Number(field(req, 'version'))) return res.redirect(303, previewHref(jobId, place, { changed: '1' }));
     applyPageChoices(live.entry, pageChoices(req));
-    res.redirect(303, previewHref(jobId, place, { saved: '1' }, '#persons'));
+    res.redirect(303, go ? previewHref(jobId, place, {}, `#${go}`) : previewHref(jobId, place, { saved: '1' }, '#persons'));
   });
 
   r.post('/office/ingest/:jobId/columns', staff('re-read the file with the My Number columns staff chose'), async (req, res) => {
@@ -221,6 +230,15 @@ const KEY = /^[pr][0-9]{1,7}$/;
 /** The keys a page showed, sent as one comma-separated field (the form parser takes at most 100 fields). */
 function shownKeys(req: Request, name: string): string[] {
   return field(req, name).split(',').slice(0, 1000).filter((x) => KEY.test(x));
+}
+
+/** Where the selection form goes next: the place in its action (a page-number box's number replaces the page), and which list to show. */
+function movePlace(req: Request): { place: PreviewPlace; go: 'persons' | 'review' | null } {
+  const q = req.query as Record<string, unknown>;
+  const goto = field(req, 'goto');
+  // An empty or odd page number (Enter in an empty box) stays on the page the form was on.
+  const place = previewPlace(q.jump === '1' && /^[1-9][0-9]{0,6}$/.test(goto) ? { ...q, page: goto } : q);
+  return { place, go: q.go === 'persons' || q.go === 'review' ? q.go : null };
 }
 
 function pageChoices(req: Request): PageChoices {

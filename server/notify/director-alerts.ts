@@ -11,7 +11,7 @@ import * as repo from './director-alerts-repo.js';
  * Director alerts: something a director must know about (a staff member's
  * reveals blocked, a key-passphrase lockout, …), shown on the director's
  * console ALWAYS — persisted in the database, listed on /office and
- * /office/inbox until a director marks it seen — and e-mailed as well when a
+ * /office/drops (the drops list, which holds the new arrivals) until a director marks it seen — and e-mailed as well when a
  * director has an address. An alert that exists only as an e-mail reaches
  * nobody in an office whose director has no address, and whoever triggered it
  * would be told a director was told when none was.

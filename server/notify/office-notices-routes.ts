@@ -10,7 +10,7 @@ import { myNoticeSettings, noticeRecipientCount, setMyNoticeEmail } from './reci
  * /office/settings/notices — each office member's own notice address;
  * /office/alerts/:id/ack — a director marks a director alert seen.
  * Plus `officeNotices`, which puts the no-recipient warning and the open
- * director alerts into the locals of the office console and the inbox.
+ * director alerts into the locals of the office console and the drops list (new arrivals).
  */
 export function officeNoticeRoutes(deps: Deps): Router {
   const r = Router();
@@ -53,10 +53,10 @@ export function officeNoticeRoutes(deps: Deps): Router {
   return r;
 }
 
-const CONSOLE_PAGES = new Set(['/office', '/office/inbox']);
+const CONSOLE_PAGES = new Set(['/office', '/office/drops']);
 
 /**
- * On the office console and the inbox: `noticeWarning` while no one would
+ * On the office console and the drops list (new arrivals): `noticeWarning` while no one would
  * receive a notice e-mail, and, for directors, the open director alerts.
  * Not a route: it answers nothing and only adds locals for those two pages.
  */

@@ -1,23 +1,18 @@
 import { Router, type RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
-import { formatJst } from './jst.js';
-import { INBOX_DAYS, openInbox, unseenCount } from './service.js';
+import { unseenCount } from './service.js';
 
-/** /office/inbox — the office's list of new drops per room, and the header badge. */
+/** The header badge of new arrivals, and the old inbox address (now the drops list, server/ingest/routes.ts). */
 export function notifyRoutes(deps: Deps): Router {
   const r = Router();
   r.use(inboxBadge(deps));
 
-  r.get('/office/inbox', policy({ audience: 'staff', note: 'office inbox: new drops per room (counts only)' }), async (_req, res) => {
-    const actor = res.locals.actor as Actor;
-    const entries = await openInbox(deps, actor.userId);
-    res.locals.inboxBadge = 0; // opening the inbox is seeing it
-    res.render('office/inbox', {
-      title: res.locals.t('notify.inbox.title'),
-      days: INBOX_DAYS,
-      entries: entries.map((e) => ({ ...e, lastAtJst: formatJst(e.lastAt) })),
-    });
+  // The inbox was a second page of new drops that could not start an ingest;
+  // new arrivals are now shown on the drops list (issue 11), so old links and
+  // bookmarks land there.
+  r.get('/office/inbox', policy({ audience: 'staff', note: 'old address of the inbox: redirects to the drops list, which shows new arrivals' }), (_req, res) => {
+    res.redirect(302, '/office/drops');
   });
   return r;
 }

@@ -130,7 +130,7 @@ async function sendNotice(deps: Deps, id: string): Promise<number> {
   const texts = await noticeTexts();
   const message = noticeEmail(
     to,
-    { companyName: notice.companyName, count: notice.count, inboxUrl: `${deps.config.publicUrl}/office/inbox` },
+    { companyName: notice.companyName, count: notice.count, inboxUrl: `${deps.config.publicUrl}/office/drops` },
     { ja: texts.getFixedT('ja'), en: texts.getFixedT('en') },
   );
   await deps.mailer.send(message);

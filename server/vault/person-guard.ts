@@ -30,6 +30,8 @@ export function checkedInsertOrder<T extends Insertable<PersonsTable>>(rows: rea
       if (typeof v === 'string' && mayContainMyNumber(v) && containsMyNumber(v)) throw new NumberInPersonRow(f);
     }
     if (!isToken(row.token)) throw new TypeError('not a vault token');
+    // Four digits or nothing: a longer value here would be (part of) the number itself.
+    if (row.number_last4 != null && !/^[0-9]{4}$/.test(row.number_last4)) throw new NumberInPersonRow('number_last4');
   }
   const ids = new Set(rows.map((r) => r.id));
   const dependsOnBatch = (r: T) => !!r.employee_person_id && ids.has(r.employee_person_id);

@@ -20,7 +20,7 @@ import type { PersonsTable } from '../db/tables/vault.js';
 /** Every column of persons, in one fixed order; the type check below fails if a column is added to the table but not here. */
 const COLUMNS = [
   'id', 'company_id', 'token', 'data_key_id', 'number_index', 'name', 'furigana', 'employee_code', 'relation',
-  'employee_person_id', 'source_drop_id', 'source_sheet', 'source_row', 'cohort', 'state', 'created_at',
+  'employee_person_id', 'source_drop_id', 'source_sheet', 'source_row', 'cohort', 'state', 'created_at', 'number_last4',
 ] as const satisfies ReadonlyArray<keyof PersonsTable>;
 type Missing = Exclude<keyof PersonsTable, (typeof COLUMNS)[number]>;
 const everyColumn: [Missing] extends [never] ? true : Missing = true;

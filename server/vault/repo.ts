@@ -88,9 +88,10 @@ export async function findHeldByIndex(db: Db, companyId: string, numberIndex: st
 
 /**
  * Held persons of the company who look like the same person: with an
- * employee code, the same code and relation kind (for dependents also the same
- * name, since slot numbers 扶養親族1/2 move between files); without one, the
- * same name and relation kind.
+ * employee code, the same code and the same relation (本人, 配偶者, or the same
+ * 扶養親族n column group), for relatives also the same name; without a code,
+ * the same name and relation. The relation is part of who someone is: a
+ * row's 配偶者 and 扶養親族1 under one name are two people (issue 11).
  */
 export async function findHeldByEmployee(
   db: Db,
@@ -98,8 +99,7 @@ export async function findHeldByEmployee(
   who: { employeeCode?: string | null; name: string; relation: string },
 ): Promise<PersonRow[]> {
   const self = who.relation === '本人';
-  let q = db.selectFrom('persons').selectAll().where('company_id', '=', companyId).where('state', '=', 'held');
-  q = self ? q.where('relation', '=', '本人') : q.where('relation', '<>', '本人');
+  let q = db.selectFrom('persons').selectAll().where('company_id', '=', companyId).where('state', '=', 'held').where('relation', '=', who.relation);
   if (who.employeeCode) {
     q = q.where('employee_code', '=', who.employeeCode);
     if (!self) q = q.where('name', '=', who.name);
@@ -157,6 +157,11 @@ export interface PersonListRow {
   state: string;
   source_drop_id: string | null;
   drop_file_name: string | null;
+  source_sheet: string | null;
+  source_row: number | null;
+  number_last4: string | null;
+  /** For a relative: the name of the employee (本人) of the same row. */
+  employee_name: string | null;
   created_at: string;
 }
 
@@ -189,6 +194,7 @@ export async function listPersons(
     .select([
       'persons.id', 'persons.name', 'persons.furigana', 'persons.employee_code', 'persons.relation', 'persons.state',
       'persons.source_drop_id', 'drops.file_name as drop_file_name', 'persons.created_at',
+      'persons.source_sheet', 'persons.source_row', 'persons.number_last4', 'emp.name as employee_name',
     ])
     // Group a dependent under its employee: sort by the employee's code/name first.
     .orderBy(sql`coalesce(emp.employee_code, persons.employee_code, '')`)

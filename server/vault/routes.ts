@@ -5,6 +5,7 @@ import { BadRequest } from '../http/errors.js';
 import { policy } from '../http/policies.js';
 import { actorOf, field, groupNumber, jstText, param, query, requestIdOf, safeId } from './present.js';
 import {
+  companyHoldings,
   companyPersons,
   existingPersonId,
   liftRevealBlock,
@@ -26,13 +27,18 @@ export function vaultRoutes(deps: Deps): Router {
   const r = Router();
   const staff = (note: string) => policy({ audience: 'staff', note });
 
+  r.get('/office/persons', staff('how many persons each company has in the vault (counts only), each linking to its list'), async (_req, res) => {
+    const t = res.locals.t;
+    res.render('office/holdings', { title: t('vault.holdings.title'), companies: await companyHoldings(deps.db) });
+  });
+
   r.get('/office/companies/:companyId/persons', staff('persons held for a company (names only, no numbers)'), async (req, res) => {
     const page = Number.parseInt(query(req, 'page'), 10);
     const data = await companyPersons(deps, param(req, 'companyId'), { q: query(req, 'q'), page: Number.isFinite(page) ? page : 1 });
     res.render('office/persons', {
       title: res.locals.t('vault.persons.title', { company: data.company.name }),
       ...data,
-      persons: data.persons.map((p) => ({ ...p, createdText: jstText(res, p.created_at) })),
+      persons: data.persons.map((p) => ({ ...p, createdText: jstText(res, p.created_at), masked: maskedLast4(p.number_last4) })),
     });
   });
 
@@ -118,4 +124,9 @@ async function renderPerson(req: Request, res: Response, deps: Deps, form: { err
     error: form.error ?? null,
     purpose: form.purpose ?? '',
   });
+}
+
+/** The last four digits as the preview shows them; null when the row predates migration 0012. */
+function maskedLast4(last4: string | null): string | null {
+  return last4 ? `**** **** ${last4}` : null;
 }

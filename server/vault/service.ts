@@ -29,6 +29,7 @@ export { revealNumber, type RevealInput, type RevealResult } from './reveal.js';
 export { liftRevealBlock, revealBlocked } from './reveal-limit.js';
 export { REVEAL_PURPOSES, PURPOSE_LABELS_JA, isRevealPurpose, type RevealPurpose } from './purposes.js';
 export { UNLOCK_WINDOW_MS } from './unlock-window.js';
+export { companyHoldings, type CompanyHolding } from './holdings.js';
 export type { NewPersonRow, PersonRow, PersonDetail } from './repo.js';
 
 export const PERSONS_PAGE_SIZE = 200;

@@ -111,6 +111,9 @@ export async function openVaultSession(
     return index;
   };
 
+  // The last four digits and nothing more (migration 0012): what lists show masked.
+  const lastFour = (number: string) => (/^[0-9]{12}$/.test(number) ? number.slice(8) : null);
+
   const rowOf = (p: NewPersonInput, createdAt: string): repo.NewPersonRow => {
     if (!isToken(p.token)) throw new TypeError('not a vault token');
     return {
@@ -119,6 +122,7 @@ export async function openVaultSession(
       token: p.token,
       data_key_id: dataKey.id,
       number_index: indexOf(p.number),
+      number_last4: lastFour(p.number),
       name: p.name,
       furigana: p.furigana ?? null,
       employee_code: p.employeeCode ?? null,

@@ -247,7 +247,7 @@ describe.each(testDatabases())('director console: client companies and their roo
     const d = await director_();
     const home = await d.get('/office');
     expect(home.status).toBe(200);
-    for (const link of ['/office/companies', '/office/staff', '/office/inbox', '/office/audit']) expect(home.text).toContain(`href="${link}"`);
+    for (const link of ['/office/companies', '/office/staff', '/office/drops', '/office/persons', '/office/audit']) expect(home.text).toContain(`href="${link}"`);
     const s = (await signedInAgent(t.app, t.deps, staff)).agent;
     const staffHome = await s.get('/office');
     expect(staffHome.status).toBe(200);

@@ -190,7 +190,7 @@ describe.each(testDatabases())('the director audit console on $name', (target) =
       expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
 
       const rows = parseCsv(body.toString('utf8').slice(1));
-      expect(rows[0]).toEqual(['番号', '日時（日本時間）', '操作', '結果', '操作した人', 'ログインID', '立場', '会社', '会社ID', '対象', '目的', '内容', '受付番号']);
+      expect(rows[0]).toEqual(['番号', '日時（日本時間）', '操作', '結果', '操作した人', 'ログインID', '立場', '会社', '会社ID', '対象', '目的', '内容', '問い合わせ番号']);
       // The file covers the trail as it was when the export began (not its own entry).
       expect(rows.slice(1).map((r) => r[0])).toEqual(['3', '2', '1']);
       const [tab, second, first] = rows.slice(1) as [string[], string[], string[]];

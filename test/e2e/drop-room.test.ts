@@ -279,9 +279,10 @@ describeWithChromium()('drop room in real Chromium (e2e)', () => {
     await page.setViewportSize({ width: 1100, height: 900 });
   }, 90_000);
 
-  it('the office inbox lists the drop, and after the batching window exactly one e-mail goes out, naming the room but no file name or size', async () => {
+  it('the office’s drops list shows the room’s new arrivals, and after the batching window exactly one e-mail goes out, naming the room but no file name or size', async () => {
     const page = directorPage;
-    await page.goto(`${origin}/office/inbox`);
+    await page.goto(`${origin}/office/inbox`); // the old address: lands on the drops list
+    expect(page.url()).toBe(`${origin}/office/drops`);
     const row = page.locator('tr.inbox-row', { hasText: COMPANY });
     expect(await row.count()).toBe(1);
     expect(await row.textContent()).toContain('2 件');

@@ -133,7 +133,7 @@ export function digits(text: string): string {
 
 /**
  * The preview's person list, every page of it (it is paged), read through
- * each page's "next" link: per page its HTML, the table's text and cells.
+ * each page's "next" button: per page its HTML, the table's text and cells.
  */
 export async function readPersonPages(page: Page, origin: string): Promise<Array<{ html: string; table: string; cells: string[][] }>> {
   const pages: Array<{ html: string; table: string; cells: string[][] }> = [];
@@ -145,8 +145,10 @@ export async function readPersonPages(page: Page, origin: string): Promise<Array
         .locator('table.preview-persons tbody tr')
         .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()))),
     });
-    const next = await page.locator('nav.pager a[rel=next]').first().getAttribute('href', { timeout: 1000 }).catch(() => null);
-    if (!next) return pages;
-    await page.goto(`${origin}${next}`);
+    // "Next" is a button of the page's form (it saves the page's ticks on the way).
+    const next = page.locator('nav.pager button[data-rel=next]').first();
+    if ((await next.count()) === 0) return pages;
+    void origin;
+    await Promise.all([page.waitForNavigation(), next.click()]);
   }
 }

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { unlockOfficeKey } from '../../server/keys/office-key.js';
 import { decryptRecord, unwrapKey } from '../../server/vault/crypto.js';
 import { openVaultSession } from '../../server/vault/service.js';
-import { PREVIEW_PAGE_SIZE } from '../../server/ingest/present.js';
+import { PREVIEW_PAGE_SIZE } from '../../server/ingest/preview-view.js';
 import { StorageNotFoundError } from '../../storage-adapters/errors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { variants } from '../helpers/mynumber.js';
@@ -116,19 +116,19 @@ describeWithChromium()('ingest of the three sample files in real Chromium (e2e)'
     expect(await page.textContent('p.notice')).toContain('事務所の鍵を預かっていないため、取り込みはできません');
   }, 60_000);
 
-  it('the key holder opens 受信一覧 and 受け取ったファイル and sees the three drops waiting', async () => {
+  it('the key holder opens 届いたファイル and sees the room’s new arrivals and the three drops waiting', async () => {
     holderPage = await newPage();
     const page = holderPage;
     await signIn(page, clock, `${origin}/office/login`, office.holder, `${origin}/office`);
     expect(await page.getAttribute('html', 'lang')).toBe('ja');
 
-    await Promise.all([page.waitForURL(`${origin}/office/inbox`), page.click('header a[href="/office/inbox"]')]);
+    await Promise.all([page.waitForURL(`${origin}/office/drops`), page.click('header a[href="/office/drops"]')]);
     const inboxRow = page.locator('tr.inbox-row', { hasText: COMPANY });
     expect(await inboxRow.textContent()).toContain('3 件');
 
     await page.goto(`${origin}/office`);
     await Promise.all([page.waitForURL(`${origin}/office/drops`), page.click('main a[href="/office/drops"]')]);
-    expect(await page.textContent('h1')).toBe('受け取ったファイル');
+    expect(await page.textContent('h1')).toBe('届いたファイル');
     for (const f of SAMPLE_FILES) {
       const row = page.locator('tbody tr', { hasText: f });
       expect(await row.count()).toBe(1);

@@ -8,7 +8,7 @@ import { signedInAgent } from '../helpers/actors.js';
 import { routeInventory } from '../helpers/routes.js';
 import { fakeClock, fakeDrops, makeOffice, makeRoom, type FakeClock, type Office } from './arrange.js';
 
-describe('the office inbox /office/inbox and its badge', () => {
+describe('new arrivals on the drops list /office/drops (the old inbox) and the badge', () => {
   let t: TestApp;
   let clock: FakeClock;
   let office: Office;
@@ -31,10 +31,11 @@ describe('the office inbox /office/inbox and its badge', () => {
     await noteArrival(t.deps, { companyId: b.company.id, dropIds: fakeDrops(1).map((d) => d.id) });
 
     const { agent } = await signedInAgent(t.app, t.deps, office.plainStaff);
-    const res = await agent.get('/office/inbox');
+    const res = await agent.get('/office/drops');
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toContain('no-store');
-    expect(res.text).toContain('受信一覧');
+    expect(res.text).toContain('届いたファイル');
+    expect(res.text).toContain('新着（ルームごと）');
     const iA = res.text.indexOf('株式会社いろは');
     const iB = res.text.indexOf('にほへ商店');
     expect(iB).toBeGreaterThan(-1);
@@ -57,19 +58,19 @@ describe('the office inbox /office/inbox and its badge', () => {
     expect(await unseenCount(t.deps.db, office.director.id, now())).toBe(2);
 
     const { agent } = await signedInAgent(t.app, t.deps, office.keyHolder);
-    expect((await agent.get('/office/inbox')).text).toContain('新着 2 件');
+    expect((await agent.get('/office/drops')).text).toContain('新着 2 件');
     expect(await unseenCount(t.deps.db, office.keyHolder.id, now())).toBe(0);
     expect(await unseenCount(t.deps.db, office.director.id, now())).toBe(2); // others keep theirs
 
-    const again = await agent.get('/office/inbox');
-    expect(again.text).not.toContain('新着');
+    const again = await agent.get('/office/drops');
+    expect(again.text).not.toContain('新着 ');
     expect(again.text).toContain('確認済み');
 
     // A later drop joining the same (still open) notice is unseen again.
     clock.advance(30_000);
     await noteArrival(t.deps, { companyId: company.id, dropIds: fakeDrops(1).map((d) => d.id) });
     expect(await unseenCount(t.deps.db, office.keyHolder.id, now())).toBe(1);
-    expect((await agent.get('/office/inbox')).text).toContain('新着 1 件');
+    expect((await agent.get('/office/drops')).text).toContain('新着 1 件');
     expect(await unseenCount(t.deps.db, office.keyHolder.id, now())).toBe(0);
   });
 
@@ -97,6 +98,7 @@ describe('the office inbox /office/inbox and its badge', () => {
     const { agent } = await signedInAgent(t.app, t.deps, client);
     const res = await agent.get('/office/inbox');
     expect(res.status).toBe(404);
+    expect((await agent.get('/office/drops')).status).toBe(404);
     expect(res.text).not.toContain('クライアント株式会社');
     const unknown = await agent.get('/office/no-such-page');
     expect(unknown.status).toBe(404);
@@ -107,15 +109,22 @@ describe('the office inbox /office/inbox and its badge', () => {
     const { company } = await makeRoom(t.deps, '<script>alert(1)</script>商事');
     await noteArrival(t.deps, { companyId: company.id, dropIds: fakeDrops(1).map((d) => d.id) });
     const { agent } = await signedInAgent(t.app, t.deps, office.director);
-    const res = await agent.get('/office/inbox');
+    const res = await agent.get('/office/drops');
     expect(res.text).not.toContain('<script>alert(1)</script>');
     expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;商事');
   });
 
   it('with nothing arrived, the inbox says so; in English on request', async () => {
     const { agent } = await signedInAgent(t.app, t.deps, office.director);
-    expect((await agent.get('/office/inbox')).text).toContain('最近届いたファイルはありません。');
-    expect((await agent.get('/office/inbox?lang=en')).text).toContain('No files arrived recently.');
+    expect((await agent.get('/office/drops')).text).toContain('最近届いたファイルはありません。');
+    expect((await agent.get('/office/drops?lang=en')).text).toContain('No files arrived recently.');
+  });
+
+  it('the old inbox address sends staff to the drops list, where new arrivals are now shown', async () => {
+    const { agent } = await signedInAgent(t.app, t.deps, office.plainStaff);
+    const res = await agent.get('/office/inbox');
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/office/drops');
   });
 
   it('the inbox route declares the staff policy', () => {

@@ -76,7 +76,7 @@ describe.each(testDatabases())('office notices by e-mail through a real SMTP ser
     expect(mail.text).toContain('さくら精機株式会社');
     expect(mail.text).toContain('3 件');
     expect(mail.text).toContain('3 new files');
-    expect(mail.text).toContain('https://kinko.example.jp/office/inbox');
+    expect(mail.text).toContain('https://kinko.example.jp/office/drops');
     // Japanese first, English below.
     expect(mail.text.indexOf('届きました')).toBeGreaterThan(-1);
     expect(mail.text.indexOf('届きました')).toBeLessThan(mail.text.indexOf('arrived'));

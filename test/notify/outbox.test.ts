@@ -58,8 +58,8 @@ describe('office notices without SMTP: the outbox folder', () => {
     expect(line).toMatchObject({ recipients: 2, file: files[0] });
     expect(String(line!.subject)).toContain('みどり建設株式会社');
     // Never the body: not its sentences, not the link it carries.
-    expect(t.logs.text).not.toContain('受信一覧を開いて');
-    expect(t.logs.text).not.toContain('/office/inbox');
+    expect(t.logs.text).not.toContain('「届いたファイル」を開いて');
+    expect(t.logs.text).not.toContain('/office/drops');
     expect(t.logs.text).not.toContain('never contains file names');
     for (const d of drops) expect(t.logs.text).not.toContain(d.id);
   });

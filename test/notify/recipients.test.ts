@@ -84,7 +84,7 @@ describe('notice e-mail recipients', () => {
     const { agent } = await signedInAgent(t.app, t.deps, director);
     const csrf = await csrfToken(agent, '/office');
     expect((await agent.get('/office')).text).toContain(WARNING);
-    expect((await agent.get('/office/inbox')).text).toContain(WARNING);
+    expect((await agent.get('/office/drops')).text).toContain(WARNING);
 
     const settings = await agent.get('/office/settings/notices');
     expect(settings.status).toBe(200);

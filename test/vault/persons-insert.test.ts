@@ -12,7 +12,7 @@ import { syntheticMyNumbers, variants } from '../helpers/mynumber.js';
 
 const COLUMNS = [
   'id', 'company_id', 'token', 'data_key_id', 'number_index', 'name', 'furigana', 'employee_code', 'relation',
-  'employee_person_id', 'source_drop_id', 'source_sheet', 'source_row', 'cohort', 'state', 'created_at',
+  'employee_person_id', 'source_drop_id', 'source_sheet', 'source_row', 'cohort', 'state', 'created_at', 'number_last4',
 ] as const;
 
 describe('the digit-count pre-check of the persons guard', () => {
@@ -60,7 +60,7 @@ describe.each(testDatabases())('insertPersonRows on $name', (target) => {
     return {
       id: randomId(), company_id: companyId, token: newToken(), data_key_id: dataKeyId, number_index: randomId(32),
       name: '山田 太郎', furigana: 'ヤマダ タロウ', employee_code: 'E000001', relation: '本人', employee_person_id: null,
-      source_drop_id: null, source_sheet: '従業員一覧', source_row: 2, cohort: '2025', state: 'held', created_at: now,
+      source_drop_id: null, source_sheet: '従業員一覧', source_row: 2, cohort: '2025', state: 'held', created_at: now, number_last4: '0123',
       ...over,
     };
   }
@@ -114,6 +114,8 @@ describe.each(testDatabases())('insertPersonRows on $name', (target) => {
       ['name', `番号 ${n!.slice(0, 4)}-${n!.slice(4, 8)}-${n!.slice(8)}`],
       ['furigana', variants(n!)[5]!],
       ['employee_code', n!],
+      // The last-four column holds four digits or nothing: the whole number there is refused.
+      ['number_last4', n!],
     ] as const) {
       const before = await countRows();
       // The bad row is last: a chunk-by-chunk insert would already have stored the first statement.

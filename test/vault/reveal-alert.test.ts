@@ -81,7 +81,7 @@ describe('reveal-block alert when no director has an e-mail address', () => {
     expect(home.text).toContain('所長へのお知らせ');
     expect(home.text).toContain(`上限 四郎（${limiter.loginId}）さんの個人番号の表示が、1時間の上限（${limits.reveal.perHour}件）を超えたため止まりました。`);
     expect(home.text).toContain('所長のメールアドレスが登録されていないため、メールは送っていません。');
-    expect((await d.agent.get('/office/inbox')).text).toContain('上限 四郎');
+    expect((await d.agent.get('/office/drops')).text).toContain('上限 四郎');
     expect((await (await agentFor(office.keyHolder)).agent.get('/office')).text).not.toContain('上限 四郎');
     const en = await d.agent.get('/office?lang=en');
     expect(en.text).toContain(`上限 四郎 (${limiter.loginId}) passed the hourly limit`);

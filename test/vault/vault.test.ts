@@ -117,8 +117,11 @@ describe.each(testDatabases())('the vault on $name', (target) => {
       // Same employee with a different number → the ingest finds the existing one (a number change to review).
       const same = await session.findByEmployee(t.deps.db, { employeeCode: 'E0002', name: '従業員 2', relation: '本人' });
       expect(same.map((p) => p.id)).toEqual([rows[3]!.id]);
-      const dep = await session.findByEmployee(t.deps.db, { employeeCode: 'E0002', name: '子 2', relation: '扶養親族2' });
+      const dep = await session.findByEmployee(t.deps.db, { employeeCode: 'E0002', name: '子 2', relation: '扶養親族1' });
       expect(dep.map((p) => p.id)).toEqual([rows[5]!.id]);
+      // Another relation (column group) under the same name is another person.
+      expect(await session.findByEmployee(t.deps.db, { employeeCode: 'E0002', name: '子 2', relation: '配偶者' })).toEqual([]);
+      expect(await session.findByEmployee(t.deps.db, { employeeCode: 'E0002', name: '子 2', relation: '扶養親族2' })).toEqual([]);
       const byName = await session.findByEmployee(t.deps.db, { name: '従業員 3', relation: '本人' });
       expect(byName.map((p) => p.id)).toEqual([rows[6]!.id]);
 

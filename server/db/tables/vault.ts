@@ -36,6 +36,8 @@ export interface PersonsTable {
   data_key_id: string;
   /** HMAC-SHA256(company index key, 12 digits), base64url: finds a duplicate without storing the number. */
   number_index: string;
+  /** The number's last four digits only, for telling people apart in lists (migration 0012; null before it). Never more. */
+  number_last4: string | null;
   name: string;
   furigana: string | null;
   employee_code: string | null;
