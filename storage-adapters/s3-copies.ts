@@ -41,13 +41,32 @@ export function isNotFound(e: unknown): boolean {
   return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.$metadata?.httpStatusCode === 404;
 }
 
+/**
+ * A listing is read-only, so a page that failed on the server's side (5xx, or
+ * a 5xx whose body is an HTML error page the SDK cannot parse and so does not
+ * retry itself) is asked for again a few times before disposal gives up:
+ * otherwise one passing server error would leave a disposal unverified.
+ */
+async function listWithRetry<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (e) {
+      const err = e as { $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number } };
+      const status = err?.$metadata?.httpStatusCode ?? err?.$response?.statusCode ?? 0;
+      if (status < 500 || status === 501 || attempt >= 4) throw e;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
+}
+
 /** Versions and delete markers of exactly `key`, page by page. */
 async function* versionPages(t: Target, key: string): AsyncGenerator<Copy[]> {
   let KeyMarker: string | undefined;
   let VersionIdMarker: string | undefined;
   for (;;) {
-    const r = await t.client.send(
-      new ListObjectVersionsCommand({ Bucket: t.bucket, Prefix: key, KeyMarker, VersionIdMarker, MaxKeys: t.pageSize }),
+    const r = await listWithRetry(() =>
+      t.client.send(new ListObjectVersionsCommand({ Bucket: t.bucket, Prefix: key, KeyMarker, VersionIdMarker, MaxKeys: t.pageSize })),
     );
     const page: Copy[] = [
       ...(r.Versions ?? []).filter((v) => v.Key === key).map((v) => ({ kind: 'version' as const, id: v.VersionId ?? 'null' })),
@@ -64,8 +83,8 @@ async function* uploadPages(t: Target, key: string): AsyncGenerator<Copy[]> {
   let KeyMarker: string | undefined;
   let UploadIdMarker: string | undefined;
   for (;;) {
-    const r = await t.client.send(
-      new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: key, KeyMarker, UploadIdMarker, MaxUploads: t.pageSize }),
+    const r = await listWithRetry(() =>
+      t.client.send(new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: key, KeyMarker, UploadIdMarker, MaxUploads: t.pageSize })),
     );
     yield (r.Uploads ?? []).filter((u) => u.Key === key && u.UploadId).map((u) => ({ kind: 'multipart-upload' as const, id: u.UploadId }));
     if (!r.IsTruncated) return;
