@@ -30,7 +30,7 @@ function copyProjectInto(dir: string): void {
 
 function expectKinkoErrorPage(html: string, installDir: string): void {
   expect(html).toContain('<a class="brand" href="/">金庫 kinko</a>');
-  expect(html).toContain('受付番号');
+  expect(html).toContain('問い合わせ番号');
   expect(html).not.toMatch(/\n\s+at\s/);
   expect(html).not.toContain('ReferenceError');
   expect(html).not.toContain(installDir);

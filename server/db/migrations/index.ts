@@ -7,9 +7,9 @@ import * as m0008 from './0008-notify.js';
 import * as m0009 from './0009-vault.js';
 import * as m0010 from './0010-ingest.js';
 import * as m0011 from './0011-director-alerts.js';
+import * as m0012 from './0012-person-last4.js';
 import * as m0013 from './0013-unreadable-drops.js';
 import * as m0014 from './0014-throttle-claims.js';
-import * as m0012 from './0012-person-last4.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -30,7 +30,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0009-vault': m0009,
   '0010-ingest': m0010,
   '0011-director-alerts': m0011,
+  '0012-person-last4': m0012,
   '0013-unreadable-drops': m0013,
   '0014-throttle-claims': m0014,
-  '0012-person-last4': m0012,
 });
