@@ -28,6 +28,12 @@ describe('audit details as words', () => {
     en = i18n.getFixedT('en') as TFunction as unknown as T;
   });
 
+  it('the setup entry says in words whether a notice e-mail address was given', () => {
+    const setup = JSON.stringify({ via: 'web', noticeEmail: false });
+    expect(detailsItems(setup, ja).map((d) => d.label)).toContain('お知らせメールの宛先を登録');
+    expect(detailsItems(setup, en).map((d) => d.label)).toContain('Notice e-mail address given');
+  });
+
   it('labels known keys and words known codes, in Japanese and in English', () => {
     const destroy = JSON.stringify({ method: 'storage-delete-all-versions', backend: 'local', size: 123456, verified: true });
     expect(detailsItems(destroy, ja).map((d) => `${d.label}: ${d.value}`)).toEqual([
