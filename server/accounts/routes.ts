@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { policy } from '../http/policies.js';
-import { unseenLockNotices } from '../keys/lock-console.js';
 import { keyHolderStatus } from '../keys/office-key.js';
 import { companyRoutes } from './company-routes.js';
 import { findPerson } from './repo.js';
@@ -20,8 +19,6 @@ export function accountsRoutes(deps: Deps): Router {
       title: res.locals.t('accounts.console.title'),
       displayName: me?.displayName ?? '',
       keyMustChange: key.holder && key.mustChange,
-      // A key passphrase lock is always shown here, whether or not its e-mail went out.
-      keyLockNotices: actor.role === 'director' ? await unseenLockNotices(deps) : 0,
     });
   });
 

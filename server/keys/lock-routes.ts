@@ -3,9 +3,12 @@ import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
 import { formatJst } from '../notify/jst.js';
-import { acknowledgeLockNotice, keyLockPage, liftKeyLock, NOTICE_DAYS } from './lock-console.js';
+import { keyLockPage, liftKeyLock, NOTICE_DAYS } from './lock-console.js';
 
-/** /office/key-locks — the director's view of key passphrase locks (lock-console.ts). */
+/**
+ * /office/key-locks — the director's view of key passphrase locks (lock-console.ts).
+ * Its alerts are marked seen through the one director-alert route, /office/alerts/:id/ack.
+ */
 export function keyLockRoutes(deps: Deps): Router {
   const r = Router();
   const actor = (res: Response) => res.locals.actor as Actor;
@@ -34,11 +37,6 @@ export function keyLockRoutes(deps: Deps): Router {
   r.post('/office/key-locks/:userId/unlock', policy({ audience: 'director', stepUp: true, note: 'lift a key passphrase lock' }), async (req, res) => {
     await liftKeyLock(deps, actor(res), param(req, 'userId'), requestId(res));
     res.redirect(303, '/office/key-locks?done=lifted');
-  });
-
-  r.post('/office/key-locks/notices/:id/seen', policy({ audience: 'director', note: 'mark a key lock notice as seen' }), async (req, res) => {
-    await acknowledgeLockNotice(deps, actor(res), param(req, 'id'), requestId(res));
-    res.redirect(303, '/office/key-locks?done=seen');
   });
   return r;
 }

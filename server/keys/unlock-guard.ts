@@ -1,7 +1,7 @@
 import type * as openpgp from 'openpgp';
 import { appendAudit, type AuditEvent } from '../audit/service.js';
 import { KeyPassphraseLocked, WrongKeyPassphrase } from './errors.js';
-import { mailLockNotice, recordLockNotice, type AlertDeps } from './lock-alert.js';
+import { mailLockAlert, raiseLockAlert, type AlertDeps } from './lock-alert.js';
 import type { KeyCopyRow } from './repo.js';
 import { decryptInThread } from './unlock-thread.js';
 import { claimTry, failuresOf, lockIfReached, lockOf, releaseTry, resetTries } from './unlock-repo.js';
@@ -17,9 +17,9 @@ import { claimTry, failuresOf, lockIfReached, lockOf, releaseTry, resetTries } f
  * refused while locked) → the S2K runs on the unlock thread (unlock-thread.ts),
  * never on the event loop → a right passphrase restarts the counts; a wrong
  * one is audited (`key.passphrase.failure`: form and count, never the
- * passphrase) and may set the lock (`key.passphrase.lockout`), whose console
- * notice is written in the same transaction and whose e-mail goes after
- * commit (lock-alert.ts). Refused tries are audited too (`key.passphrase.refused`).
+ * passphrase) and may set the lock (`key.passphrase.lockout`), whose director
+ * alert is raised in the same transaction and whose e-mail goes after commit
+ * (lock-alert.ts). Refused tries are audited too (`key.passphrase.refused`).
  */
 /** Which form took the passphrase ('other': a caller outside the web forms, e.g. the CLI or a bench). */
 export type PassphraseForm = 'ingest' | 'reveal' | 'passphraseChange' | 'holderAdd' | 'other';
@@ -66,10 +66,10 @@ export async function guardedDecrypt(deps: AlertDeps, copy: KeyCopyRow, passphra
     await audit({ action: 'key.passphrase.failure', result: 'denied', details: { form: ctx.form, failuresSinceSuccess: await failuresOf(trx, userId) } })(trx);
     if (!lock) return { lock, alertId: null };
     await audit({ action: 'key.passphrase.lockout', result: 'ok', details: { form: ctx.form, kind: lock.kind, lockedUntil: lock.lockedUntil } })(trx);
-    return { lock, alertId: await recordLockNotice(trx, userId, lock, now) };
+    return { lock, alertId: await raiseLockAlert(trx, userId, lock, now) };
   });
   deps.logger.warn({ userId, form: ctx.form, requestId: ctx.requestId ?? null, locked: lock?.kind ?? null }, 'wrong key passphrase');
   // After commit and not awaited: the holder's answer does not wait for a slow mail server.
-  if (alertId) void mailLockNotice(deps, alertId);
+  if (alertId && lock) void mailLockAlert(deps, alertId, userId, lock, now);
   throw lock ? new KeyPassphraseLocked(lock.kind) : new WrongKeyPassphrase();
 }

@@ -3,8 +3,8 @@ import { limits } from '../config.js';
 import type { Database } from '../db/schema.js';
 
 /**
- * Queries of the key passphrase throttle (key_unlock_throttle) and of the
- * directors' lock notices (key_lock_alerts). Ids, counts and times only:
+ * Queries of the key passphrase throttle (key_unlock_throttle), which is
+ * each holder's lock itself (its alerts are director alerts). Ids, counts and times only:
  * nothing here ever sees a passphrase.
  */
 type Db = Kysely<Database> | Transaction<Database>;

@@ -80,3 +80,35 @@ export async function acknowledge(db: Db, id: string, by: string, at: string): P
 export async function exists(db: Db, id: string): Promise<boolean> {
   return !!(await db.selectFrom('director_alerts').select('id').where('id', '=', id).executeTakeFirst());
 }
+
+/** Alerts of these kinds raised after `since`, seen or not, newest first (a domain's own history page). */
+export async function recentOfKinds(db: Db, kinds: readonly string[], since: string, limit: number) {
+  if (kinds.length === 0) return [];
+  const rows = await db
+    .selectFrom('director_alerts')
+    .leftJoin('users', 'users.id', 'director_alerts.about_user_id')
+    .select([
+      'director_alerts.id', 'director_alerts.kind', 'director_alerts.about_user_id', 'users.display_name', 'users.login_id', 'director_alerts.created_at',
+      'director_alerts.mail_state', 'director_alerts.mail_recipients', 'director_alerts.acknowledged_at',
+    ])
+    .where('director_alerts.kind', 'in', kinds)
+    .where('director_alerts.created_at', '>', since)
+    .orderBy('director_alerts.created_at', 'desc')
+    .orderBy('director_alerts.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...shape(r), recipients: r.mail_recipients ?? 0, seen: r.acknowledged_at !== null }));
+}
+
+/** Marks every open alert of these kinds about one person seen; returns how many. */
+export async function acknowledgeAbout(db: Db, kinds: readonly string[], aboutUserId: string, by: string, at: string): Promise<number> {
+  if (kinds.length === 0) return 0;
+  const r = await db
+    .updateTable('director_alerts')
+    .set({ acknowledged_at: at, acknowledged_by: by })
+    .where('kind', 'in', kinds)
+    .where('about_user_id', '=', aboutUserId)
+    .where('acknowledged_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -89,6 +89,19 @@ export function directorAlertAbout(db: repo.Db, kind: string, aboutUserId: strin
   return repo.latestAbout(db, kind, aboutUserId, since);
 }
 
+/** The alerts of these kinds of the last days, seen or not, with their mail state (e.g. /office/key-locks). */
+export function recentDirectorAlerts(db: repo.Db, kinds: readonly string[], since: string, limit = 100) {
+  return repo.recentOfKinds(db, kinds, since, limit);
+}
+
+/**
+ * Inside the caller's transaction: the open alerts of these kinds about a
+ * person count as seen (e.g. a director lifted the lock they announced).
+ */
+export function acknowledgeDirectorAlertsAbout(trx: repo.Db, input: { kinds: readonly string[]; aboutUserId: string; by: string; now: Date }): Promise<number> {
+  return repo.acknowledgeAbout(trx, input.kinds, input.aboutUserId, input.by, input.now.toISOString());
+}
+
 /** A director marks an alert seen (audit `director.alert.ack`). An unknown id is 404; an already-seen alert changes nothing. */
 export async function acknowledgeDirectorAlert(
   deps: Pick<Deps, 'db' | 'clock' | 'secrets'>,

@@ -2,13 +2,15 @@ import { Router, type RequestHandler } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
+import { lockedUntilOfAlert } from '../keys/lock-alert.js';
 import { acknowledgeDirectorAlert, openDirectorAlerts } from './director-alerts.js';
 import { formatJst } from './jst.js';
 import { myNoticeSettings, noticeRecipientCount, setMyNoticeEmail } from './recipients.js';
 
 /**
  * /office/settings/notices — each office member's own notice address;
- * /office/alerts/:id/ack — a director marks a director alert seen.
+ * /office/alerts/:id/ack — a director marks a director alert seen (from the
+ * console, or from /office/key-locks with back=key-locks).
  * Plus `officeNotices`, which puts the no-recipient warning and the open
  * director alerts into the locals of the office console and the drops list (new arrivals).
  */
@@ -48,7 +50,8 @@ export function officeNoticeRoutes(deps: Deps): Router {
   r.post('/office/alerts/:id/ack', policy({ audience: 'director', note: 'mark a director alert as seen' }), async (req, res) => {
     const actor = res.locals.actor as Actor;
     await acknowledgeDirectorAlert(deps, { alertId: String(req.params.id), by: actor.userId, requestId: (res.locals.requestId as string) ?? null });
-    res.redirect(303, '/office?alertSeen=1');
+    // Back to the page the button was on; only known pages, never an address from the form (open redirect).
+    res.redirect(303, req.body?.back === 'key-locks' ? '/office/key-locks?done=seen' : '/office?alertSeen=1');
   });
   return r;
 }
@@ -68,7 +71,10 @@ export function officeNotices(deps: Deps): RequestHandler {
     res.locals.alertSeen = req.query.alertSeen === '1';
     if (actor.role === 'director') {
       const alerts = await openDirectorAlerts(deps.db);
-      res.locals.directorAlerts = alerts.map((a) => ({ ...a, atJst: formatJst(a.createdAt), limit: limits.reveal.perHour }));
+      res.locals.directorAlerts = alerts.map((a) => {
+        const until = lockedUntilOfAlert(a.kind, a.createdAt);
+        return { ...a, atJst: formatJst(a.createdAt), untilJst: until ? formatJst(until) : '', limit: limits.reveal.perHour };
+      });
     }
     next();
   };

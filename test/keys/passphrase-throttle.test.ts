@@ -4,6 +4,7 @@ import path from 'node:path';
 import type request from 'supertest';
 import { limits } from '../../server/config.js';
 import { unlockOfficeKey } from '../../server/keys/office-key.js';
+import { formatJst } from '../../server/notify/jst.js';
 import { csrfToken, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../auth/arrange.js';
@@ -36,7 +37,12 @@ async function agentOf(t: TestApp, user: Pick<MadeUser, 'id'>, opts: { stepUp?: 
 }
 
 const actions = async (t: TestApp, action: string) => t.deps.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('seq').execute();
-const alerts = (t: TestApp) => t.deps.db.selectFrom('key_lock_alerts').selectAll().orderBy('created_at').execute();
+// A lock is announced as a director alert (the one mechanism, notify/director-alerts.ts).
+const alerts = (t: TestApp) =>
+  t.deps.db.selectFrom('director_alerts').selectAll().where('kind', 'in', ['key-lock-temporary', 'key-lock-hard']).orderBy('created_at').execute();
+/** The console's notice of one alert (its <li>), or '' when the console does not show it. */
+const consoleNotice = (html: string, id: string) =>
+  [...html.matchAll(/<li class="director-alert"[^>]*>[\s\S]*?<\/li>/g)].map((m) => m[0]).find((li) => li.includes(`/office/alerts/${id}/ack`)) ?? '';
 
 async function mailSettled(t: TestApp): Promise<void> {
   const end = Date.now() + 15_000;
@@ -88,7 +94,7 @@ describe('key passphrase throttle', () => {
 
     await mailSettled(t);
     const [alert] = await alerts(t);
-    expect(alert).toMatchObject({ user_id: office.holder.id, kind: 'temporary', mail_state: 'sent', mail_recipients: 1 });
+    expect(alert).toMatchObject({ about_user_id: office.holder.id, kind: 'key-lock-temporary', mail_state: 'sent', mail_recipients: 1, acknowledged_at: null });
     const mail = mails().find((m) => m.includes('shocho@example.jp'));
     expect(mail).toBeDefined();
     for (const g of [...guesses, STAFF_PASSPHRASE]) expect(mail).not.toContain(g);
@@ -97,7 +103,16 @@ describe('key passphrase throttle', () => {
 
     const director = await agentOf(t, office.director);
     const consolePage = await director.agent.get('/office');
-    expect(consolePage.text).toContain('鍵のパスフレーズの入力誤りで');
+    const notice = consoleNotice(consolePage.text, alert!.id);
+    const lockRow = await t.deps.db.selectFrom('key_unlock_throttle').select('locked_until').where('user_id', '=', office.holder.id).executeTakeFirstOrThrow();
+    expect(notice).toContain('佐藤 一郎');
+    expect(notice).toContain('鍵のパスフレーズの入力誤りで');
+    expect(notice).toContain(`${formatJst(lockRow.locked_until!)} まで`);
+    expect(notice).toContain('メールでも知らせました。');
+    expect(notice).toContain('href="/office/key-locks"');
+    expect(consolePage.text).not.toContain('key-lock-banner'); // one notice, not a second banner
+    expect(consoleNotice((await director.agent.get('/office?lang=en')).text, alert!.id)).toContain('their passphrase entry is locked until');
+    await director.agent.get('/office?lang=ja');
     const page = await director.agent.get('/office/key-locks');
     expect(page.status).toBe(200);
     expect(page.text).toContain('佐藤 一郎');
@@ -105,9 +120,11 @@ describe('key passphrase throttle', () => {
     const plain = await agentOf(t, office.plain);
     expect((await plain.agent.get('/office')).text).not.toContain('鍵のパスフレーズの入力誤りで');
     expect((await plain.agent.get('/office/key-locks')).status).toBe(403); // directors only
-    // Once the director marks it as seen, the banner goes; the notice stays on the page.
-    const seen = await director.agent.post(`/office/key-locks/notices/${alert!.id}/seen`).type('form').send({ _csrf: director.csrf });
+    // Once the director marks it as seen (from the locks page, through the one alert route), the console notice goes; it stays on the page.
+    const seen = await director.agent.post(`/office/alerts/${alert!.id}/ack`).type('form').send({ _csrf: director.csrf, back: 'key-locks' });
     expect(seen.status).toBe(303);
+    expect(seen.headers.location).toBe('/office/key-locks?done=seen');
+    expect((await actions(t, 'director.alert.ack')).map((e) => JSON.parse(e.target_ids)[0])).toEqual([alert!.id]);
     expect((await director.agent.get('/office')).text).not.toContain('鍵のパスフレーズの入力誤りで');
     expect((await director.agent.get('/office/key-locks')).text).toContain('確認済み');
 
@@ -141,8 +158,10 @@ describe('key passphrase throttle', () => {
     clock.advance(24 * 60 * 60_000);
     await expect(unlockOfficeKey(t.deps, office.director.id, DIRECTOR.keyPassphrase)).rejects.toMatchObject({ status: 429, kind: 'hard' });
     await mailSettled(t);
-    const mine = (await alerts(t)).filter((a) => a.user_id === office.director.id);
-    expect(mine.map((a) => a.kind)).toEqual(['temporary', 'hard']);
+    const mine = (await alerts(t)).filter((a) => a.about_user_id === office.director.id);
+    expect(mine.map((a) => a.kind)).toEqual(['key-lock-temporary', 'key-lock-hard']);
+    const onConsole = (await (await agentOf(t, office.director)).agent.get('/office')).text;
+    expect(consoleNotice(onConsole, mine[1]!.id)).toContain('所長が解除するまで');
 
     // Lifting needs a fresh step-up…
     const stale = await agentOf(t, office.director);
@@ -152,6 +171,9 @@ describe('key passphrase throttle', () => {
     const lifted = await fresh.agent.post(`/office/key-locks/${office.director.id}/unlock`).type('form').send({ _csrf: fresh.csrf });
     expect(lifted.status).toBe(303);
     expect(JSON.parse((await actions(t, 'key.passphrase.unlock')).at(-1)!.details)).toEqual({ self: true });
+    // Lifting the lock settles its alerts: they leave the console.
+    expect((await alerts(t)).filter((a) => a.about_user_id === office.director.id).every((a) => a.acknowledged_at !== null)).toBe(true);
+    expect(consoleNotice((await fresh.agent.get('/office')).text, mine[1]!.id)).toBe('');
     expect((await unlockOfficeKey(t.deps, office.director.id, DIRECTOR.keyPassphrase)).isDecrypted()).toBe(true);
   });
 
@@ -188,10 +210,14 @@ describe('the lock alert never claims a mail that did not go out', () => {
       const holder = await agentOf(t, office.holder);
       for (let i = 0; i < K.holderFailures; i++) await holder.agent.post(`/office/drops/${dropId}/ingest`).type('form').send({ _csrf: holder.csrf, passphrase: `nope-${i}-passphrase` });
       await mailSettled(t);
-      expect(await alerts(t)).toMatchObject([{ mail_state: 'none', mail_recipients: 0, mailed_at: null }]);
+      const [alert] = await alerts(t);
+      expect(alert).toMatchObject({ about_user_id: office.holder.id, kind: 'key-lock-temporary', mail_state: 'nobody', mail_recipients: 0 });
       expect((await actions(t, 'key.passphrase.alert')).at(-1)!.result).toBe('failed');
       const director = await agentOf(t, office.director);
-      expect((await director.agent.get('/office')).text).toContain('鍵のパスフレーズの入力誤りで');
+      const notice = consoleNotice((await director.agent.get('/office')).text, alert!.id);
+      expect(notice).toContain('鍵のパスフレーズの入力誤りで');
+      expect(notice).toContain('所長のメールアドレスが登録されていないため、メールは送っていません。');
+      expect(notice).not.toContain('メールでも知らせました');
       const page = (await director.agent.get('/office/key-locks')).text;
       expect(page).toContain('メールアドレスが登録された所長がいません');
       expect(page).not.toContain('に送りました');
@@ -207,9 +233,15 @@ describe('the lock alert never claims a mail that did not go out', () => {
       const holder = await agentOf(t, office.holder);
       for (let i = 0; i < K.holderFailures; i++) await holder.agent.post(`/office/drops/${dropId}/ingest`).type('form').send({ _csrf: holder.csrf, passphrase: `nope-${i}-passphrase` });
       await mailSettled(t);
-      expect(await alerts(t)).toMatchObject([{ mail_state: 'failed', mail_recipients: 0, mailed_at: null }]);
+      const [alert] = await alerts(t);
+      expect(alert).toMatchObject({ kind: 'key-lock-temporary', mail_state: 'failed', mail_recipients: 0 });
       expect((await actions(t, 'key.passphrase.alert')).at(-1)!.result).toBe('failed');
-      const page = (await (await agentOf(t, office.director)).agent.get('/office/key-locks')).text;
+      const director = await agentOf(t, office.director);
+      const notice = consoleNotice((await director.agent.get('/office')).text, alert!.id);
+      expect(notice).toContain('鍵のパスフレーズの入力誤りで');
+      expect(notice).toContain('メールを送れませんでした。');
+      expect(notice).not.toContain('メールでも知らせました');
+      const page = (await director.agent.get('/office/key-locks')).text;
       expect(page).toContain('送れませんでした');
       expect(page).not.toContain('に送りました');
     } finally {

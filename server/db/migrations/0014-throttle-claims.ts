@@ -12,10 +12,10 @@ import { sql, type Kysely } from 'kysely';
  *   login_ip_throttle: the same per client address, with its block. It
  *     replaces ip_blocks (a block without the count it came from).
  *
- * Key passphrase: the same shape per key holder (key_unlock_throttle), and
- * the director's console notice of each lock with what became of its e-mail
- * (key_lock_alerts) — kept in the database so the console can say honestly
- * whether the mail went out.
+ * Key passphrase: the same shape per key holder (key_unlock_throttle), which
+ * is the lock itself. Each lock is announced as a director alert
+ * (director_alerts, 0011: kinds 'key-lock-temporary' / 'key-lock-hard'), which
+ * records honestly whether its e-mail went out.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('users').addColumn('fail_window_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
@@ -40,26 +40,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('hard_locked', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-
-  await db.schema
-    .createTable('key_lock_alerts')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('temporary', 'hard')`))
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('locked_until', 'text')
-    // pending → sent | none (no director address) | failed. Only 'sent' says it was delivered.
-    .addColumn('mail_state', 'text', (c) => c.notNull().defaultTo('pending').check(sql`mail_state in ('pending', 'sent', 'none', 'failed')`))
-    .addColumn('mail_recipients', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('mailed_at', 'text')
-    .addColumn('acknowledged_at', 'text')
-    .addColumn('acknowledged_by', 'text')
-    .execute();
-  await db.schema.createIndex('key_lock_alerts_recent').on('key_lock_alerts').columns(['acknowledged_at', 'created_at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropTable('key_lock_alerts').execute();
   await db.schema.dropTable('key_unlock_throttle').execute();
   await db.schema.createTable('ip_blocks').addColumn('ip', 'text', (c) => c.primaryKey()).addColumn('until', 'text', (c) => c.notNull()).execute();
   await db.schema.dropTable('login_ip_throttle').execute();

@@ -1,5 +1,3 @@
-import type { ColumnType } from 'kysely';
-
 /** Table types of migration 0014-throttle-claims (see schema.ts for the portability rules). */
 type Flag = 0 | 1;
 
@@ -24,23 +22,7 @@ export interface KeyUnlockThrottleTable {
   updated_at: string;
 }
 
-/** The directors' console notice of one passphrase lock, and what became of its e-mail. */
-export interface KeyLockAlertsTable {
-  id: string;
-  /** The key holder whose passphrase entry was locked. */
-  user_id: string;
-  kind: 'temporary' | 'hard';
-  created_at: string;
-  locked_until: string | null;
-  mail_state: ColumnType<'pending' | 'sent' | 'none' | 'failed', 'pending' | 'sent' | 'none' | 'failed' | undefined>;
-  mail_recipients: ColumnType<number, number | undefined>;
-  mailed_at: string | null;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-}
-
 export interface ThrottleTables {
   login_ip_throttle: LoginIpThrottleTable;
   key_unlock_throttle: KeyUnlockThrottleTable;
-  key_lock_alerts: KeyLockAlertsTable;
 }
