@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +22,7 @@ import { buildChain, clearChain, setHead, shiftSeqs } from './chain-helpers.js';
  * outside the database — catching a cut-off tail without anyone having
  * remembered to take a checkpoint by hand.
  */
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'kinko.js');
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

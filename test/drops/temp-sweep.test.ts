@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +23,7 @@ import { arrangeOffice } from '../ingest-flow/arrange.js';
  * `kinko drops:sweep` does the same on demand. Time passing is simulated by
  * setting the leftover's mtime back, as an hour of silence would.
  */
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'kinko.js');
 
 function env(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {

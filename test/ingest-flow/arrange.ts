@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -134,4 +135,4 @@ export function filesContaining(dir: string, numbers: string[]): string[] {
   });
 }
 
-export const FIXTURES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../fixtures/ingest');
+export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ingest');

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +31,7 @@ import { arrangeDrop, arrangeOffice, encryptToOffice, filesContaining, numberFor
  * is the "20 times in a row" run).
  */
 const ROUNDS = Math.max(1, Number(process.env.KINKO_CRASH_ROUNDS ?? 1) || 1);
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'kinko.js');
 
 /** Every failpoint, and the second vault batch (KINKO_VAULT_BATCH=2 and 4 persons: after the first batch = half the records, @2 = after the last). */
