@@ -9,6 +9,7 @@ import { destroyOriginal } from './dispose.js';
 import { PreviewChanged, PreviewGone } from './errors.js';
 import { candidateNumbers, planIngest, rowKey, type PlannedPerson, type PreviewEntry, type Selection } from './preview.js';
 import * as repo from './repo.js';
+import { insertReviewRows, type ReviewInsert } from './review-repo.js';
 import { ingestRuntime } from './runtime.js';
 import { deleteVaultObjects, insertPersons, NumberInPersonRow, RECORD_BYTES, type NewPersonInput, type VaultSession } from './vault-port.js';
 
@@ -72,7 +73,7 @@ export async function confirmIngest(
     const counts: CommitCounts = { personsAdded: adds.length, duplicates: plan.counts.duplicates, review: plan.counts.review, excluded: plan.counts.excluded };
     const now = deps.clock.now().toISOString();
     // Exactly the held rows the preview listed and counted (plan.held).
-    const reviewRows: repo.ReviewInsert[] = plan.held
+    const reviewRows: ReviewInsert[] = plan.held
       .map((h) => (h.kind === 'review' ? { ...h.review.row, relation: h.review.relation } : { ...h.person.person, reason: 'number-change', relation: h.person.relation }))
       .map((r) => ({
         id: randomId(16),
@@ -109,7 +110,7 @@ export async function confirmIngest(
       const writing = beside ? write(async () => {}) : Promise.resolve();
       const inserting = (async () => {
         await insertPersons(trx, finalRows);
-        await repo.insertReviewRows(trx, reviewRows);
+        await insertReviewRows(trx, reviewRows);
       })();
       // Both finish before anything is decided: a failed insert must not roll
       // back (and undo the writes) while a batch is still being written.

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { failpoint } from '../failpoints.js';
 import { StorageNotFoundError } from '../../storage-adapters/errors.js';
 import { DisposalNotVerified } from './errors.js';
+import { insertDisposal } from './disposal-repo.js';
 import * as repo from './repo.js';
 
 /** What the disposal record says was done: delete through the adapter, which removes every version and temp copy. */
@@ -53,7 +54,7 @@ export async function destroyOriginal(
   const recorded = await deps.db.transaction().execute(async (trx) => {
     // Another process (recovery, a second click) may have finished it meanwhile: then there is nothing to record.
     if (!(await repo.markDone(trx, job.id, verifiedAt))) return false;
-    await repo.insertDisposal(trx, {
+    await insertDisposal(trx, {
       dropId: drop.id,
       companyId: drop.companyId,
       sha256: drop.sha256,

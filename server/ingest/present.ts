@@ -2,7 +2,9 @@ import type { TFunction } from 'i18next';
 import { formatJst, formatSize } from '../drops/receipts.js';
 import { maskNumber as maskValue } from '../mynumber/mask.js';
 import type { Relation, ReviewReason } from './parse/types.js';
-import type { DisposalRecord, JobRecord, OfficeDrop, ReviewRecord } from './repo.js';
+import type { DisposalRecord } from './disposal-repo.js';
+import type { JobRecord, OfficeDrop } from './repo.js';
+import type { ReviewRecord } from './review-repo.js';
 import { PREVIEW_TTL_MS } from './runtime.js';
 
 /**

@@ -4,8 +4,8 @@ import type { Database } from '../db/schema.js';
 import type { IngestJobState } from '../db/tables/ingest.js';
 
 /**
- * Queries of the ingest flow: jobs, review rows, disposal records, and the
- * few drop columns ingest reads or moves. Plain objects out. Nothing here
+ * Queries of the ingest flow: jobs and the few drop columns ingest reads or
+ * moves (review rows: review-repo.ts; disposal records: disposal-repo.ts). Plain objects out. Nothing here
  * ever takes or returns a My Number (P3).
  */
 type Db = Kysely<Database> | Transaction<Database>;
@@ -251,95 +251,4 @@ export async function listOfficeDrops(db: Db, limit: number): Promise<Array<Offi
 export async function moveDrop(db: Db, id: string, from: string, to: string, now: string): Promise<boolean> {
   const r = await db.updateTable('drops').set({ state: to, updated_at: now }).where('id', '=', id).where('state', '=', from).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
-}
-
-// ---- review rows and disposal records ------------------------------------------
-
-export interface ReviewInsert {
-  id: string;
-  jobId: string;
-  dropId: string;
-  companyId: string;
-  reason: string;
-  sheet: string;
-  row: number;
-  page: number | null;
-  column: string | null;
-  name: string | null;
-  relation: string;
-  employeeCode: string | null;
-  now: string;
-}
-
-export async function insertReviewRows(db: Db, rows: readonly ReviewInsert[]): Promise<void> {
-  // Chunks keep each statement under SQLite's bound-parameter limit.
-  for (let i = 0; i < rows.length; i += 500) {
-    await db
-      .insertInto('ingest_review')
-      .values(
-        rows.slice(i, i + 500).map((r) => ({
-          id: r.id, job_id: r.jobId, drop_id: r.dropId, company_id: r.companyId, reason: r.reason,
-          source_sheet: r.sheet, source_row: r.row, source_page: r.page, source_column: r.column,
-          name: r.name, relation: r.relation, employee_code: r.employeeCode, resolved_at: null, created_at: r.now,
-        })),
-      )
-      .execute();
-  }
-}
-
-export interface ReviewRecord {
-  reason: string;
-  sheet: string;
-  row: number;
-  page: number | null;
-  name: string | null;
-  relation: string;
-}
-
-export async function listReviewOfDrop(db: Db, dropId: string): Promise<ReviewRecord[]> {
-  const rows = await db
-    .selectFrom('ingest_review')
-    .select(['reason', 'source_sheet', 'source_row', 'source_page', 'name', 'relation'])
-    .where('drop_id', '=', dropId)
-    .orderBy('source_sheet')
-    .orderBy('source_row')
-    .execute();
-  return rows.map((r) => ({ reason: r.reason, sheet: r.source_sheet, row: Number(r.source_row), page: r.source_page == null ? null : Number(r.source_page), name: r.name, relation: r.relation }));
-}
-
-export interface DisposalRecord {
-  dropId: string;
-  companyId: string;
-  sha256: string;
-  size: number;
-  method: string;
-  backend: string;
-  verifiedAt: string;
-  byUser: string | null;
-  byUserName: string | null;
-  createdAt: string;
-}
-
-export async function insertDisposal(db: Db, d: Omit<DisposalRecord, 'byUserName'>): Promise<void> {
-  await db
-    .insertInto('drop_disposals')
-    .values({
-      drop_id: d.dropId, company_id: d.companyId, sha256: d.sha256, size: d.size, method: d.method,
-      backend: d.backend, verified_at: d.verifiedAt, by_user: d.byUser, created_at: d.createdAt,
-    })
-    .execute();
-}
-
-export async function findDisposal(db: Db, dropId: string): Promise<DisposalRecord | null> {
-  const r = await db
-    .selectFrom('drop_disposals as x')
-    .leftJoin('users as u', 'u.id', 'x.by_user')
-    .select(['x.drop_id', 'x.company_id', 'x.sha256', 'x.size', 'x.method', 'x.backend', 'x.verified_at', 'x.by_user', 'u.display_name', 'x.created_at'])
-    .where('x.drop_id', '=', dropId)
-    .executeTakeFirst();
-  if (!r) return null;
-  return {
-    dropId: r.drop_id, companyId: r.company_id, sha256: r.sha256, size: Number(r.size), method: r.method, backend: r.backend,
-    verifiedAt: r.verified_at, byUser: r.by_user, byUserName: r.display_name ?? null, createdAt: r.created_at,
-  };
 }

@@ -4,7 +4,9 @@ import { NotFound } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
 import { keyHolderStatus } from '../keys/office-key.js';
 import type { DropPageInput } from './present.js';
+import { findDisposal } from './disposal-repo.js';
 import * as repo from './repo.js';
+import { listReviewOfDrop } from './review-repo.js';
 
 /**
  * The office's side of drops, read for pages: every company's drops with
@@ -30,8 +32,8 @@ export async function dropPage(deps: Deps, actor: Actor, dropId: string): Promis
   if (!drop) throw new NotFound();
   const [job, disposal, review, key] = await Promise.all([
     repo.findJobOfDrop(deps.db, dropId),
-    repo.findDisposal(deps.db, dropId),
-    repo.listReviewOfDrop(deps.db, dropId),
+    findDisposal(deps.db, dropId),
+    listReviewOfDrop(deps.db, dropId),
     keyHolderStatus(deps.db, actor.userId),
   ]);
   return { drop, job, disposal, review, viewer: { userId: actor.userId, holder: key.holder, mustChange: key.mustChange }, now: deps.clock.now() };

@@ -6,7 +6,7 @@ import { createI18n } from '../i18n/i18n.js';
 import { randomId } from '../keys/random.js';
 import { directorAlertAbout, mailDirectorAlert, raiseDirectorAlert } from '../notify/director-alerts.js';
 import { blockAlertEmail } from './alert-email.js';
-import * as repo from './repo.js';
+import * as repo from './reveal-limit-repo.js';
 
 /**
  * The reveal limit (security.md Limits: "> 50 reveals per hour per staff

@@ -18,6 +18,7 @@ import { NotFound } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
 import { keyHolderStatus } from '../keys/office-key.js';
 import * as repo from './repo.js';
+import { listActiveBlocks } from './reveal-limit-repo.js';
 import { revealBlocked } from './reveal-limit.js';
 import { closeWindow, windowExpiry } from './unlock-window.js';
 
@@ -83,5 +84,5 @@ export function lockUnlockWindow(deps: object, actor: Pick<Actor, 'userId' | 'se
 }
 
 export function listRevealBlocks(deps: Pick<Deps, 'db'>) {
-  return repo.listActiveBlocks(deps.db);
+  return listActiveBlocks(deps.db);
 }
