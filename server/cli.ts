@@ -1,15 +1,14 @@
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
-import { loadOrCreateSecret } from './keys/secrets.js';
+import type { Command } from './lib/command.js';
+import { loadOrCreateSecret } from './lib/secrets.js';
 import { runDoctor } from './ops/doctor.js';
 import { auditCommands } from './audit/cli.js';
 import { setupCommands } from './setup/cli.js';
 import { ingestCommands } from './ingest/cli.js';
 import { dropsCommands } from './drops/cli.js';
 
-/** One CLI command. `run` returns the exit code, or -1 to keep the process running (serve). */
-export type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
 const core: Record<string, Command> = {
   help: { summary: 'この一覧を表示 / show this list', run: async () => (printHelp(), 0) },

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { StorageSettings } from '../storage-adapters/index.js';
 
 // Per process, so it is read when this module loads (loadConfig validates the same variable and stops start-up on a bad value).
 const parseMaxConcurrent = z.coerce.number({ error: 'a whole number from 1 to 64' }).int('a whole number from 1 to 64').min(1).max(64);
@@ -123,19 +124,7 @@ export type Config = Readonly<{
   publicUrl: string;
   trustProxy: boolean;
   database: Readonly<{ kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }>;
-  storage: Readonly<
-    | { kind: 'local'; dropsDir: string; vaultDir: string }
-    | {
-        kind: 's3';
-        endpoint?: string;
-        region: string;
-        dropsBucket: string;
-        vaultBucket: string;
-        accessKeyId?: string;
-        secretAccessKey?: string;
-        forcePathStyle: boolean;
-      }
-  >;
+  storage: StorageSettings;
   mail: Readonly<{ kind: 'smtp'; url: string; from: string } | { kind: 'outbox'; dir: string; from: string }>;
   /** Arrivals in one room within this many seconds of the first are told in one e-mail. */
   notifyBatchSeconds: number;

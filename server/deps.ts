@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { Database } from './db/schema.js';
-import { loadOrCreateSecret } from './keys/secrets.js';
+import { loadOrCreateSecret } from './lib/secrets.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { buildMailer, type Mailer } from './mail/mailer.js';
 import { buildStorage } from '../storage-adapters/index.js';

@@ -3,18 +3,39 @@
  * (incoming ciphertext) and `vault` (number records). They are always two
  * separate folders or buckets, so the vault stands alone (P2).
  */
-import type { Config } from '../server/config.js';
 import { createLocalAdapter } from './local.js';
 import { createLocalPackAdapter } from './local-pack.js';
 import { createS3Adapter } from './s3.js';
 import type { StorageAdapter } from './types.js';
+
+/** Where the two locations are: what `buildStorage` needs of kinko's config (server/config.ts reads it from the environment). */
+export type StorageSettings = Readonly<
+  | { kind: 'local'; dropsDir: string; vaultDir: string }
+  | {
+      kind: 's3';
+      endpoint?: string;
+      region: string;
+      dropsBucket: string;
+      vaultBucket: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      forcePathStyle: boolean;
+    }
+>;
+
+/** The part of the config storage reads; the adapters know nothing else of the server. */
+export interface StorageConfig {
+  storage: StorageSettings;
+  publicUrl: string;
+  limits: { storage: { minFreeBytes: number } };
+}
 
 export interface Storage {
   drops: StorageAdapter;
   vault: StorageAdapter;
 }
 
-export function buildStorage(config: Config, opts: { signingSecret: string }): Storage {
+export function buildStorage(config: StorageConfig, opts: { signingSecret: string }): Storage {
   const s = config.storage;
   if (s.kind === 'local') {
     const common = { signingSecret: opts.signingSecret, baseUrl: config.publicUrl, minFreeBytes: config.limits.storage.minFreeBytes };

@@ -20,7 +20,7 @@ import * as ingestRepo from '../../server/ingest/repo.js';
 import { confirmIngest, startIngest } from '../../server/ingest/service.js';
 import { expectParse } from '../../server/ingest/worker/parse-drop.js';
 import { spareParseWorker } from '../../server/ingest/worker/pool.js';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import { xlsxToCsv } from './workbook.js';
 
 export interface Round {

@@ -56,7 +56,7 @@ import { ingestRuntime } from '../../server/ingest/runtime.js';
 import { confirmIngest, startIngest } from '../../server/ingest/service.js';
 import { parseDropInWorker, startParseWorkers, stopParseWorkers } from '../../server/ingest/worker/parse-drop.js';
 import { generateOfficeKey, readOfficePublicKey, unlockOfficeKey } from '../../server/keys/office-key.js';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import { createLogger } from '../../server/log/logger.js';
 import { openVaultSession, revealNumber, stopSealWorkers } from '../../server/vault/service.js';
 import { openWindow } from '../../server/vault/unlock-window.js';

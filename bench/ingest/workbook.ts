@@ -46,7 +46,7 @@ const GIVEN: Array<[string, string]> = [
   ['葵', 'アオイ'], ['芽依', 'メイ'], ['颯太', 'ソウタ'], ['樹', 'イツキ'], ['結菜', 'ユイナ'], ['莉子', 'リコ'],
 ];
 
-/** xorshift32: deterministic, so every run ingests the same workbook. Never for secrets (those use server/keys/random.ts). */
+/** xorshift32: deterministic, so every run ingests the same workbook. Never for secrets (those use server/lib/random.ts). */
 function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {

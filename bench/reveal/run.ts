@@ -28,7 +28,7 @@ import * as openpgp from 'openpgp';
 import { loadConfig } from '../../server/config.js';
 import { buildDeps, type Deps } from '../../server/deps.js';
 import { generateOfficeKey, unlockOfficeKey } from '../../server/keys/office-key.js';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import { createLogger } from '../../server/log/logger.js';
 import { checkDigit } from '../../server/mynumber/check-digit.js';
 import { insertPersons, openVaultSession, revealNumber, type NewPersonRow } from '../../server/vault/service.js';

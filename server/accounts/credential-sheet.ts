@@ -1,6 +1,6 @@
-import { hashPassword } from '../auth/passwords.js';
+import { hashPassword } from '../lib/passwords.js';
 import { limits } from '../config.js';
-import { randomReadable } from '../keys/random.js';
+import { randomReadable } from '../lib/random.js';
 
 /**
  * The printable credential sheet (ご利用案内): what a person needs to reach

@@ -1,9 +1,9 @@
 import { destroyUserSessions } from '../auth/sessions.js';
 import type { Deps } from '../deps.js';
 import { Conflict, NotFound } from '../http/errors.js';
-import { randomId } from '../keys/random.js';
-import { Sealer } from '../keys/seal.js';
-import { accessKeyHash, newAccessKey } from './access-keys.js';
+import { randomId } from '../lib/random.js';
+import { Sealer } from '../lib/secret-box.js';
+import { accessKeyHash, newAccessKey } from '../auth/access-keys.js';
 import { auditAs, type Acting } from './acting.js';
 import { newClientLoginId, newInitialPassword, roomUrl, type CredentialSheet } from './credential-sheet.js';
 import { looksLikeId, type CompanyForm } from './forms.js';

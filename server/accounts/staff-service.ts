@@ -2,7 +2,7 @@ import { destroyUserSessions } from '../auth/sessions.js';
 import type { Deps } from '../deps.js';
 import { Conflict, NotFound } from '../http/errors.js';
 import { createHolderCopy, removeHolderCopy } from '../keys/office-key.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import { auditAs, type Acting } from './acting.js';
 import { newInitialPassword, officeLoginUrl, type CredentialSheet } from './credential-sheet.js';
 import { looksLikeId, type StaffForm } from './forms.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { ServerKey } from '../keys/server-key.js';
+import type { ServerKey } from '../lib/server-key.js';
 import { checkpointText, makeCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint.js';
 
 /**

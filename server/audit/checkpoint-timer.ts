@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import { loadOrCreateServerKey } from '../keys/server-key.js';
+import { loadOrCreateServerKey } from '../lib/server-key.js';
 import { writeScheduledCheckpoint } from './checkpoint-store.js';
 
 /**

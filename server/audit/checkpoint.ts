@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { publicKeyFingerprint, verifyWithPublicKey, type ServerKey } from '../keys/server-key.js';
+import { publicKeyFingerprint, verifyWithPublicKey, type ServerKey } from '../lib/server-key.js';
 import { GENESIS } from './chain.js';
 
 /**

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from '../cli.js';
+import type { Command } from '../lib/command.js';
 import { loadConfig } from '../config.js';
 import { openDatabase, type OpenDatabase } from '../db/connection.js';
 import { createI18n } from '../i18n/i18n.js';
-import { loadOrCreateSecret } from '../keys/secrets.js';
-import { loadOrCreateServerKey } from '../keys/server-key.js';
+import { loadOrCreateSecret } from '../lib/secrets.js';
+import { loadOrCreateServerKey } from '../lib/server-key.js';
 import { checkpointText, makeCheckpoint, readCheckpoint } from './checkpoint.js';
 import { furthestCheckpoint } from './checkpoint-store.js';
 import { jstFileStamp } from './filter.js';

@@ -7,7 +7,7 @@ import { actionChoices, actorIdFor, companyChoices, countEntries, entryPages, li
 import { appendAudit } from './service.js';
 import { verifyAudit, type VerifyResult } from './verify.js';
 import { furthestCheckpoint } from './checkpoint-store.js';
-import { loadOrCreateServerKey } from '../keys/server-key.js';
+import { loadOrCreateServerKey } from '../lib/server-key.js';
 
 /**
  * The director's view of the trail: browse, export, verify. Reading the trail

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { findActiveCompanyByAccessKey } from '../accounts/access-keys.js';
+import { findActiveCompanyByAccessKey } from './access-keys.js';
 import type { Deps } from '../deps.js';
 import { NotFound } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';

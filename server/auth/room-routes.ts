@@ -1,4 +1,4 @@
-import { uploadLimitsView } from '../drops/routes.js';
+import { uploadLimitsView } from '../http/upload-limits-view.js';
 import { Router, type Response } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { Sealer } from '../keys/seal.js';
+import { Sealer } from '../lib/secret-box.js';
 import { matchTotp } from './totp.js';
 
 type Db = Kysely<Database> | Transaction<Database>;

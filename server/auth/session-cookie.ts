@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Deps } from '../deps.js';
-import { cookieNames, cookieOptions } from './cookies.js';
+import { cookieNames, cookieOptions } from '../http/cookies.js';
 import type { LoadedSession } from './sessions.js';
 import type { Actor } from '../http/policies.js';
 import { clientIp } from './passport.js';

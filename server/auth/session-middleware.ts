@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
-import { randomId } from '../keys/random.js';
-import { cookieNames, cookieOptions } from './cookies.js';
+import { randomId } from '../lib/random.js';
+import { cookieNames, cookieOptions } from '../http/cookies.js';
 import { loadSession, stepUpFresh, touchSession } from './sessions.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { limits } from '../config.js';
 import type { Database } from '../db/schema.js';
 import type { Actor } from '../http/policies.js';
-import { randomId, sha256 } from '../keys/random.js';
+import { randomId, sha256 } from '../lib/random.js';
 
 /**
  * Server-side sessions in the office database, so any app instance serves any

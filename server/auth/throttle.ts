@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { limits } from '../config.js';
 import type { Database } from '../db/schema.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 
 /**
  * Login throttling (security.md "login throttle"), three independent brakes:

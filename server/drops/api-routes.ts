@@ -4,7 +4,7 @@ import { clientIp } from '../auth/passport.js';
 import type { Deps } from '../deps.js';
 import { NotFound } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
-import { apiLogin, apiLogout } from './api-session.js';
+import { apiLogin, apiLogout } from '../auth/api-session.js';
 import { apiLinks, dropJson, signingInfo } from './present.js';
 import { limitDrainAfterResponse, receiveOrEnd } from './upload-response.js';
 import { findDrop, listDrops, receiveDrops, signedReceipt, type DropRecord } from './service.js';

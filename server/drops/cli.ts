@@ -1,7 +1,7 @@
-import type { Command } from '../cli.js';
+import type { Command } from '../lib/command.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/connection.js';
-import { loadOrCreateSecret } from '../keys/secrets.js';
+import { loadOrCreateSecret } from '../lib/secrets.js';
 import { buildStorage } from '../../storage-adapters/index.js';
 import { ORPHAN_AGE_MS, sweepInterruptedPuts, sweepOrphanDrops } from './reconcile.js';
 

@@ -1,9 +1,9 @@
-import { loadOrCreateServerKey, type ServerKey } from '../keys/server-key.js';
+import { loadOrCreateServerKey, type ServerKey } from '../lib/server-key.js';
 import type { DropRecord } from './repo.js';
 
 /**
  * Upload receipts a client can keep and later show: signed by the server's
- * Ed25519 key (server/keys/server-key.ts — not the office key, which stays
+ * Ed25519 key (server/lib/server-key.ts — not the office key, which stays
  * locked), over a canonical JSON text of the receipt fields.
  *
  * Canonical form (what the signature covers): the receipt object with its

@@ -6,7 +6,7 @@ import { policy } from '../http/policies.js';
 import { apiRoutes } from './api-routes.js';
 import { dropJson, dropView, roomLinks, signingInfo } from './present.js';
 import { findDrop, listDrops, receiveDrops, signedReceipt, type DropRecord } from './service.js';
-import { formatMiB } from './upload-stream.js';
+import { uploadLimitsView } from '../http/upload-limits-view.js';
 import { limitDrainAfterResponse, receiveOrEnd } from './upload-response.js';
 
 /**
@@ -84,9 +84,4 @@ function pageLocals(deps: Deps, _res: Response, room: { id: string; name: string
     keyFingerprint: signingInfo(deps).keyFingerprint,
     uploadLimits: uploadLimitsView(u),
   };
-}
-
-/** The upload limits as the room pages show them (from config.limits, never a copy). */
-export function uploadLimitsView(u: Deps['config']['limits']['upload']) {
-  return { max: formatMiB(u.maxFileBytes), files: u.maxFilesPerRequest, maxBytes: u.maxFileBytes };
 }

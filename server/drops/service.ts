@@ -4,7 +4,7 @@ import { appendAudit, auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import { NotFound, Unauthorized } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import { noteArrival } from '../notify/service.js';
 import { officeRecipient } from './office-recipient.js';
 import { receiptKey, receiptOf, signReceipt, type SignedReceipt } from './receipts.js';

@@ -11,6 +11,7 @@ import { cleanFileName } from './file-name.js';
 import type { OfficeRecipient } from './office-recipient.js';
 import { OpenPgpFraming, sniffOpenPgp } from './openpgp-sniff.js';
 import { checkPlainType } from './plain-type.js';
+import { formatMiB } from '../lib/bytes.js';
 
 /**
  * Streams every file of one multipart request into the drops location, and
@@ -232,8 +233,4 @@ export async function removeAll(storage: StorageAdapter, keys: readonly string[]
       // Left for the orphan sweep (reconcile.ts): an object with no drop row.
     });
   }
-}
-
-export function formatMiB(bytes: number): string {
-  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
 }

@@ -1,6 +1,6 @@
 import { doubleCsrf } from 'csrf-csrf';
 import type { Request, RequestHandler } from 'express';
-import { cookieNames, cookieOptions } from '../auth/cookies.js';
+import { cookieNames, cookieOptions } from './cookies.js';
 import { Forbidden } from './errors.js';
 
 /**

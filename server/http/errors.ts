@@ -1,19 +1,12 @@
+import { AppError } from '../lib/app-error.js';
+
 /**
  * The one error family. Services throw these; the single error handler turns
  * them into a page or JSON with the right status. `messageKey` is an i18n key
  * (locales/*.json, "errors.*") so every failure a person can hit has a plain
  * Japanese message, with English by choice.
  */
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly messageKey: string,
-    readonly params: Record<string, string | number> = {},
-  ) {
-    super(messageKey);
-    this.name = new.target.name;
-  }
-}
+export { AppError };
 
 export class BadRequest extends AppError {
   constructor(messageKey = 'errors.badRequest', params?: Record<string, string | number>) {

@@ -1,4 +1,4 @@
-import type { Command } from '../cli.js';
+import type { Command } from '../lib/command.js';
 import { loadConfig } from '../config.js';
 import { buildDeps } from '../deps.js';
 import { defaultReconcileOptions, reconcileIngest } from './reconcile.js';

@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { failpoint } from '../failpoints.js';
 import { BadRequest, Conflict } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import { livePreview } from './columns.js';
 import { destroyOriginal } from './dispose.js';
 import { PreviewChanged, PreviewGone } from './errors.js';

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import type { PreviewEntry } from './preview.js';
 import { PreviewCache } from './preview-cache.js';
 

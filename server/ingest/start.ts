@@ -5,7 +5,7 @@ import { AppError, NotFound } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
 import { NotKeyHolder } from '../keys/errors.js';
 import { keyHolderStatus, unlockOfficeKey } from '../keys/office-key.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import { decryptDrop, DropDecryptError } from './decrypt.js';
 import { ParseError } from './parse/errors.js';
 import { DropNotIngestable, DropUnreadable, IngestBusy } from './errors.js';

@@ -1,12 +1,12 @@
 import type { Transaction } from 'kysely';
 import { appendAudit } from '../audit/service.js';
-import { limits } from '../config.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { createI18n } from '../i18n/i18n.js';
 import { bilingualMessage, oneLine } from '../mail/compose.js';
 import { mailDirectorAlert, raiseDirectorAlert } from '../notify/director-alerts.js';
-import { formatJst } from '../notify/jst.js';
+import { formatJst } from '../lib/jst.js';
+import { KEY_LOCK_ALERT } from '../notify/alert-kinds.js';
 import type { HolderLock } from './unlock-repo.js';
 
 /**
@@ -23,19 +23,6 @@ import type { HolderLock } from './unlock-repo.js';
  * which records were wanted (it may be forwarded; PPC guideline).
  */
 export type AlertDeps = Pick<Deps, 'db' | 'secrets' | 'clock' | 'mailer' | 'logger' | 'config'>;
-
-/** The director-alert kinds of a passphrase lock: the kind of lock is part of the alert's kind. */
-export const KEY_LOCK_ALERT = { temporary: 'key-lock-temporary', hard: 'key-lock-hard' } as const;
-export const KEY_LOCK_ALERT_KINDS: readonly string[] = Object.values(KEY_LOCK_ALERT);
-
-/**
- * Until when a temporary lock announced by an alert raised at `createdAt` was
- * set: lockIfReached sets it to the same `now` + lockMs in the same
- * transaction, so it need not be stored twice. Null for a hard lock.
- */
-export function lockedUntilOfAlert(kind: string, createdAt: string): string | null {
-  return kind === KEY_LOCK_ALERT.temporary ? new Date(Date.parse(createdAt) + limits.keyPassphrase.lockMs).toISOString() : null;
-}
 
 /** Inside the lock's transaction: the console notice. Returns its id, for the mail that follows. */
 export function raiseLockAlert(trx: Transaction<Database>, userId: string, lock: HolderLock, now: Date): Promise<string> {

@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import type { DirectorAlertMailState } from '../db/tables/director-alerts.js';
 import { acknowledgeDirectorAlertsAbout, recentDirectorAlerts } from '../notify/director-alerts.js';
-import { KEY_LOCK_ALERT, KEY_LOCK_ALERT_KINDS, lockedUntilOfAlert } from './lock-alert.js';
+import { KEY_LOCK_ALERT, KEY_LOCK_ALERT_KINDS, lockedUntilOfAlert } from '../notify/alert-kinds.js';
 import { liftLock, lockedHolders } from './unlock-repo.js';
 
 /**

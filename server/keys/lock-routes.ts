@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
-import { formatJst } from '../notify/jst.js';
+import { formatJst } from '../lib/jst.js';
 import { keyLockPage, liftKeyLock, NOTICE_DAYS } from './lock-console.js';
 
 /**

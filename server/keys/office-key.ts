@@ -1,7 +1,7 @@
 import * as openpgp from 'openpgp';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/service.js';
-import { verifyPassword } from '../auth/passwords.js';
+import { verifyPassword } from '../lib/passwords.js';
 import { limits } from '../config.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
@@ -12,7 +12,7 @@ import {
   NotKeyHolder,
   WrongKeyPassphrase,
 } from './errors.js';
-import { randomReadable } from './random.js';
+import { randomReadable } from '../lib/random.js';
 import * as repo from './repo.js';
 import { guardedDecrypt, type TryContext } from './unlock-guard.js';
 import { relockInThread } from './unlock-thread.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 
 /**
  * Writes one message into the outbox folder as `<time>-<random>.eml`.

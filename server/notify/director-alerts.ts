@@ -1,7 +1,7 @@
 import { appendAudit } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import { plainAddresses } from '../mail/address.js';
 import type { MailMessage } from '../mail/mailer.js';
 import type { DirectorAlertMailState } from '../db/tables/director-alerts.js';

@@ -2,9 +2,9 @@ import { Router, type RequestHandler } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
-import { lockedUntilOfAlert } from '../keys/lock-alert.js';
+import { lockedUntilOfAlert } from './alert-kinds.js';
 import { acknowledgeDirectorAlert, openDirectorAlerts } from './director-alerts.js';
-import { formatJst } from './jst.js';
+import { formatJst } from '../lib/jst.js';
 import { myNoticeSettings, noticeRecipientCount, setMyNoticeEmail } from './recipients.js';
 
 /**

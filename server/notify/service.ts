@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { createI18n } from '../i18n/i18n.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import { noticeEmail } from './email.js';
 import * as repo from './repo.js';
 

@@ -3,7 +3,7 @@ import nodemailer from 'nodemailer';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/connection.js';
 import { schemaStatus } from '../db/migrate.js';
-import { loadOrCreateSecret } from '../keys/secrets.js';
+import { loadOrCreateSecret } from '../lib/secrets.js';
 import { noticeRecipientCount } from '../notify/recipients.js';
 import { buildStorage } from '../../storage-adapters/index.js';
 

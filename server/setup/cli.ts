@@ -1,6 +1,6 @@
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import type { Command } from '../cli.js';
+import type { Command } from '../lib/command.js';
 import { newTotpSecret, totpUri } from '../auth/totp.js';
 import { limits, loadConfig } from '../config.js';
 import { buildDeps } from '../deps.js';

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import { newTotpSecret, totpUri } from '../auth/totp.js';
-import { Sealer } from '../keys/seal.js';
+import { Sealer } from '../lib/secret-box.js';
 
 /**
  * TOTP enrolment on the setup page. The secret has to survive the form round

@@ -1,15 +1,15 @@
 import { normaliseLoginId } from '../auth/login-service.js';
 import { appendAudit } from '../audit/service.js';
-import { hashPassword } from '../auth/passwords.js';
+import { hashPassword } from '../lib/passwords.js';
 import { matchTotp } from '../auth/totp.js';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { NotFound } from '../http/errors.js';
 import { generateOfficeKey, keyPassphraseProblem } from '../keys/office-key.js';
-import { randomId, sha256 } from '../keys/random.js';
+import { randomId, sha256 } from '../lib/random.js';
 import { insertKeyCopy } from '../keys/repo.js';
 import { checkAddress } from '../mail/address.js';
-import { Sealer } from '../keys/seal.js';
+import { Sealer } from '../lib/secret-box.js';
 import * as repo from './repo.js';
 
 /**

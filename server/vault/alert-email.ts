@@ -1,6 +1,6 @@
 import { bilingualMessage, oneLine, type Translators } from '../mail/compose.js';
 import type { MailMessage } from '../mail/mailer.js';
-import { formatJst } from '../notify/jst.js';
+import { formatJst } from '../lib/jst.js';
 
 /**
  * The directors' alert when a person's reveals were blocked. It names the

@@ -2,7 +2,7 @@ import type * as openpgp from 'openpgp';
 import type { Deps } from '../deps.js';
 import { ServiceUnavailable } from '../http/errors.js';
 import { readOfficePublicKey } from '../keys/office-key.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import { newRawKey, unwrapKey, wrapKey } from './crypto.js';
 import * as repo from './repo.js';
 

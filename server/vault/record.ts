@@ -1,5 +1,5 @@
 import { createCipheriv, randomFillSync } from 'node:crypto';
-import { randomBytesPooled, randomString } from '../keys/random.js';
+import { randomBytesPooled, randomString } from '../lib/random.js';
 
 /**
  * Sealing one number record (design §3): `nonce(12) ‖ ciphertext ‖ tag(16)`,
@@ -24,7 +24,7 @@ const DIGIT_RUN = /^[0-9]*$/;
 
 /** A fresh vault token: 128 random bits as 32 hex chars, a valid storage key on every adapter. */
 export function newToken(): string {
-  // Pooled OS CSPRNG bytes (keys/random.ts): one ingest draws ~25,000 tokens and as many nonces.
+  // Pooled OS CSPRNG bytes (lib/random.ts): one ingest draws ~25,000 tokens and as many nonces.
   return randomString(16, 'hex');
 }
 
@@ -47,7 +47,7 @@ export function encryptRecord(dataKey: Buffer, token: string, number: string): B
   assertNumber(number);
   // A random 96-bit nonce per record; one key seals at most a few hundred
   // thousand records, far below the 2^32 bound for random GCM nonces. From
-  // the pooled OS CSPRNG (keys/random.ts): each pooled byte is handed out once.
+  // the pooled OS CSPRNG (lib/random.ts): each pooled byte is handed out once.
   const nonce = randomBytesPooled(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(token, 'latin1')); // the token is ASCII hex: latin1 = utf8 here

@@ -3,7 +3,7 @@ import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { createI18n } from '../i18n/i18n.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import { directorAlertAbout, mailDirectorAlert, raiseDirectorAlert } from '../notify/director-alerts.js';
 import { blockAlertEmail } from './alert-email.js';
 import * as repo from './reveal-limit-repo.js';

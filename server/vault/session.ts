@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type * as openpgp from 'openpgp';
 import type { Deps } from '../deps.js';
-import { randomId } from '../keys/random.js';
+import { randomId } from '../lib/random.js';
 import { blindIndex, encryptRecord, isToken, newToken } from './crypto.js';
 import { blindIndexesOnThread, OFF_THREAD_INDEXES } from './index-thread.js';
 import { cohortDataKey, companyIndexKey } from './keys.js';

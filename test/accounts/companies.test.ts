@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { findActiveCompanyByAccessKey } from '../../server/accounts/access-keys.js';
-import { verifyPassword } from '../../server/auth/passwords.js';
+import { findActiveCompanyByAccessKey } from '../../server/auth/access-keys.js';
+import { verifyPassword } from '../../server/lib/passwords.js';
 import { loadSession } from '../../server/auth/sessions.js';
 import { limits } from '../../server/config.js';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import type { TestApp } from '../helpers/app.js';
 import { testDatabases } from '../helpers/databases.js';
 import { csrfToken, makeCompany, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import type { Deps } from '../../server/deps.js';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import { csrfToken, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import type { RouteEntry } from '../helpers/routes.js';
 

@@ -9,7 +9,7 @@ import { appendAudit } from '../../server/audit/service.js';
 import { verifyAudit } from '../../server/audit/verify.js';
 import { openDatabase, type OpenDatabase } from '../../server/db/connection.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
-import { loadOrCreateServerKey } from '../../server/keys/server-key.js';
+import { loadOrCreateServerKey } from '../../server/lib/server-key.js';
 import { containsMyNumber } from '../../server/log/redact.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { syntheticMyNumbers, variants } from '../helpers/mynumber.js';

@@ -8,7 +8,7 @@ import { GENESIS } from '../../server/audit/chain.js';
 import { checkpointText, makeCheckpoint, readCheckpoint, type Checkpoint } from '../../server/audit/checkpoint.js';
 import { openDatabase, type OpenDatabase } from '../../server/db/connection.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
-import { loadOrCreateServerKey, verifyWithPublicKey } from '../../server/keys/server-key.js';
+import { loadOrCreateServerKey, verifyWithPublicKey } from '../../server/lib/server-key.js';
 import { buildChain } from './chain-helpers.js';
 
 const tempDirs: string[] = [];
@@ -51,7 +51,7 @@ describe('the server signing key', () => {
 
   it('when several processes start at once on an empty folder, they all end up with the same key', async () => {
     const dir = path.join(tempDir(), 'secrets');
-    const modulePath = path.resolve('server/keys/server-key.ts');
+    const modulePath = path.resolve('server/lib/server-key.ts');
     const script = `const m = await import(${JSON.stringify(modulePath)}); console.log(m.loadOrCreateServerKey(${JSON.stringify(dir)}).fingerprint);`;
     const run = () =>
       new Promise<string>((resolve, reject) => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../server/config.js';
 import { openDatabase, type OpenDatabase } from '../../server/db/connection.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
-import { loadOrCreateSecret } from '../../server/keys/secrets.js';
+import { loadOrCreateSecret } from '../../server/lib/secrets.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { buildChain, entry, flipBit, setHead } from './chain-helpers.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import { writeScheduledCheckpoint } from '../../server/audit/checkpoint-store.js';
 import { appendAudit } from '../../server/audit/service.js';
-import { loadOrCreateServerKey } from '../../server/keys/server-key.js';
+import { loadOrCreateServerKey } from '../../server/lib/server-key.js';
 import { csrfToken, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { clearChain, setHead } from './chain-helpers.js';

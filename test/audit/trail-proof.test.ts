@@ -7,7 +7,7 @@ import path from 'node:path';
 import { writeScheduledCheckpoint } from '../../server/audit/checkpoint-store.js';
 import { loadConfig } from '../../server/config.js';
 import { buildDeps, type Deps } from '../../server/deps.js';
-import { loadOrCreateServerKey } from '../../server/keys/server-key.js';
+import { loadOrCreateServerKey } from '../../server/lib/server-key.js';
 import { createLogger } from '../../server/log/logger.js';
 import { freePort } from '../helpers/servers.js';
 import { setUpOffice } from '../setup/setup-helpers.js';

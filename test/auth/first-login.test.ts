@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { hashPassword } from '../../server/auth/passwords.js';
+import { hashPassword } from '../../server/lib/passwords.js';
 import { limits } from '../../server/config.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verify } from 'node:crypto';
 import request from 'supertest';
 import { canonicalJson } from '../../server/drops/receipts.js';
-import { hashPassword } from '../../server/auth/passwords.js';
+import { hashPassword } from '../../server/lib/passwords.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { limits } from '../../server/config.js';
-import { formatMiB } from '../../server/drops/upload-stream.js';
+import { formatMiB } from '../../server/lib/bytes.js';
 import { unlockOfficeKey } from '../../server/keys/office-key.js';
 import { flushDueNotices } from '../../server/notify/service.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { limits } from '../../server/config.js';
-import { formatMiB } from '../../server/drops/upload-stream.js';
+import { formatMiB } from '../../server/lib/bytes.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { clientInRoom, installOfficeKey, type RoomClient } from '../drops/helpers.js';
 

@@ -1,12 +1,12 @@
 import request from 'supertest';
 import type { Express } from 'express';
-import { hashPassword } from '../../server/auth/passwords.js';
+import { hashPassword } from '../../server/lib/passwords.js';
 import { createSession } from '../../server/auth/sessions.js';
 import { newTotpSecret } from '../../server/auth/totp.js';
-import { accessKeyHash, newAccessKey } from '../../server/accounts/access-keys.js';
+import { accessKeyHash, newAccessKey } from '../../server/auth/access-keys.js';
 import type { Deps } from '../../server/deps.js';
-import { randomId, randomReadable } from '../../server/keys/random.js';
-import { Sealer } from '../../server/keys/seal.js';
+import { randomId, randomReadable } from '../../server/lib/random.js';
+import { Sealer } from '../../server/lib/secret-box.js';
 
 /**
  * Arrange helpers: put users, companies and sessions straight into the

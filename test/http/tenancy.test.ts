@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import { insertDrops } from '../../server/drops/repo.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { csrfToken, makeCompany, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';

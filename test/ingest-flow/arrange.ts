@@ -9,7 +9,7 @@ import type { Database } from '../../server/db/schema.js';
 import type { Deps } from '../../server/deps.js';
 import { insertDrops } from '../../server/drops/repo.js';
 import { changeHolderPassphrase, createHolderCopy, readOfficePublicKey } from '../../server/keys/office-key.js';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import { variants } from '../helpers/mynumber.js';
 import { DIRECTOR, setUpOffice } from '../setup/setup-helpers.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type request from 'supertest';
 import { limits } from '../../server/config.js';
 import { unlockOfficeKey } from '../../server/keys/office-key.js';
-import { formatJst } from '../../server/notify/jst.js';
+import { formatJst } from '../../server/lib/jst.js';
 import { csrfToken, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../auth/arrange.js';

@@ -1,5 +1,5 @@
 import type { Clock, Deps } from '../../server/deps.js';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import type { OpenedTestDatabase } from '../helpers/databases.js';
 

@@ -4,7 +4,7 @@ import * as openpgp from 'openpgp';
 import { sql } from 'kysely';
 import type { Deps } from '../../server/deps.js';
 import { generateOfficeKey, unlockOfficeKey } from '../../server/keys/office-key.js';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import { openVaultSession, insertPersons, type NewPersonRow, type PersonRow } from '../../server/vault/service.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import type { OpenedTestDatabase } from '../helpers/databases.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase, type OpenDatabase } from '../../server/db/connection.js';
 import { migrateToLatest } from '../../server/db/migrate.js';
-import { randomId } from '../../server/keys/random.js';
+import { randomId } from '../../server/lib/random.js';
 import { containsMyNumber, mayContainMyNumber } from '../../server/log/redact.js';
 import { newToken } from '../../server/vault/crypto.js';
 import { NumberInPersonRow } from '../../server/vault/person-guard.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../lib/app-error.js';
 
 /**
  * Why a file could not be read. Each code is an i18n key under

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { randomBytesPooled, randomId, randomString } from '../../server/keys/random.js';
+import { randomBytesPooled, randomId, randomString } from '../../server/lib/random.js';
 import { decryptRecord, encryptRecord, NONCE_BYTES, newToken, RECORD_BYTES } from '../../server/vault/crypto.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 
-/** Pooled OS CSPRNG draws (server/keys/random.ts): same formats as before, every byte handed out once. */
+/** Pooled OS CSPRNG draws (server/lib/random.ts): same formats as before, every byte handed out once. */
 describe('pooled random draws', () => {
   it('keep their formats: randomId is base64url of N bytes, newToken 32 hex chars, a record nonce 12 bytes', () => {
     for (const n of [0, 1, 6, 9, 12, 16, 18, 24, 32, 64, 65, 200]) {

@@ -1,10 +1,10 @@
-import { findActiveCompanyByAccessKey } from '../accounts/access-keys.js';
-import { attemptLogin, normaliseLoginId, startSession } from '../auth/login-service.js';
-import { verifyPassword } from '../auth/passwords.js';
-import { destroySession } from '../auth/sessions.js';
+import { findActiveCompanyByAccessKey } from './access-keys.js';
+import { attemptLogin, normaliseLoginId, startSession } from './login-service.js';
+import { verifyPassword } from '../lib/passwords.js';
+import { destroySession } from './sessions.js';
 import type { Deps } from '../deps.js';
 import { Unauthorized } from '../http/errors.js';
-import { sha256 } from '../keys/random.js';
+import { sha256 } from '../lib/random.js';
 
 /**
  * Sessions for scripts (HTTP API): the same login decision as the room's

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { randomId, sha256 } from '../keys/random.js';
+import { randomId, sha256 } from '../lib/random.js';
 
 /**
  * A room's access key: 192 random bits in the bookmarked URL (/room/<key>).

@@ -1,0 +1,58 @@
+/**
+ * kinko's layers, checked by dependency-cruiser on every `npm test` (and `npm run lint`).
+ * Each rule says what it protects; docs/architecture.md draws the layers.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-file-cycles',
+      comment: 'A cycle between files means neither can be read, tested or moved alone.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-folder-cycles',
+      comment: 'Domains depend one way: a loop between server/ folders makes every folder in it one big module.',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^server/' },
+      to: { circular: true },
+    },
+    {
+      name: 'storage-knows-no-server',
+      comment: 'storage-adapters/ is a stand-alone storage contract (style.md 1): it is given its settings and never reads kinko’s config, database or HTTP.',
+      severity: 'error',
+      from: { path: '^storage-adapters/' },
+      to: { path: '^server/' },
+    },
+    {
+      name: 'worker-code-knows-no-http',
+      comment: 'Code that runs in a parse process or a worker thread reads hostile files; it must not pull in (or be able to reach) the web tier.',
+      severity: 'error',
+      from: { path: '(^server/ingest/parse/|^server/ingest/worker/parse-worker\\.ts$|-worker\\.(ts|mjs)$)' },
+      to: { path: '^server/http/', reachable: true },
+    },
+    {
+      name: 'lib-is-domain-free',
+      comment: 'server/lib/ holds the domain-free helpers (ids and randomness, JST dates, the secret box, passwords, the signing key, the CLI command type); it imports no domain, so every domain may use it.',
+      severity: 'error',
+      from: { path: '^server/lib/' },
+      to: { path: '^server/(?!lib/)' },
+    },
+    {
+      name: 'browser-code-knows-no-server',
+      comment: 'Views and static scripts are what the browser gets; server code there would be served or rendered by mistake.',
+      severity: 'error',
+      from: { path: '^(views|static)/' },
+      to: { path: '^(server|storage-adapters)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: ['.ts', '.mjs', '.js'] },
+  },
+};
