@@ -33,6 +33,7 @@ import type { DirectorAlertTables } from './tables/director-alerts.js';
 import type { DropTables } from './tables/drops.js';
 import type { IngestTables } from './tables/ingest.js';
 import type { NotifyTables } from './tables/notify.js';
+import type { RetentionTables } from './tables/retention.js';
 import type { ThrottleTables } from './tables/throttle.js';
 import type { VaultTables } from './tables/vault.js';
 
@@ -59,6 +60,8 @@ export interface Database extends VaultTables {}
 export interface Database extends DirectorAlertTables {}
 /** Attempt-claiming throttles (0014), merged the same way. */
 export interface Database extends ThrottleTables {}
+/** Retention rules and per-person retention facts (0019). */
+export interface Database extends RetentionTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;
