@@ -1,17 +1,34 @@
 import { sql, type Kysely } from 'kysely';
-import { DEFAULT_DOCUMENT_TYPES, DEFAULT_SERVICES } from '../../retention/catalog.js';
 
 /**
  * Retention as data (issue 14 §2): the document types that carry a number
  * and their periods, the office's services and the documents each produces,
  * the services contracted per client company, the contract's end, and per
  * held person the dates that end the need for the number (退職, 扶養から外れた)
- * with a hold (保留) or a booked disposal (削除予約). Seeded from
- * retention/catalog.ts once; from then on the office corrects the rows, and
- * later releases of kinko never overwrite them.
+ * with a hold (保留) or a booked disposal (削除予約). Seeded once with the
+ * rows below — a copy of retention/catalog.ts as it was when this migration
+ * shipped (a test checks they agree), written out so that a later change to
+ * the catalog never changes what this migration did; from then on the office
+ * corrects the rows, and later releases of kinko never overwrite them.
  *
  * No number and no name here (P3): person rows are keyed by the person id.
  */
+const DOCUMENT_TYPES = [
+  { id: 'fuyo-shinkoku', name_ja: '扶養控除等申告書', name_en: "employee's declaration for dependants", years: 7, anchor: 'after-tax-year', carries: 'family', confirmed: 1, basis: '所得税法施行規則76条の3' },
+  { id: 'koyo-hihokensha', name_ja: '雇用保険 被保険者に関する書類', name_en: 'employment insurance: papers on the insured person', years: 4, anchor: 'completion', carries: 'employee', confirmed: 1, basis: '雇用保険法施行規則143条' },
+  { id: 'koyo-other', name_ja: '雇用保険 その他の書類', name_en: 'employment insurance: other papers', years: 2, anchor: 'completion', carries: 'employee', confirmed: 1, basis: '雇用保険法施行規則143条' },
+  { id: 'rosai', name_ja: '労災保険 書類', name_en: "workers' accident insurance papers", years: 3, anchor: 'completion', carries: 'employee', confirmed: 1, basis: '労働者災害補償保険法施行規則51条' },
+  { id: 'kenpo-kosei', name_ja: '健康保険・厚生年金保険 書類', name_en: 'health insurance and employees’ pension papers', years: 2, anchor: 'completion', carries: 'family', confirmed: 1, basis: '健康保険法施行規則34条・厚生年金保険法施行規則28条' },
+  { id: 'gensen-copy', name_ja: '源泉徴収票・給与支払報告書（控）', name_en: "payer's copy of the withholding slip / salary payment report", years: 7, anchor: 'after-tax-year', carries: 'family', confirmed: 0, basis: '法令上の根拠未確認（7年とする例が多い）' },
+];
+
+const SERVICES: Array<{ id: string; name_ja: string; name_en: string; documents: string[] }> = [
+  { id: 'shakai-hoken', name_ja: '社会保険（健康保険・厚生年金）', name_en: 'social insurance (health, pension)', documents: ['kenpo-kosei'] },
+  { id: 'rodo-hoken', name_ja: '労働保険（雇用保険・労災保険）', name_en: 'labour insurance (employment, accident)', documents: ['koyo-hihokensha', 'koyo-other', 'rosai'] },
+  { id: 'nencho', name_ja: '年末調整・源泉徴収票', name_en: 'year-end adjustment and withholding slips', documents: ['fuyo-shinkoku', 'gensen-copy'] },
+  { id: 'kyuyo-hokoku', name_ja: '給与支払報告書', name_en: 'salary payment reports', documents: ['gensen-copy'] },
+];
+
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('retention_document_types')
@@ -69,15 +86,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('reserved_at', 'text')
     .execute();
 
-  for (const d of DEFAULT_DOCUMENT_TYPES) {
-    await db
-      .insertInto('retention_document_types')
-      .values({ id: d.id, name_ja: d.nameJa, name_en: d.nameEn, years: d.years, anchor: d.anchor, carries: d.carries, confirmed: d.confirmed ? 1 : 0, basis: d.basis })
-      .execute();
-  }
-  for (const [position, s] of DEFAULT_SERVICES.entries()) {
-    await db.insertInto('retention_services').values({ id: s.id, name_ja: s.nameJa, name_en: s.nameEn, position }).execute();
-    for (const doc of s.documents) await db.insertInto('retention_service_documents').values({ service_id: s.id, document_type_id: doc }).execute();
+  await db.insertInto('retention_document_types').values(DOCUMENT_TYPES).execute();
+  for (const [position, { documents, ...s }] of SERVICES.entries()) {
+    await db.insertInto('retention_services').values({ ...s, position }).execute();
+    await db.insertInto('retention_service_documents').values(documents.map((d) => ({ service_id: s.id, document_type_id: d }))).execute();
   }
 }
 
