@@ -108,6 +108,7 @@ const envSchema = z.object({
   KINKO_MAIL_FROM: z.string().email('an email address').default('kinko@localhost'),
   KINKO_VAULT_BATCH: z.coerce.number({ error: 'a whole number from 1 to 100000' }).int('a whole number from 1 to 100000').min(1).max(100_000).default(10_000),
   KINKO_NOTIFY_BATCH_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int('a whole number of seconds').min(0).max(86_400).default(300),
+  KINKO_RETENTION_ALARM_DAYS: z.coerce.number({ error: 'a number of days' }).int('a whole number of days').min(1).max(365).default(30),
   KINKO_SECRET: secret,
   KINKO_AUDIT_KEY: secret,
   KINKO_AUDIT_CHECKPOINT_MINUTES: z.coerce.number({ error: 'a number of minutes (0 = off)' }).int('a whole number of minutes').min(0).max(10_080).default(60),
@@ -128,6 +129,8 @@ export type Config = Readonly<{
   mail: Readonly<{ kind: 'smtp'; url: string; from: string } | { kind: 'outbox'; dir: string; from: string }>;
   /** Arrivals in one room within this many seconds of the first are told in one e-mail. */
   notifyBatchSeconds: number;
+  /** 廃棄アラーム: disposals due within this many days are announced; due for longer than this is overdue. */
+  retentionAlarmDays: number;
   /** Vault records an ingest writes per storage createMany (one durable sync each); env KINKO_VAULT_BATCH. */
   vaultBatch: number;
   /** Signing secret for download URLs and cookies; from env or a file kinko creates under the data folder. */
@@ -219,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage,
     mail,
     notifyBatchSeconds: e.KINKO_NOTIFY_BATCH_SECONDS,
+    retentionAlarmDays: e.KINKO_RETENTION_ALARM_DAYS,
     vaultBatch: e.KINKO_VAULT_BATCH,
     secret: e.KINKO_SECRET,
     auditKey: e.KINKO_AUDIT_KEY,

@@ -8,6 +8,7 @@ import { warnIfNobodyReceivesNotices } from './notify/recipients.js';
 import { recoverOnStart } from './ingest/reconcile.js';
 import { sweepInterruptedPuts } from './drops/reconcile.js';
 import { startCheckpointTimer } from './audit/checkpoint-timer.js';
+import { startRetentionAlarms } from './retention/alarm-timer.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
 import { stopSealWorkers } from './vault/service.js';
 import { stopUnlockThread } from './keys/unlock-thread.js';
@@ -41,6 +42,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   await warnIfNobodyReceivesNotices(deps).catch(() => false);
   const stopNotices = startNoticeTimer(deps);
   const stopCheckpoints = startCheckpointTimer(deps);
+  const stopRetentionAlarms = startRetentionAlarms(deps);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -54,6 +56,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     server.close(async () => {
       await stopNotices().catch(() => {});
       await stopCheckpoints().catch(() => {});
+      await stopRetentionAlarms().catch(() => {});
       await stopParseWorkers().catch(() => {});
       await stopSealWorkers().catch(() => {});
       await stopUnlockThread().catch(() => {});
