@@ -8,6 +8,7 @@ import { auditCommands } from './audit/cli.js';
 import { setupCommands } from './setup/cli.js';
 import { ingestCommands } from './ingest/cli.js';
 import { dropsCommands } from './drops/cli.js';
+import { retentionCommands } from './retention/cli.js';
 
 
 const core: Record<string, Command> = {
@@ -65,7 +66,7 @@ const core: Record<string, Command> = {
   },
 };
 
-const commands: Record<string, Command> = { ...core, ...setupCommands, ...auditCommands, ...dropsCommands, ...ingestCommands };
+const commands: Record<string, Command> = { ...core, ...setupCommands, ...auditCommands, ...dropsCommands, ...ingestCommands, ...retentionCommands };
 
 function printHelp(): void {
   console.log('使い方 / usage: npx kinko <command>\n');

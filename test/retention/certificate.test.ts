@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as openpgp from 'openpgp';
+import { loadConfig } from '../../server/config.js';
+import { openDatabase } from '../../server/db/connection.js';
+import { migrateToLatest } from '../../server/db/migrate.js';
 import { generateOfficeKey } from '../../server/keys/office-key.js';
 import { assertHonest, DishonestCertificate, type CertificateFacts } from '../../server/retention/certificate.js';
 import { certificatePdf } from '../../server/retention/certificate-pdf.js';
@@ -36,8 +39,8 @@ const facts = (over: Partial<CertificateFacts> = {}): CertificateFacts => ({
   ...over,
 });
 
-function run(cmd: string, args: string[], input?: Buffer) {
-  const r = spawnSync(cmd, args, { input, encoding: 'buffer' });
+function run(cmd: string, args: string[], input?: Buffer, env?: Record<string, string>) {
+  const r = spawnSync(cmd, args, { input, encoding: 'buffer', env: env ? { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env } : process.env });
   return { status: r.status, out: r.stdout?.toString('utf8') ?? '', err: r.stderr?.toString('utf8') ?? '' };
 }
 
@@ -94,6 +97,28 @@ describe('the disposal certificate', () => {
     expect(await verifyDetached(pdf, sig, pub)).toBe(true);
     expect(await verifyDetached(tampered, sig, pub)).toBe(false);
   });
+
+  it('when the office checks a certificate with `kinko certificate:verify`, a signed one is valid and a changed one is not', async () => {
+    const dataDir = path.join(dir, 'kinko-data');
+    fs.mkdirSync(dataDir);
+    const env = { KINKO_DATA_DIR: dataDir };
+    const database = await openDatabase(loadConfig(env).database);
+    await migrateToLatest(database.db);
+    await database.db.insertInto('office_keys').values({ fingerprint: office.fingerprint, public_key: office.publicArmored, created_at: new Date().toISOString() }).execute();
+    await database.close();
+    const pdf = await certificatePdf(facts({ copy: 'office', persons: [{ relation: '本人', token: 'ab'.repeat(16) }] }));
+    fs.writeFileSync(path.join(dir, 'office.pdf'), pdf);
+    fs.writeFileSync(path.join(dir, 'office.pdf.asc'), await signDetached(pdf, office.privateKey));
+    const bin = path.resolve('bin/kinko.js');
+    const good = run(process.execPath, [bin, 'certificate:verify', path.join(dir, 'office.pdf')], undefined, env);
+    expect(good.out).toContain('署名は有効です');
+    expect(good.status).toBe(0);
+    pdf[pdf.length - 30] ^= 1;
+    fs.writeFileSync(path.join(dir, 'office.pdf'), pdf);
+    const bad = run(process.execPath, [bin, 'certificate:verify', path.join(dir, 'office.pdf')], undefined, env);
+    expect(bad.status).toBe(1);
+    expect(bad.out).toContain('署名が一致しません');
+  }, 60_000);
 
   it('when the same facts are rendered twice, the PDF is the same bytes, so a signature is over exactly what the facts say', async () => {
     expect((await certificatePdf(facts())).equals(await certificatePdf(facts()))).toBe(true);
