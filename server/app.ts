@@ -26,6 +26,7 @@ import { keyLockRoutes } from './keys/lock-routes.js';
 import { setupRoutes } from './setup/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { vaultRoutes } from './vault/routes.js';
+import { retentionRoutes } from './retention/routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -81,6 +82,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(officeNoticeRoutes(deps));
   app.use(ingestRoutes(deps));
   app.use(vaultRoutes(deps));
+  app.use(retentionRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));

@@ -44,14 +44,26 @@ async function upsert(trx: Trx, personId: string, set: Partial<Database['person_
 }
 
 /** 退職 for an employee's row, 扶養から外れた for a spouse's or dependent's; a date in the future is refused. */
-export async function reportDeparture(deps: RetentionDeps, acting: Acting, input: { companyId: string; personId: string; kind: DepartureKind; on: string; via: 'room' | 'office' | 'ingest' }) {
-  const on = checkedDate(deps, input.on, { past: true });
+export async function reportDeparture(deps: RetentionDeps, acting: Acting, input: { companyId: string; personId: string; kind?: DepartureKind; on: string; via: 'room' | 'office' | 'ingest' }) {
+  await reportDepartures(deps, acting, { companyId: input.companyId, via: input.via, reports: [input] });
+}
+
+/**
+ * Several departures at once (the room's form, a roster column): all are
+ * checked and recorded in one transaction, so one bad date records none —
+ * nothing half-done. Without a kind, the relation decides it.
+ */
+export async function reportDepartures(deps: RetentionDeps, acting: Acting, input: { companyId: string; via: 'room' | 'office' | 'ingest'; reports: Array<{ personId: string; on: string; kind?: DepartureKind }> }) {
+  const checked = input.reports.map((r) => ({ ...r, on: checkedDate(deps, r.on, { past: true }) }));
   await deps.db.transaction().execute(async (trx) => {
-    const p = await heldPerson(trx, input.companyId, input.personId);
-    if ((input.kind === 'left') !== isEmployee(p.relation)) throw new BadRequest(input.kind === 'left' ? 'retention.errors.leftIsForEmployees' : 'retention.errors.householdIsForFamily');
-    const now = deps.clock.now().toISOString();
-    await upsert(trx, p.id, input.kind === 'left' ? { left_on: on, reported_by: acting.userId, reported_at: now } : { left_household_on: on, reported_by: acting.userId, reported_at: now });
-    await auditAs(trx, deps, acting, { action: 'retention.departure', companyId: input.companyId, targetIds: [p.id], details: { kind: input.kind, on, via: input.via } });
+    for (const r of checked) {
+      const p = await heldPerson(trx, input.companyId, r.personId);
+      const kind: DepartureKind = r.kind ?? (isEmployee(p.relation) ? 'left' : 'left-household');
+      if ((kind === 'left') !== isEmployee(p.relation)) throw new BadRequest(kind === 'left' ? 'retention.errors.leftIsForEmployees' : 'retention.errors.householdIsForFamily');
+      const now = deps.clock.now().toISOString();
+      await upsert(trx, p.id, kind === 'left' ? { left_on: r.on, reported_by: acting.userId, reported_at: now } : { left_household_on: r.on, reported_by: acting.userId, reported_at: now });
+      await auditAs(trx, deps, acting, { action: 'retention.departure', companyId: input.companyId, targetIds: [p.id], details: { kind, on: r.on, via: input.via } });
+    }
   });
 }
 

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { BadRequest } from '../http/errors.js';
+import { knownErrorKey, personRetentionSection } from '../retention/pages.js';
 import { policy } from '../http/policies.js';
 import { actorOf, field, groupNumber, jstText, param, query, requestIdOf, safeId } from './present.js';
 import {
@@ -123,7 +124,15 @@ async function renderPerson(req: Request, res: Response, deps: Deps, form: { err
     locked: query(req, 'locked') === '1',
     error: form.error ?? null,
     purpose: form.purpose ?? '',
+    retention: await personRetentionCard(req, res, deps, person.id, person.state),
   });
+}
+
+/** The retention section of the person page (retention/pages.ts), with the message of the form just sent. */
+async function personRetentionCard(req: Request, res: Response, deps: Deps, personId: string, state: string) {
+  if (state !== 'held') return null;
+  const err = knownErrorKey(req.query.error);
+  return { ...(await personRetentionSection(deps, personId, res.locals.lang === 'en' ? 'en' : 'ja')), message: err ? res.locals.t(err) : null, saved: query(req, 'saved') === '1' };
 }
 
 /** The last four digits as the preview shows them; null when the row predates migration 0012. */

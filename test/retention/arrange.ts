@@ -9,6 +9,8 @@ import { makeCompany } from '../helpers/actors.js';
  */
 export interface HeldFamily {
   companyId: string;
+  /** the room's access key (/room/<key>) */
+  accessKey: string;
   taro: string;
   hanako: string;
   ichiro: string;
@@ -16,7 +18,7 @@ export interface HeldFamily {
 }
 
 export async function makeHeldFamily(deps: Deps, name = '保存期間株式会社'): Promise<HeldFamily> {
-  const companyId = (await makeCompany(deps, name)).id;
+  const { id: companyId, accessKey } = await makeCompany(deps, name);
   const now = deps.clock.now().toISOString();
   const keyId = randomId(16);
   await deps.db.insertInto('data_keys').values({ id: keyId, company_id: companyId, cohort: '2025', wrapped_key: 'not-a-key', created_at: now, destroyed_at: null }).execute();
@@ -30,5 +32,5 @@ export async function makeHeldFamily(deps: Deps, name = '保存期間株式会�
   const ichiro = person('山田 一郎', '扶養親族1', 'E001', taro.id);
   const jiro = person('佐藤 次郎', '本人', 'E002', null);
   await deps.db.insertInto('persons').values([taro, hanako, ichiro, jiro]).execute();
-  return { companyId, taro: taro.id, hanako: hanako.id, ichiro: ichiro.id, jiro: jiro.id };
+  return { companyId, accessKey, taro: taro.id, hanako: hanako.id, ichiro: ichiro.id, jiro: jiro.id };
 }
