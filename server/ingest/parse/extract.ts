@@ -1,5 +1,8 @@
 import { checkMyNumberCell, looksNumeric } from '../../mynumber/cell.js';
 import { maskNumber } from '../../mynumber/mask.js';
+import { cellText, furiganaOf, nameOf, squash } from './cell-text.js';
+import { Collector } from './collector.js';
+import { settleDuplicates } from './duplicates.js';
 import { relationFromLabel } from './headers.js';
 import { cellsOf, findHeaderRow, hasCells, headerText, isHeaderLike, readLayout, type ColumnGroup, type SheetLayout } from './layout.js';
 import { columnLetter } from './letters.js';
@@ -37,37 +40,6 @@ export interface ExtractOptions {
 // Rows that close a table rather than name a person.
 const FOOTER = /^(※|\*|注[:：）)]|備考|合計|小計|総計|計$|以上$|total)/i;
 
-// Whitespace other than a plain space, or two spaces in a row: only then is there a run to fold.
-const FOLDABLE = /[^\S ]| {2}/;
-
-function squash(s: string | undefined): string {
-  const v = s ?? '';
-  return FOLDABLE.test(v) ? v.replace(/[\s\u3000]+/g, ' ').trim() : v.trim();
-}
-
-function cellText(sheet: SheetGrid, r: number, c: number | undefined): string {
-  if (c === undefined) return '';
-  const v = sheet.rows[r]?.[c];
-  return typeof v === 'string' ? v : '';
-}
-
-function joined(a: string, b: string): string {
-  return squash(`${squash(a)} ${squash(b)}`);
-}
-
-function nameOf(sheet: SheetGrid, r: number, g: ColumnGroup): string {
-  if (g.name !== undefined) return squash(cellText(sheet, r, g.name));
-  if (g.sei !== undefined || g.mei !== undefined) return joined(cellText(sheet, r, g.sei), cellText(sheet, r, g.mei));
-  return '';
-}
-
-function furiganaOf(sheet: SheetGrid, r: number, g: ColumnGroup): string {
-  if (g.furigana !== undefined) return squash(cellText(sheet, r, g.furigana).normalize('NFKC'));
-  if (g.seiKana !== undefined || g.meiKana !== undefined)
-    return joined(cellText(sheet, r, g.seiKana), cellText(sheet, r, g.meiKana)).normalize('NFKC');
-  return '';
-}
-
 /** Columns whose cells mostly hold 12-digit-looking values: candidates to offer when no header says 個人番号. */
 function contentCandidates(sheet: SheetGrid): number[] {
   const counts = new Map<number, { numeric: number; filled: number }>();
@@ -86,18 +58,6 @@ function contentCandidates(sheet: SheetGrid): number[] {
     }
   }
   return [...counts.entries()].filter(([, e]) => e.numeric >= 2 && e.numeric * 2 >= e.filled).map(([c]) => c);
-}
-
-class Collector {
-  persons: ExtractedPerson[] = [];
-  readonly review: ReviewRow[] = [];
-  readonly sheets: SheetReport[] = [];
-  readonly ambiguous: AmbiguousColumns[] = [];
-  readonly warnings = new Map<string, number>();
-
-  warn(key: string, n = 1): void {
-    this.warnings.set(key, (this.warnings.get(key) ?? 0) + n);
-  }
 }
 
 function ref(sheet: SheetGrid, layout: SheetLayout | undefined, column: number): ColumnRef {
@@ -244,46 +204,6 @@ function extractRows(sheet: SheetGrid, layout: SheetLayout, groups: ColumnGroup[
       }
     }
   }
-}
-
-function normName(s: string): string {
-  return s.normalize('NFKC').replace(/\s+/g, '');
-}
-
-/** The same number under different names is a question for staff; the same person twice is one person. */
-function settleDuplicates(out: Collector): void {
-  // The first person of each number and, only for numbers given more than once, all of them.
-  const first = new Map<string, ExtractedPerson>();
-  const repeated = new Map<string, ExtractedPerson[]>();
-  for (const p of out.persons) {
-    const f = first.get(p.number);
-    if (f === undefined) first.set(p.number, p);
-    else {
-      const list = repeated.get(p.number);
-      if (list) list.push(p);
-      else repeated.set(p.number, [f, p]);
-    }
-  }
-  if (repeated.size === 0) return;
-  const keep: ExtractedPerson[] = [];
-  const conflicted = new Set<ExtractedPerson>();
-  let merged = 0;
-  for (const list of repeated.values()) {
-    const names = new Set(list.map((p) => normName(p.name)));
-    if (names.size > 1) list.forEach((p) => conflicted.add(p));
-    else merged += list.length - 1;
-  }
-  for (const p of out.persons) {
-    if (conflicted.has(p)) {
-      const { number, employeeName: _e, ...rest } = p;
-      out.review.push({ ...rest, reason: 'duplicate-number', masked: maskNumber(number) });
-      continue;
-    }
-    // Of one person given twice, the first row stays.
-    if (first.get(p.number) === p) keep.push(p);
-  }
-  out.persons = keep;
-  if (merged) out.warn('ingest.warnings.duplicateRows', merged);
 }
 
 export function extract(sheets: SheetGrid[], opts: ExtractOptions = {}): ExtractionResult {
