@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { loadOrCreateServerKey } from '../lib/server-key.js';
+import { startRepeatingTask } from '../lib/repeating-task.js';
 import { writeScheduledCheckpoint } from './checkpoint-store.js';
 
 /**
@@ -16,41 +17,17 @@ export function startCheckpointTimer(deps: Pick<Deps, 'config' | 'db' | 'clock' 
   if (minutes === 0) return async () => {};
   const intervalMs = minutes * 60_000;
   const key = loadOrCreateServerKey(deps.config.secretsDir);
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const tick = () => {
-    if (running || stopped) return;
-    running = bounded(writeScheduledCheckpoint(deps.db, key, { dir, now: deps.clock.now(), intervalMs }), TICK_LIMIT_MS)
-      .then((r) => {
-        if (r.kind === 'written') deps.logger.info({ seq: r.seq, file: r.file }, 'audit checkpoint written');
-        // Entries were removed from the database since the last checkpoint: say so loudly, sign nothing.
-        if (r.kind === 'regressed') deps.logger.error({ seq: r.seq, checkpointSeq: r.furthest.checkpoint.seq, file: r.furthest.file }, 'audit trail is shorter than its last checkpoint; run kinko audit:verify');
-      })
-      .catch((err: unknown) => deps.logger.error({ err: { name: (err as Error).name, code: (err as NodeJS.ErrnoException).code, message: (err as Error).message } }, 'audit checkpoint could not be written'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, Math.min(intervalMs, 60_000));
-  timer.unref();
-  const first = setTimeout(tick, 1_000);
-  first.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    clearTimeout(first);
-    await running;
-  };
-}
-
-/** A tick that hangs (a stalled network folder, a locked database) must neither block the next ticks nor shutdown. */
-const TICK_LIMIT_MS = 30_000;
-
-function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'CheckpointTimeout' })), ms);
-    timer.unref();
+  return startRepeatingTask({
+    everyMs: Math.min(intervalMs, 60_000),
+    firstAfterMs: 1_000,
+    // A tick that hangs (a stalled network folder, a locked database) must neither block the next ticks nor shutdown.
+    limitMs: 30_000,
+    run: async () => {
+      const r = await writeScheduledCheckpoint(deps.db, key, { dir, now: deps.clock.now(), intervalMs });
+      if (r.kind === 'written') deps.logger.info({ seq: r.seq, file: r.file }, 'audit checkpoint written');
+      // Entries were removed from the database since the last checkpoint: say so loudly, sign nothing.
+      if (r.kind === 'regressed') deps.logger.error({ seq: r.seq, checkpointSeq: r.furthest.checkpoint.seq, file: r.furthest.file }, 'audit trail is shorter than its last checkpoint; run kinko audit:verify');
+    },
+    onError: (err) => deps.logger.error({ err: { name: (err as Error).name, code: (err as NodeJS.ErrnoException).code, message: (err as Error).message } }, 'audit checkpoint could not be written'),
   });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }

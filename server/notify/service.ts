@@ -6,6 +6,7 @@ import { createI18n } from '../i18n/i18n.js';
 import { randomId } from '../lib/random.js';
 import { noticeEmail } from './email.js';
 import * as repo from './repo.js';
+import { startRepeatingTask } from '../lib/repeating-task.js';
 
 /**
  * Office notices (design §1 step 3): each committed drop is recorded for the
@@ -144,28 +145,13 @@ async function sendNotice(deps: Deps, id: string): Promise<number> {
  */
 export function startNoticeTimer(deps: Deps, opts: { intervalMs?: number } = {}): () => Promise<void> {
   const intervalMs = opts.intervalMs ?? Math.min(30_000, Math.max(1_000, deps.config.notifyBatchSeconds * 100));
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const tick = () => {
-    if (running || stopped) return;
-    running = flushDueNotices(deps)
-      .then(() => undefined)
-      .catch((err) => deps.logger.error({ err: errorSummary(err) }, 'office notices could not be flushed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  // Notices that fell due while no instance ran (restart) go out at once.
-  const first = setTimeout(tick, Math.min(intervalMs, 1_000));
-  first.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    clearTimeout(first);
-    await running;
-  };
+  return startRepeatingTask({
+    everyMs: intervalMs,
+    // Notices that fell due while no instance ran (restart) go out at once.
+    firstAfterMs: Math.min(intervalMs, 1_000),
+    run: () => flushDueNotices(deps),
+    onError: (err) => deps.logger.error({ err: errorSummary(err) }, 'office notices could not be flushed'),
+  });
 }
 
 /** Unseen arrivals of the last INBOX_DAYS for this office member (the header badge). */

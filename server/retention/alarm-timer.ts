@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import { startRepeatingTask } from '../lib/repeating-task.js';
 import { runRetentionCheck } from './alarms.js';
 
 /**
@@ -8,27 +9,14 @@ import { runRetentionCheck } from './alarms.js';
  * Returns a stop function for shutdown.
  */
 export function startRetentionAlarms(deps: Pick<Deps, 'db' | 'clock' | 'secrets' | 'mailer' | 'logger' | 'config'>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const tick = () => {
-    if (running || stopped) return;
-    running = runRetentionCheck(deps, deps.config.retentionAlarmDays)
-      .then((r) => {
-        if (r.kind === 'raised') deps.logger.info({ day: r.day, companies: r.companies, mail: r.mail }, 'retention: disposals due, directors alerted');
-      })
-      .catch((err: unknown) => deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'retention: the daily disposal check failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, 60 * 60_000);
-  timer.unref();
-  const first = setTimeout(tick, 5_000);
-  first.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    clearTimeout(first);
-    await running;
-  };
+  return startRepeatingTask({
+    everyMs: 60 * 60_000,
+    firstAfterMs: 5_000,
+    limitMs: 10 * 60_000,
+    run: async () => {
+      const r = await runRetentionCheck(deps, deps.config.retentionAlarmDays);
+      if (r.kind === 'raised') deps.logger.info({ day: r.day, companies: r.companies, mail: r.mail }, 'retention: disposals due, directors alerted');
+    },
+    onError: (err) => deps.logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'retention: the daily disposal check failed'),
+  });
 }
