@@ -25,3 +25,10 @@ export function variants(n: string): string[] {
   const g = [n.slice(0, 4), n.slice(4, 8), n.slice(8)];
   return [n, g.join('-'), g.join(' '), fw(n), fw(g.join(' ')), fw(g.join('　')), fw(g.join('－'))];
 }
+
+/**
+ * Twelve digits standing alone, as a My Number would be shown: not part of a
+ * longer token (a CSRF token or a random id can hold twelve digits in a row
+ * by chance, which is not a leak).
+ */
+export const STANDALONE_TWELVE_DIGITS = /(?<![0-9A-Za-z_-])\d{12}(?![0-9A-Za-z_-])/;
