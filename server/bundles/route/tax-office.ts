@@ -51,7 +51,6 @@ function known(f: PersonFlags): Partial<Known> {
 }
 
 export function decideTaxOffice(row: PayRow, flags: PersonFlags, t: TaxOfficeThresholds): TaxOutcome {
-  // 丙欄 only matters when it could be true; an 乙欄 row already says which column.
   const missing = FLAGS.filter((n) => flags[n] === undefined);
   const outcomes = combos(missing, flags).map((k) => decideKnown(row, k, t));
   const first = outcomes[0] as TaxOutcome;
@@ -60,5 +59,9 @@ export function decideTaxOffice(row: PayRow, flags: PersonFlags, t: TaxOfficeThr
   if (statuses.size === 1 && first.status !== 'undecided') {
     return { status: first.status, reason: 'sameWhateverFlags', params: { flags: missing.join(',') } };
   }
-  return { status: 'undecided', reason: 'flagsMissing', params: { flags: missing.join(',') }, missing };
+  // Name only the flags whose value changes the answer (丙欄 rarely does).
+  const all = combos(missing, flags);
+  const matters = missing.filter((n) => all.some((k) => decideKnown(row, k, t).status !== decideKnown(row, { ...k, [n]: !k[n] }, t).status));
+  const named = matters.length ? matters : missing;
+  return { status: 'undecided', reason: 'flagsMissing', params: { flags: named.join(',') }, missing: named };
 }
