@@ -4,7 +4,7 @@ import { checkCell } from '../layout/check-cell.js';
 import { COL } from '../layout/fields.js';
 import { columnCount, layoutFor, sakuseiKubunCol } from '../layout/layouts.js';
 import type { Layout } from '../layout/types.js';
-import { hasErrors, problem, type Problem } from '../problems.js';
+import { problem, type Problem } from '../problems.js';
 import type { RoutingPlan, RowRouting } from '../route/route-rows.js';
 import { fillNumbers, type RowNumbers } from './fill-numbers.js';
 
@@ -52,10 +52,16 @@ export function renderRow(routing: RowRouting, numbers: RowNumbers, layout: Layo
   // A 政令市 ward code goes out as the city's, matching the 総括表 it is grouped under.
   if (routing.municipal.status === 'included') cells[COL.municipality - 1] = routing.municipal.written;
   const problems = [...filled.problems, ...checkRow(cells, layout, row.line)];
-  if (hasErrors(problems) || problems.length) return { problems, blank: filled.blank };
-  const last = cells.length - 1;
-  if (cells[last] === '') cells[last] = ' '; // the last field must hold at least a space (§4.1)
-  return { line: cells.join(','), problems, blank: filled.blank };
+  // Any problem, review ones too (髙 waiting for staff), keeps the row out.
+  if (problems.length) return { problems, blank: filled.blank };
+  return { line: joinRecord(cells), problems, blank: filled.blank };
+}
+
+/** Cells → one record; the last field must hold at least a space when it has no value (§4.1). */
+export function joinRecord(cells: readonly string[]): string {
+  const out = [...cells];
+  if (out.length && out[out.length - 1] === '') out[out.length - 1] = ' ';
+  return out.join(',');
 }
 
 export function writeUnifiedCsv(
