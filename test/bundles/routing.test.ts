@@ -23,7 +23,7 @@ describe('who goes to the 税務署 (提出範囲, strict 「超える」)', () 
     ['年調なし 乙欄', { yearEndAdjusted: false, officer: false, professional: false, hei: false }, 500_000],
     ['年調なし 丙欄', { yearEndAdjusted: false, officer: false, professional: false, hei: true }, 500_000],
   ])('when a %s is paid exactly the limit they are not filed; one yen more and they are', (_, flags, limit) => {
-    const otsu = _.includes('乙欄') ? { 50: '1' } : {};
+    const otsu: Record<number, string> = _.includes('乙欄') ? { 50: '1' } : {};
     expect(tax(row({ 17: String(limit), ...otsu }), flags)).toBe('excluded');
     expect(tax(row({ 17: String(limit + 1), ...otsu }), flags)).toBe('included');
   });
