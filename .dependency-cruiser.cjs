@@ -47,6 +47,13 @@ module.exports = {
       from: { path: '^(views|static)/' },
       to: { path: '^(server|storage-adapters)/' },
     },
+    {
+      name: 'self-copy-reaches-no-numbers',
+      comment: 'The 受給者交付用 源泉徴収票 carries no number (year-end.md §1, §7 rule 2). Its path may not import, even through a helper, anything that holds or hands out numbers: the vault, the database, ingest, the key store, the file readers (which see carried numbers) or the writer that fills the ★ cells.',
+      severity: 'error',
+      from: { path: '^server/bundles/self-copy' },
+      to: { path: '^server/(vault|db|ingest|keys)/|^server/bundles/(read|write)/', reachable: true },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -52,6 +52,11 @@ function brokenTree(): string {
     // a domain-free helper importing a domain
     'server/lib/helper.ts': "import { u } from '../auth/users.js';\nexport const helper = u;\n",
     'server/auth/users.ts': 'export const u = 1;\n',
+    // the 本人交付 path reaching the vault through a helper, and the number-filling writer
+    'server/bundles/self-copy.ts': "import { h } from './helper.js';\nimport { f } from './write/fill-numbers.js';\nexport const c = [h, f];\n",
+    'server/bundles/helper.ts': "import { v } from '../vault/api.js';\nexport const h = v;\n",
+    'server/bundles/write/fill-numbers.ts': 'export const f = 1;\n',
+    'server/vault/api.ts': 'export const v = 1;\n',
     // a browser script importing server code
     'static/js/page.js': "import { x } from '../../server/config.js';\nexport const page = x;\n",
   };
@@ -76,6 +81,7 @@ describe('the layer rules', () => {
     expect(found('storage-knows-no-server')).toEqual(['storage-adapters/store.ts → server/config.ts']);
     expect(found('worker-code-knows-no-http')).toEqual(['server/ingest/parse/reader.ts → server/http/errors.ts']);
     expect(found('lib-is-domain-free')).toEqual(['server/lib/helper.ts → server/auth/users.ts']);
+    expect(found('self-copy-reaches-no-numbers').sort()).toEqual(['server/bundles/self-copy.ts → server/bundles/write/fill-numbers.ts', 'server/bundles/self-copy.ts → server/vault/api.ts']);
     expect(found('browser-code-knows-no-server')).toEqual(['static/js/page.js → server/config.ts']);
   }, 120_000);
 });
