@@ -49,7 +49,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
   const database = await openDatabase(config.database, { backgroundCheckpoints: opts.backgroundCheckpoints });
   try {
     if (opts.migrate !== false) await migrateToLatest(database.db);
-    const storage = buildStorage(config, { signingSecret: secrets.signing.toString('base64') });
+    const storage = await buildStorage(config, { signingSecret: secrets.signing.toString('base64') });
     const mailer = buildMailer(config.mail, logger);
     return {
       config,

@@ -5,7 +5,6 @@
  */
 import { createLocalAdapter } from './local.js';
 import { createLocalPackAdapter } from './local-pack.js';
-import { createS3Adapter } from './s3.js';
 import type { StorageAdapter } from './types.js';
 
 /** Where the two locations are: what `buildStorage` needs of kinko's config (server/config.ts reads it from the environment). */
@@ -35,7 +34,11 @@ export interface Storage {
   vault: StorageAdapter;
 }
 
-export function buildStorage(config: StorageConfig, opts: { signingSecret: string }): Storage {
+/**
+ * Async because the S3 adapter (and with it the AWS SDK, ≈ 20 MiB of heap)
+ * is imported only when KINKO_STORAGE=s3: the embedded default never loads it.
+ */
+export async function buildStorage(config: StorageConfig, opts: { signingSecret: string }): Promise<Storage> {
   const s = config.storage;
   if (s.kind === 'local') {
     const common = { signingSecret: opts.signingSecret, baseUrl: config.publicUrl, minFreeBytes: config.limits.storage.minFreeBytes };
@@ -43,6 +46,7 @@ export function buildStorage(config: StorageConfig, opts: { signingSecret: strin
     // per ingest) are rows of one packed file in the vault folder (local-pack.ts).
     return { drops: createLocalAdapter({ name: 'drops', root: s.dropsDir, ...common }), vault: createLocalPackAdapter({ name: 'vault', root: s.vaultDir, ...common }) };
   }
+  const { createS3Adapter } = await import('./s3.js');
   const s3 = (name: string, bucket: string) =>
     createS3Adapter({
       name,
@@ -63,4 +67,5 @@ export { openSignedDownload, type SignedDownload } from './signed-url.js';
 export { contentDisposition } from './content-disposition.js';
 export { createLocalAdapter, type LocalAdapterOptions } from './local.js';
 export { createLocalPackAdapter, type LocalPackOptions } from './local-pack.js';
-export { createS3Adapter, type S3Adapter, type S3AdapterOptions } from './s3.js';
+// createS3Adapter: import it from './s3.js' (not re-exported here, so importing this index does not load the AWS SDK).
+export type { S3Adapter, S3AdapterOptions } from './s3.js';

@@ -8,7 +8,8 @@
  *        [--timeout-min 20]
  *
  *  1. plain CSV of --size-mib, encrypted by the server as it streams  vs
- *     `gpg -e` of the same bytes as one file to /dev/null          target ≥ 50%
+ *     `gpg -e` of the same bytes as one file to /dev/null          target ≥ 40%
+ *     and vs kinko's own receive of the same data pre-encrypted (2.) target ≥ 75%
  *  2. the same data pre-encrypted with gpg (binary), stored as is     vs
  *     the same curl request to a minimal Node server (body → file, fsync)
  *                                                                    target ≥ 80%
@@ -71,7 +72,9 @@ for (const [k, v] of Object.entries({ sizeMiB, rounds, reps, concurrency, loadMi
 if (!['mixed', 'plain', 'encrypted'].includes(loadKind)) throw new Error('--load-kind: mixed, plain or encrypted');
 if (loadMiB * MiB > limits.upload.maxFileBytes - 4096) throw new Error(`--load-mib must stay below the server's ${limits.upload.maxFileBytes / MiB} MiB file limit`);
 
-const TARGET_PLAIN = 0.5;
+/** Issue 17 §5: server-side encryption ≥ 40% of gpg -e, and ≥ 75% of kinko's own receive path without encryption (the pre-encrypted upload). */
+const TARGET_PLAIN = 0.4;
+const TARGET_PLAIN_VS_RECEIVE = 0.75;
 const TARGET_ENCRYPTED = 0.8;
 const TARGET_RSS_MIB = 200;
 const TARGET_LOAD_RSS_MIB = 1024;
@@ -667,12 +670,15 @@ async function main(): Promise<number> {
     const sinkMed = median(sinkSecs);
     const plainRatio = gpgMed / plainMed;
     const encRatio = sinkMed / encMed;
+    // Same bytes of plaintext vs the same request pre-encrypted (a few hundred bytes more): what encrypting costs on top of receiving.
+    const plainVsReceive = (totalBytes / plainMed) / (encBytes / encMed);
     const rate = (bytes: number, secs: number) => `${fmt(bytes / MiB / secs)} MiB/s`;
     const table: string[][] = [
       ['', 'kinko', 'peer', 'peer figure', 'kinko/peer', 'target', ''],
       [`plain CSV ${sizeMiB} MiB, server encrypts`, rate(totalBytes, plainMed), 'gpg -e → /dev/null', rate(totalBytes, gpgMed), `${fmt(plainRatio * 100, 0)}%`, `≥ ${TARGET_PLAIN * 100}%`, verdict(plainRatio >= TARGET_PLAIN)],
       [`pre-encrypted ${fmt(encBytes / MiB, 0)} MiB, stored as is`, rate(encBytes, encMed), 'node sink + fsync', rate(encBytes, sinkMed), `${fmt(encRatio * 100, 0)}%`, `≥ ${TARGET_ENCRYPTED * 100}%`, verdict(encRatio >= TARGET_ENCRYPTED)],
     ];
+    table.push([`plain CSV ${sizeMiB} MiB vs kinko's own receive`, rate(totalBytes, plainMed), 'kinko, pre-encrypted', rate(encBytes, encMed), `${fmt(plainVsReceive * 100, 0)}%`, `≥ ${TARGET_PLAIN_VS_RECEIVE * 100}%`, verdict(plainVsReceive >= TARGET_PLAIN_VS_RECEIVE)]);
     const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
     for (const r of table) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
     const secs = (xs: number[]) => xs.map((x) => fmt(x, 2)).join('/');
@@ -728,7 +734,7 @@ async function main(): Promise<number> {
       for (const p of allProblems.slice(0, 20)) console.log(`  ${p}`);
     }
     console.log(`bench took ${fmt((performance.now() - tStart) / 1000)} s`);
-    return plainRatio >= TARGET_PLAIN && encRatio >= TARGET_ENCRYPTED && rssOk && loadOk && allProblems.length === 0 ? 0 : 1;
+    return plainRatio >= TARGET_PLAIN && plainVsReceive >= TARGET_PLAIN_VS_RECEIVE && encRatio >= TARGET_ENCRYPTED && rssOk && loadOk && allProblems.length === 0 ? 0 : 1;
   } finally {
     clearTimeout(watchdog);
     sampler?.stop();

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 import type { Config } from '../config.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './checkpoints.js';
@@ -137,13 +137,15 @@ function sqliteUnavailable(file: string, err: unknown): DatabaseUnavailableError
 
 async function openPostgres(url: string, opts: OpenOptions): Promise<OpenDatabase> {
   const target = describePostgresTarget(url);
-  const pool = new pg.Pool({
+  // Imported here, not at the top: the embedded default (SQLite) never loads pg.
+  const { default: pgLib } = await import('pg');
+  const pool = new pgLib.Pool({
     connectionString: url,
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     application_name: 'kinko',
-    types: { getTypeParser: postgresTypeParser },
+    types: { getTypeParser: postgresTypeParser(pgLib.types) },
   });
   // The pool discards a broken idle connection itself and the next query opens
   // a new one; without a listener Node would crash the whole process on such
@@ -166,10 +168,11 @@ const INT8_OID = 20;
  * instead of pg's default string; see schema.ts. A value a number cannot hold
  * exactly is refused rather than silently rounded.
  */
-const postgresTypeParser = ((oid: number, format?: 'text' | 'binary') => {
-  if (oid === INT8_OID && format !== 'binary') return parseInt8;
-  return pg.types.getTypeParser(oid, format as 'text');
-}) as typeof pg.types.getTypeParser;
+const postgresTypeParser = (types: typeof pg.types) =>
+  ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8_OID && format !== 'binary') return parseInt8;
+    return types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser;
 
 function parseInt8(text: string): number {
   const n = Number(text);

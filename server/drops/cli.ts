@@ -12,7 +12,7 @@ export const dropsCommands: Record<string, Command> = {
     run: async () => {
       const config = loadConfig(process.env);
       const signing = loadOrCreateSecret(config.secretsDir, 'signing', config.secret);
-      const storage = buildStorage(config, { signingSecret: signing.toString('base64') });
+      const storage = await buildStorage(config, { signingSecret: signing.toString('base64') });
       const database = await openDatabase(config.database);
       try {
         const r = await sweepOrphanDrops(database.db, storage.drops, { now: new Date(), olderThanMs: ORPHAN_AGE_MS });

@@ -22,14 +22,37 @@ const ENCRYPT_CONFIG: openpgp.PartialConfig = {
   preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed,
 };
 
-export function pullWebStream(source: Readable): ReadableStream<Uint8Array> {
+/**
+ * Chunks handed to openpgp.js. It does fixed work per chunk (a CFB update,
+ * a SHA-1 update for the MDC, a partial-length packet header, several Web
+ * stream hand-offs and Uint8Array concatenations), and busboy delivers file
+ * data in socket-sized pieces (often 16–64 KiB): gathering 1 MiB first made
+ * the encryption ≈ 1.4× faster in a profile (bench/README.md, Uploads).
+ * One such buffer per file in flight; copying into it is cheap next to AES.
+ */
+export const ENCRYPT_CHUNK_BYTES = 1024 * 1024;
+
+export function pullWebStream(source: Readable, chunkBytes = ENCRYPT_CHUNK_BYTES): ReadableStream<Uint8Array> {
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let ended = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const r = await it.next();
-        if (r.done) controller.close();
-        else controller.enqueue(new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+        const parts: Buffer[] = [];
+        let size = 0;
+        while (!ended && size < chunkBytes) {
+          const r = await it.next();
+          if (r.done) ended = true;
+          else {
+            parts.push(r.value);
+            size += r.value.length;
+          }
+        }
+        if (size > 0) {
+          const b = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+          controller.enqueue(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+        }
+        if (ended) controller.close();
       },
       async cancel(reason) {
         source.destroy(reason instanceof Error ? reason : undefined);

@@ -42,9 +42,9 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     }
   }, config.database.kind === 'postgres' ? 'Check KINKO_DATABASE_URL: host, port, user, password and database name; is PostgreSQL running and reachable from here?' : 'Check that the data folder exists and is writable by this user.'));
 
-  let storage: ReturnType<typeof buildStorage> | undefined;
+  let storage: Awaited<ReturnType<typeof buildStorage>> | undefined;
   try {
-    storage = buildStorage(config, { signingSecret: loadOrCreateSecret(config.secretsDir, 'signing', config.secret).toString('base64') });
+    storage = await buildStorage(config, { signingSecret: loadOrCreateSecret(config.secretsDir, 'signing', config.secret).toString('base64') });
   } catch (err) {
     lines.push({ ok: false, what: '保管場所 storage', detail: (err as Error).message, fix: 'Check the KINKO_S3_* settings or the data folder permissions.' });
   }

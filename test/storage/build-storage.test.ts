@@ -14,7 +14,7 @@ describe('buildStorage', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-build-'));
     try {
       const config = loadConfig({ KINKO_DATA_DIR: dir, KINKO_PUBLIC_URL: 'https://kinko.example.jp' });
-      const { drops, vault } = buildStorage(config, { signingSecret });
+      const { drops, vault } = await buildStorage(config, { signingSecret });
       expect([drops.name, drops.kind, vault.name, vault.kind]).toEqual(['drops', 'local', 'vault', 'local']);
       await drops.put('same-id', Readable.from([Buffer.from('drop')]));
       await expect(vault.head('same-id')).rejects.toThrow('no such object');
@@ -26,7 +26,7 @@ describe('buildStorage', () => {
     }
   });
 
-  it('when storage is s3, then drops and vault are S3 adapters on their own buckets, built without any request', () => {
+  it('when storage is s3, then drops and vault are S3 adapters on their own buckets, built without any request', async () => {
     const config = loadConfig({
       KINKO_STORAGE: 's3',
       KINKO_S3_ENDPOINT: 'http://127.0.0.1:1',
@@ -34,7 +34,7 @@ describe('buildStorage', () => {
       KINKO_S3_VAULT_BUCKET: 'kinko-vault',
       KINKO_S3_FORCE_PATH_STYLE: 'true',
     });
-    const { drops, vault } = buildStorage(config, { signingSecret });
+    const { drops, vault } = await buildStorage(config, { signingSecret });
     expect([drops.name, drops.kind, vault.name, vault.kind]).toEqual(['drops', 's3', 'vault', 's3']);
   });
 });

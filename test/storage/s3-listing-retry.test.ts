@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { createS3Adapter } from '../../storage-adapters/index.js';
+import { createS3Adapter } from '../../storage-adapters/s3.js';
 import { describeWith } from '../helpers/requires.js';
 import { createTestBucket } from './s3-bucket.js';
 

@@ -3,7 +3,7 @@
  * versioning ENABLED, so delete must remove every version and delete marker.
  * A small page size forces paging in list and in the version listings.
  */
-import { createS3Adapter } from '../../storage-adapters/index.js';
+import { createS3Adapter } from '../../storage-adapters/s3.js';
 import { describeWith } from '../helpers/requires.js';
 import { runStorageConformance } from './conformance.js';
 import { createTestBucket } from './s3-bucket.js';

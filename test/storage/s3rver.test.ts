@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver'; // CommonJS `module.exports = S3rver`: a default import under ESM
-import { createS3Adapter } from '../../storage-adapters/index.js';
+import { createS3Adapter } from '../../storage-adapters/s3.js';
 import { runStorageConformance } from './conformance.js';
 
 async function startS3rver() {

@@ -1,0 +1,35 @@
+import { describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRunningKinko } from '../helpers/running-kinko.js';
+
+/**
+ * Idle memory (issue 17 §5): the embedded default (SQLite + local folders)
+ * must not load the backends it does not use — the AWS SDK (S3 storage) and
+ * pg (PostgreSQL) — at start or when the first pages are served. Checked on
+ * a real `kinko serve` process through a module-resolution log, not by timing
+ * or by RSS figures (which depend on the machine).
+ */
+const HOOK = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/module-log.mjs');
+
+describe('backends are loaded only when configured', () => {
+  it('when kinko runs on the embedded default and serves its first pages, then neither the AWS SDK nor pg was ever loaded', async () => {
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-modlog-')), 'modules.txt');
+    const kinko = await startRunningKinko({ nodeArgs: ['--import', HOOK], env: { KINKO_TEST_MODULE_LOG: log } });
+    try {
+      expect((await kinko.get('/')).status).toBeLessThan(400);
+      expect((await kinko.get('/drops')).status).toBeLessThan(500);
+      const urls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      // The log works: the server's own modules and its SQLite driver are in it.
+      expect(urls.some((u) => u.includes('/server/cli.ts'))).toBe(true);
+      expect(urls.some((u) => u.includes('/node_modules/better-sqlite3/'))).toBe(true);
+      expect(urls.filter((u) => u.includes('/node_modules/@aws-sdk/') || u.includes('/node_modules/@smithy/'))).toEqual([]);
+      expect(urls.filter((u) => /\/node_modules\/(pg|pg-pool|pg-protocol)\//.test(u))).toEqual([]);
+    } finally {
+      await kinko.stop();
+      fs.rmSync(path.dirname(log), { recursive: true, force: true });
+    }
+  }, 120_000);
+});
