@@ -1,5 +1,7 @@
 import type { Transaction } from 'kysely';
-import { appendAudit, type AuditEvent, auditContext } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record, type RecordedEvent } from '../audit/record.js';
+import { auditContext } from '../audit/service.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
@@ -16,11 +18,6 @@ export function actingFrom(actor: Actor, requestId: unknown): Acting {
 }
 
 /** One audit entry for a console action, inside the transaction of the change it describes. */
-export function auditAs(trx: Transaction<Database>, deps: Deps, acting: Acting, event: Omit<AuditEvent, 'actorId' | 'actorRole' | 'requestId'>) {
-  return appendAudit(trx, auditContext(deps), {
-    ...event,
-    actorId: acting.userId,
-    actorRole: acting.role,
-    requestId: acting.requestId,
-  });
+export function auditAs(trx: Transaction<Database>, deps: Deps, acting: Acting, event: RecordedEvent) {
+  return record(trx, requestActing(auditContext(deps), acting), { companyId: null, ...event });
 }

@@ -1,4 +1,6 @@
-import { appendAudit, auditContext } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import { auditContext } from '../audit/service.js';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
@@ -66,15 +68,8 @@ export async function logoutEverywhere(deps: Deps, actor: Actor, requestId?: str
   return deps.db.transaction().execute(async (trx) => {
     const r = await trx.deleteFrom('sessions').where('user_id', '=', actor.userId).executeTakeFirst();
     const n = Number(r.numDeletedRows);
-    await appendAudit(trx, auditContext(deps), {
-      action: 'auth.logout_everywhere',
-      actorId: actor.userId,
-      actorRole: actor.role,
-      companyId: actor.companyId ?? null,
-      targetIds: [actor.userId],
-      requestId: requestId ?? null,
-      details: { sessions: n },
-    });
+    const acting = requestActing(auditContext(deps), { ...actor, requestId });
+    await record(trx, acting, { action: 'auth.logout_everywhere', targetIds: [actor.userId], details: { sessions: n } });
     return n;
   });
 }
