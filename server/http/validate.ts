@@ -83,4 +83,4 @@ export const asText = (v: unknown): string => (typeof v === 'string' ? v : '');
 export const text = z.preprocess(asText, z.string());
 
 /** `'1'` is true, anything else false (checkbox, `?saved=1`). */
-export const flag = z.unknown().transform((v) => v === '1');
+export const flag = z.preprocess((v) => v === '1', z.boolean());
