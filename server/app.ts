@@ -20,7 +20,7 @@ import { accessLog } from './http/access-log.js';
 import { requestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { vendorRoutes } from './http/vendor-routes.js';
-import { createI18n, i18nMiddleware } from './i18n/i18n.js';
+import { i18nMiddleware } from './i18n/i18n.js';
 import { publicKeyRoutes } from './keys/routes.js';
 import { keyLockRoutes } from './keys/lock-routes.js';
 import { setupRoutes } from './setup/routes.js';
@@ -39,7 +39,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  */
 export async function createApp(deps: Deps): Promise<Express> {
   const app = express();
-  const i18n = await createI18n();
+  const i18n = deps.i18n;
   const tls = deps.config.publicUrl.startsWith('https:');
   app.disable('x-powered-by');
   // Production error output whatever NODE_ENV says: should anything ever get

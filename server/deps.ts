@@ -1,7 +1,9 @@
+import type { i18n } from 'i18next';
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
+import { createI18n } from './i18n/i18n.js';
 import type { Database } from './db/schema.js';
 import { loadOrCreateSecret } from './lib/secrets.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -28,6 +30,8 @@ export interface Deps {
   secrets: { signing: Buffer; audit: Buffer };
   /** SMTP when configured, otherwise the data folder's outbox (server/mail/mailer.ts). */
   mailer: Mailer;
+  /** Every locale, loaded once: pages (by the request's language), e-mails and console messages (both languages). */
+  i18n: i18n;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
     if (opts.migrate !== false) await migrateToLatest(database.db);
     const storage = await buildStorage(config, { signingSecret: secrets.signing.toString('base64') });
     const mailer = buildMailer(config.mail, logger);
+    const i18n = await createI18n();
     return {
       config,
       logger,
@@ -60,6 +65,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
       storage,
       secrets,
       mailer,
+      i18n,
       close: async () => {
         await mailer.close().catch(() => {});
         await database.close();

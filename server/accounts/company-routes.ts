@@ -1,7 +1,8 @@
 import type { Router } from 'express';
 import type { Deps } from '../deps.js';
 import { policy } from '../http/policies.js';
-import { parseCompanyForm } from './forms.js';
+import { input, validate } from '../http/validate.js';
+import * as schema from './schema.js';
 import * as companies from './service.js';
 import { acting, consoleLocals, doneNotice, idParam, jst, renderSheet } from './view-helpers.js';
 
@@ -20,13 +21,14 @@ export function companyRoutes(r: Router, deps: Deps): void {
     res.render('office/company-new', { ...consoleLocals(req, res), title: res.locals.t('accounts.companyNew.title'), values: {}, errors: {} });
   });
 
-  r.post('/office/companies', issuing('create a company and issue its room credentials'), async (req, res) => {
-    const form = parseCompanyForm(req.body);
-    if (!form.ok) {
-      res.status(400);
-      return res.render('office/company-new', { ...consoleLocals(req, res), title: res.locals.t('accounts.companyNew.title'), values: form.values, errors: form.errors });
-    }
-    renderSheet(res, await companies.issueCompany(deps, acting(res), form.value));
+  // The form again with its mistakes; the name field's messages are under companyName.
+  const readCompany = validate(schema.createCompany, {
+    form: (req, res, { values, errors: { name, ...errors } }) =>
+      res.render('office/company-new', { ...consoleLocals(req, res), title: res.locals.t('accounts.companyNew.title'), values, errors: { ...errors, ...(name ? { companyName: name } : {}) } }),
+  });
+
+  r.post('/office/companies', issuing('create a company and issue its room credentials'), readCompany, async (_req, res) => {
+    renderSheet(res, await companies.issueCompany(deps, acting(res), input(res, schema.createCompany).body));
   });
 
   r.get('/office/companies/:id', policy({ audience: 'staff', note: 'one client company' }), async (req, res) => {

@@ -3,7 +3,8 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../http/errors.js';
 import { policy } from '../http/policies.js';
 import { WrongKeyPassphrase } from '../keys/errors.js';
-import { field, parseStaffForm } from './forms.js';
+import { input, validate } from '../http/validate.js';
+import * as schema from './schema.js';
 import * as staff from './staff-service.js';
 import { acting, consoleLocals, doneNotice, idParam, jst, renderSheet } from './view-helpers.js';
 
@@ -27,18 +28,16 @@ export function staffRoutes(r: Router, deps: Deps): void {
     res.render('office/staff-new', { ...consoleLocals(req, res), title: res.locals.t('accounts.staffNew.title'), values: {}, errors: {} });
   });
 
-  r.post('/office/staff', changing('create a staff login with an initial password'), async (req, res) => {
-    const form = parseStaffForm(req.body);
-    const again = (status: number, values: Record<string, string>, errors: Record<string, string>) => {
-      res.status(status);
-      res.render('office/staff-new', { ...consoleLocals(req, res), title: res.locals.t('accounts.staffNew.title'), values, errors });
-    };
-    if (!form.ok) return again(400, form.values, form.errors);
+  const staffForm = (req: Request, res: Response, values: Record<string, string>, errors: Record<string, string>) =>
+    res.render('office/staff-new', { ...consoleLocals(req, res), title: res.locals.t('accounts.staffNew.title'), values, errors });
+
+  r.post('/office/staff', changing('create a staff login with an initial password'), validate(schema.createStaff, { form: (req, res, f) => staffForm(req, res, f.values, f.errors) }), async (req, res) => {
+    const form = input(res, schema.createStaff).body;
     try {
-      renderSheet(res, await staff.createStaff(deps, acting(res), form.value));
+      renderSheet(res, await staff.createStaff(deps, acting(res), form));
     } catch (err) {
       if (!(err instanceof staff.LoginIdTaken)) throw err;
-      again(409, { ...form.value }, { loginId: err.messageKey });
+      staffForm(req, res.status(409), { ...form }, { loginId: err.messageKey });
     }
   });
 
@@ -65,10 +64,10 @@ export function staffRoutes(r: Router, deps: Deps): void {
     renderHolderForm(req, res, await staff.findStaff(deps, idParam(req)), null);
   });
 
-  r.post('/office/staff/:id/key-holder', changing('designate a key holder (one-time key passphrase)'), async (req, res) => {
+  r.post('/office/staff/:id/key-holder', changing('designate a key holder (one-time key passphrase)'), validate(schema.addKeyHolder), async (req, res) => {
     const person = await staff.findStaff(deps, idParam(req));
     try {
-      const { oneTimePassphrase } = await staff.addKeyHolder(deps, acting(res), person.id, field(req.body, 'passphrase'));
+      const { oneTimePassphrase } = await staff.addKeyHolder(deps, acting(res), person.id, input(res, schema.addKeyHolder).body.passphrase);
       res.set('Cache-Control', 'no-store');
       res.render('office/key-holder-issued', { ...consoleLocals(req, res), title: res.locals.t('accounts.keyHolder.issuedTitle'), person, oneTimePassphrase });
     } catch (err) {

@@ -1,20 +1,19 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { formatJst } from '../drops/receipts.js';
 import { looksLikeDropId } from '../drops/service.js';
 import { AppError, BadRequest, NotFound } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
+import { input, validate } from '../http/validate.js';
 import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
 import { formatJst as formatArrival } from '../lib/jst.js';
 import { INBOX_DAYS, openInbox } from '../notify/service.js';
 import { DropDecryptError } from './decrypt.js';
 import { DisposalNotVerified, DropNotIngestable, DropUnreadable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
-import { isParseErrorCode, ParseError } from './parse/errors.js';
+import { ParseError } from './parse/errors.js';
 import { dropListView, dropPageView } from './present.js';
-import { previewHref, previewPlace, previewView, type PreviewPlace } from './preview-view.js';
-import { applyPageChoices, planOnce, selectionOf, type PageChoices } from './preview-cache.js';
-import { planIngest } from './preview.js';
-import * as repo from './repo.js';
+import { previewHref, previewView } from './preview-view.js';
+import * as schema from './schema.js';
 import * as service from './service.js';
 
 /**
@@ -42,17 +41,17 @@ export function ingestRoutes(deps: Deps): Router {
     noStore(res).render('office/drops', { title: t('ingestFlow.list.title'), drops, limit: service.OFFICE_LIST_LIMIT, arrivals, days: INBOX_DAYS });
   });
 
-  r.get('/office/drops/:id', staff('one drop: details, ingest form or why not, disposal record'), async (req, res) => {
-    await renderDrop(req, res, null);
+  r.get('/office/drops/:id', staff('one drop: details, ingest form or why not, disposal record'), validate(schema.dropPage), async (req, res) => {
+    await renderDrop(req, res, null, input(res, schema.dropPage).query.committed);
   });
 
-  r.post('/office/drops/:id/ingest', staff('key holder starts ingest with their key passphrase'), async (req, res) => {
+  r.post('/office/drops/:id/ingest', staff('key holder starts ingest with their key passphrase'), validate(schema.startIngest), async (req, res) => {
     const actor = res.locals.actor as Actor;
     const id = param(req, 'id');
     if (!looksLikeDropId(id)) throw new NotFound();
+    const { passphrase, readAgain } = input(res, schema.startIngest).body;
     try {
-      const readAgain = field(req, 'readAgain') === '1';
-      const { jobId } = await service.startIngest(deps, actor, id, field(req, 'passphrase'), { requestId: res.locals.requestId as string, readAgain });
+      const { jobId } = await service.startIngest(deps, actor, id, passphrase, { requestId: res.locals.requestId as string, readAgain });
       return res.redirect(303, `/office/ingest/${jobId}`);
     } catch (err) {
       if (err instanceof WrongKeyPassphrase) deps.logger.warn({ userId: actor.userId, requestId: res.locals.requestId }, 'wrong key passphrase at ingest start');
@@ -75,60 +74,36 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, `/office/drops/${page.drop.id}`);
   });
 
-  r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant; paged'), async (req, res) => {
-    const actor = res.locals.actor as Actor;
+  r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant; paged'), validate(schema.preview), async (req, res) => {
     const jobId = jobParam(req);
-    let live;
-    try {
-      live = await service.livePreview(deps, actor, jobId);
-    } catch (err) {
-      if (!(err instanceof PreviewGone)) throw err;
-      return renderGone(res, await dropOfJob(jobId));
-    }
-    const { plan, selection } = await planOnce(live.entry, deps.clock.now().getTime(), (sel) => planIngest(deps.db, live.entry, sel));
+    const q = input(res, schema.preview).query;
+    const live = await service.previewPlan(deps, res.locals.actor as Actor, jobId);
     const t = res.locals.t;
     noStore(res).render('office/ingest-preview', {
       title: t('ingestFlow.preview.title'),
-      p: previewView(t, res.locals.lang, live.job, live.entry, plan, selection, previewPlace(req.query as Record<string, unknown>)),
-      changed: req.query.changed === '1',
-      // Why the re-read with the chosen columns did not happen (a parse error code; anything else is ignored).
-      rereadFailed: isParseErrorCode(req.query.reread) ? t(`ingest.errors.${req.query.reread}`) : null,
-      saved: req.query.saved === '1',
+      p: previewView(t, res.locals.lang, live.job, live.entry, live.plan, live.selection, { page: q.page, status: q.status, rpage: q.rpage }),
+      changed: q.changed,
+      rereadFailed: q.reread ? t(`ingest.errors.${q.reread}`) : null,
+      saved: q.saved,
     });
   });
 
-  // One page's exclusions and repairs, kept with the preview in memory (no
-  // JavaScript needed to page through a large file); then back to that page,
-  // or on to the page a pager or filter button asked for (`go`).
-  r.post('/office/ingest/:jobId/selection', staff('save the exclusions and repairs of one preview page, then show it or another page'), async (req, res) => {
-    const actor = res.locals.actor as Actor;
+  // One page's exclusions and repairs, kept with the preview; then back to
+  // that page, or on to the page a pager or filter button asked for (`go`).
+  r.post('/office/ingest/:jobId/selection', staff('save the exclusions and repairs of one preview page, then show it or another page'), validate(schema.selection), async (req, res) => {
     const jobId = jobParam(req);
-    const { place, go } = movePlace(req);
-    let live;
-    try {
-      live = await service.livePreview(deps, actor, jobId);
-    } catch (err) {
-      if (!(err instanceof PreviewGone)) throw err;
-      return renderGone(res, await dropOfJob(jobId));
-    }
-    if (live.entry.version !== Number(field(req, 'version'))) return res.redirect(303, previewHref(jobId, place, { changed: '1' }));
-    applyPageChoices(live.entry, pageChoices(req));
-    res.redirect(303, go ? previewHref(jobId, place, {}, `#${go}`) : previewHref(jobId, place, { saved: '1' }, '#persons'));
+    const { query: q, body } = input(res, schema.selection);
+    const place = schema.nextPlace(q, body.goto);
+    if ((await service.savePageChoices(deps, res.locals.actor as Actor, jobId, body)) === 'changed') return res.redirect(303, previewHref(jobId, place, { changed: '1' }));
+    res.redirect(303, q.go ? previewHref(jobId, place, {}, `#${q.go}`) : previewHref(jobId, place, { saved: '1' }, '#persons'));
   });
 
-  r.post('/office/ingest/:jobId/columns', staff('re-read the file with the My Number columns staff chose'), async (req, res) => {
-    const actor = res.locals.actor as Actor;
+  r.post('/office/ingest/:jobId/columns', staff('re-read the file with the My Number columns staff chose'), validate(schema.columns), async (req, res) => {
     const jobId = jobParam(req);
-    const picks: Array<{ group: number; candidate: number }> = [];
-    for (const [k, v] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
-      const m = /^col([0-9]{1,4})$/.exec(k);
-      if (m && typeof v === 'string' && /^[0-9]{1,4}$/.test(v)) picks.push({ group: Number(m[1]), candidate: Number(v) });
-    }
+    const { picks, version } = input(res, schema.columns).body;
     try {
-      await service.chooseColumns(deps, actor, jobId, picks, Number(field(req, 'version')));
+      await service.chooseColumns(deps, res.locals.actor as Actor, jobId, picks, version);
     } catch (err) {
-      if (err instanceof PreviewChanged) return res.redirect(303, `/office/ingest/${jobId}?changed=1`);
-      if (err instanceof PreviewGone) return renderGone(res, await dropOfJob(jobId));
       // The earlier preview is still there: back to it, with why the re-read did not happen.
       if (err instanceof ParseError) return res.redirect(303, `/office/ingest/${jobId}?reread=${encodeURIComponent(err.code)}`);
       throw err;
@@ -136,28 +111,14 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, `/office/ingest/${jobId}`);
   });
 
-  r.post('/office/ingest/:jobId/confirm', staff('commit: numbers to the vault, names to the database, then destroy the original'), async (req, res) => {
-    const actor = res.locals.actor as Actor;
+  r.post('/office/ingest/:jobId/confirm', staff('commit: numbers to the vault, names to the database, then destroy the original'), validate(schema.confirm), async (req, res) => {
     const jobId = jobParam(req);
-    const version = Number(field(req, 'version'));
+    const form = input(res, schema.confirm).body;
     try {
-      // The saved choices, with this page's boxes as they are now (what the
-      // page says: the confirm button takes both, no need to save first).
-      const { entry } = await service.livePreview(deps, actor, jobId);
-      if (entry.version === version) applyPageChoices(entry, pageChoices(req));
-      const sel = selectionOf(entry);
-      const out = await service.confirmIngest(
-        deps,
-        actor,
-        jobId,
-        { exclude: new Set(sel.exclude), repair: new Set(sel.repair), version },
-        { requestId: res.locals.requestId as string },
-      );
+      const out = await service.confirmFromPage(deps, res.locals.actor as Actor, jobId, form, { requestId: res.locals.requestId as string });
       res.redirect(303, `/office/drops/${out.dropId}?committed=1`);
     } catch (err) {
-      if (err instanceof PreviewChanged) return res.redirect(303, `/office/ingest/${jobId}?changed=1`);
-      if (err instanceof PreviewGone) return renderGone(res, await dropOfJob(jobId));
-      if (err instanceof BadRequest) return renderGone(res, await dropOfJob(jobId), err);
+      if (err instanceof BadRequest) return renderGone(res, await service.dropOfJob(deps, jobId), err);
       throw err;
     }
   });
@@ -167,9 +128,12 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, dropId ? `/office/drops/${dropId}` : '/office/drops');
   });
 
-  async function dropOfJob(jobId: string): Promise<string | null> {
-    return (await repo.findJob(deps.db, jobId))?.dropId ?? null;
-  }
+  // What every preview step answers when the preview has changed under it or is gone.
+  r.use('/office/ingest/:jobId', async (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (err instanceof PreviewChanged) return res.redirect(303, `/office/ingest/${jobParam(req)}?changed=1`);
+    if (err instanceof PreviewGone) return renderGone(res, await service.dropOfJob(deps, jobParam(req)));
+    next(err);
+  });
 
   function renderGone(res: Response, dropId: string | null, err?: AppError): void {
     const t = res.locals.t;
@@ -180,7 +144,7 @@ export function ingestRoutes(deps: Deps): Router {
     });
   }
 
-  async function renderDrop(req: Request, res: Response, err: AppError | null): Promise<void> {
+  async function renderDrop(req: Request, res: Response, err: AppError | null, committed = false): Promise<void> {
     const actor = res.locals.actor as Actor;
     const t = res.locals.t;
     const d = dropPageView(t, res.locals.lang, await service.dropPage(deps, actor, param(req, 'id')));
@@ -191,7 +155,7 @@ export function ingestRoutes(deps: Deps): Router {
       title: t('ingestFlow.drop.title'),
       d,
       error: err ? t(err.messageKey, params) : null,
-      committed: req.query.committed === '1',
+      committed,
     });
   }
 
@@ -211,36 +175,4 @@ function jobParam(req: Request): string {
   const id = param(req, 'jobId');
   if (!service.looksLikeJobId(id)) throw new NotFound();
   return id;
-}
-
-function field(req: Request, name: string): string {
-  const v = ((req.body ?? {}) as Record<string, unknown>)[name];
-  return typeof v === 'string' ? v : '';
-}
-
-/** A repeated checkbox field as a list of short plain keys (p12, r3); anything else is ignored. */
-function list(req: Request, name: string): string[] {
-  const v = ((req.body ?? {}) as Record<string, unknown>)[name];
-  const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  return all.filter((x): x is string => typeof x === 'string' && KEY.test(x));
-}
-
-const KEY = /^[pr][0-9]{1,7}$/;
-
-/** The keys a page showed, sent as one comma-separated field (the form parser takes at most 100 fields). */
-function shownKeys(req: Request, name: string): string[] {
-  return field(req, name).split(',').slice(0, 1000).filter((x) => KEY.test(x));
-}
-
-/** Where the selection form goes next: the place in its action (a page-number box's number replaces the page), and which list to show. */
-function movePlace(req: Request): { place: PreviewPlace; go: 'persons' | 'review' | null } {
-  const q = req.query as Record<string, unknown>;
-  const goto = field(req, 'goto');
-  // An empty or odd page number (Enter in an empty box) stays on the page the form was on.
-  const place = previewPlace(q.jump === '1' && /^[1-9][0-9]{0,6}$/.test(goto) ? { ...q, page: goto } : q);
-  return { place, go: q.go === 'persons' || q.go === 'review' ? q.go : null };
-}
-
-function pageChoices(req: Request): PageChoices {
-  return { shownExclude: shownKeys(req, 'shown'), shownRepair: shownKeys(req, 'shownRepair'), exclude: list(req, 'exclude'), repair: list(req, 'repair') };
 }

@@ -20,6 +20,7 @@ export { startIngest } from './start.js';
 export { confirmIngest } from './commit.js';
 export { chooseColumns, cancelIngest, livePreview } from './columns.js';
 export { destroyOriginal } from './dispose.js';
+export { confirmFromPage, dropOfJob, previewPlan, savePageChoices } from './preview-flow.js';
 export { expectParse } from './worker/parse-drop.js';
 
 export function listOfficeDrops(deps: Deps) {

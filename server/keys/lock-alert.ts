@@ -2,7 +2,6 @@ import type { Transaction } from 'kysely';
 import { appendAudit } from '../audit/service.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { createI18n } from '../i18n/i18n.js';
 import { bilingualMessage, oneLine } from '../mail/compose.js';
 import { mailDirectorAlert, raiseDirectorAlert } from '../notify/director-alerts.js';
 import { formatJst } from '../lib/jst.js';
@@ -22,7 +21,7 @@ import type { HolderLock } from './unlock-repo.js';
  * The mail names the holder and the lock — never a passphrase, a number or
  * which records were wanted (it may be forwarded; PPC guideline).
  */
-export type AlertDeps = Pick<Deps, 'db' | 'secrets' | 'clock' | 'mailer' | 'logger' | 'config'>;
+export type AlertDeps = Pick<Deps, 'db' | 'secrets' | 'clock' | 'mailer' | 'logger' | 'config' | 'i18n'>;
 
 /** Inside the lock's transaction: the console notice. Returns its id, for the mail that follows. */
 export function raiseLockAlert(trx: Transaction<Database>, userId: string, lock: HolderLock, now: Date): Promise<string> {
@@ -37,7 +36,7 @@ export function raiseLockAlert(trx: Transaction<Database>, userId: string, lock:
 export async function mailLockAlert(deps: AlertDeps, alertId: string, userId: string, lock: HolderLock, at: Date): Promise<void> {
   const mail = await mailDirectorAlert(deps, alertId, async (to) => {
     const holder = await deps.db.selectFrom('users').select(['display_name', 'login_id']).where('id', '=', userId).executeTakeFirstOrThrow();
-    const i18n = await createI18n();
+    const i18n = deps.i18n;
     const v = {
       name: oneLine(holder.display_name),
       login: oneLine(holder.login_id),

@@ -35,7 +35,7 @@ const KEY_CONFIG: openpgp.PartialConfig = { aeadProtect: false, v6Keys: false };
 const MAX_PASSPHRASE_CHARS = 1024;
 
 /** What the audit trail, the passphrase throttle and its alert need from Deps. */
-export type KeyDeps = Pick<Deps, 'db' | 'secrets' | 'clock' | 'mailer' | 'logger' | 'config'>;
+export type KeyDeps = Pick<Deps, 'db' | 'secrets' | 'clock' | 'mailer' | 'logger' | 'config' | 'i18n'>;
 
 export interface GeneratedOfficeKey {
   fingerprint: string;

@@ -1,8 +1,6 @@
-import type { i18n } from 'i18next';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
-import { createI18n } from '../i18n/i18n.js';
 import { randomId } from '../lib/random.js';
 import { noticeEmail } from './email.js';
 import * as repo from './repo.js';
@@ -128,7 +126,7 @@ async function sendNotice(deps: Deps, id: string): Promise<number> {
     deps.logger.warn({ noticeId: id }, 'office notice not mailed: no active director or key-holder staff member has an email address');
     return 0;
   }
-  const texts = await noticeTexts();
+  const texts = deps.i18n;
   const message = noticeEmail(
     to,
     { companyName: notice.companyName, count: notice.count, inboxUrl: `${deps.config.publicUrl}/office/drops` },
@@ -216,16 +214,6 @@ function usableAddresses(emails: readonly string[]): string[] {
     }
   }
   return out;
-}
-
-/** i18next with every locale file, built once: e-mails are written outside any request. */
-let texts: Promise<i18n> | undefined;
-function noticeTexts(): Promise<i18n> {
-  texts ??= createI18n().catch((err) => {
-    texts = undefined;
-    throw err;
-  });
-  return texts;
 }
 
 /** What a log line may say about a failure: its kind and code, no payload. */

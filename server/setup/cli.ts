@@ -4,7 +4,6 @@ import type { Command } from '../lib/command.js';
 import { newTotpSecret, totpUri } from '../auth/totp.js';
 import { limits, loadConfig } from '../config.js';
 import { buildDeps } from '../deps.js';
-import { createI18n } from '../i18n/i18n.js';
 import { createLogger } from '../log/logger.js';
 import { completeSetup, setupNeeded, type SetupErrors, type SetupInput } from './service.js';
 
@@ -40,14 +39,12 @@ async function runSetup(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  const i18n = await createI18n();
-  const ja = i18n.getFixedT('ja');
-  const en = i18n.getFixedT('en');
-  const both = (key: string, o: Record<string, unknown> = {}) => `${ja(key, o)} / ${en(key, o)}`;
-
   const config = loadConfig(process.env);
   // Warnings only, to stderr: the console output of this command is for the person at the terminal.
   const deps = await buildDeps(config, { logger: createLogger({ level: 'warn', destination: process.stderr }) });
+  const ja = deps.i18n.getFixedT('ja');
+  const en = deps.i18n.getFixedT('en');
+  const both = (key: string, o: Record<string, unknown> = {}) => `${ja(key, o)} / ${en(key, o)}`;
   try {
     if (!(await setupNeeded(deps))) {
       console.error(`kinko: ${both('setup.cli.already')}`);

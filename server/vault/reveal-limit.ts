@@ -2,7 +2,6 @@ import { appendAudit, type AuditEvent } from '../audit/service.js';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
-import { createI18n } from '../i18n/i18n.js';
 import { randomId } from '../lib/random.js';
 import { directorAlertAbout, mailDirectorAlert, raiseDirectorAlert } from '../notify/director-alerts.js';
 import { blockAlertEmail } from './alert-email.js';
@@ -23,7 +22,7 @@ import * as repo from './reveal-limit-repo.js';
  */
 export const REVEAL_WINDOW_MS = 60 * 60_000;
 
-export type LimitDeps = Pick<Deps, 'db' | 'clock' | 'secrets' | 'mailer' | 'logger' | 'config'>;
+export type LimitDeps = Pick<Deps, 'db' | 'clock' | 'secrets' | 'mailer' | 'logger' | 'config' | 'i18n'>;
 
 export type Gate = 'ok' | 'blocked' | 'newly-blocked';
 
@@ -89,7 +88,7 @@ export async function alertDirectors(deps: LimitDeps, userId: string, alertId: s
   const now = deps.clock.now();
   const mail = await mailDirectorAlert(deps, alertId, async (to) => {
     const user = await repo.findOfficeUser(deps.db, userId);
-    const i18n = await createI18n();
+    const i18n = deps.i18n;
     return blockAlertEmail(
       to,
       { staffName: user?.displayName ?? '', loginId: user?.loginId ?? '', limit: limits.reveal.perHour, at: now, url: `${deps.config.publicUrl}/office/reveal-blocks` },
