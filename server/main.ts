@@ -9,7 +9,7 @@ import { recoverOnStart } from './ingest/reconcile.js';
 import { sweepInterruptedPuts } from './drops/reconcile.js';
 import { startCheckpointTimer } from './audit/checkpoint-timer.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
-import { stopSealWorkers } from './vault/service.js';
+import { stopSealWorkers } from './vault/index.js';
 import { stopUnlockThread } from './keys/unlock-thread.js';
 
 /**

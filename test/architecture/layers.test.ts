@@ -52,6 +52,13 @@ function brokenTree(): string {
     // a domain-free helper importing a domain
     'server/lib/helper.ts': "import { u } from '../auth/users.js';\nexport const helper = u;\n",
     'server/auth/users.ts': 'export const u = 1;\n',
+    // a domain reaching past the vault's API into its repo; app.ts past it into a key file
+    'server/vault/index.ts': "export { open } from './repo.js';\n",
+    'server/vault/repo.ts': 'export const open = 1;\n',
+    'server/vault/keys.ts': 'export const k = 1;\n',
+    'server/vault/routes.ts': 'export const r = 1;\n',
+    'server/ingest/commit.ts': "import { open } from '../vault/index.js';\nimport { open as raw } from '../vault/repo.js';\nexport const c = [open, raw];\n",
+    'server/app.ts': "import { r } from './vault/routes.js';\nimport { k } from './vault/keys.js';\nexport const app = [r, k];\n",
     // a browser script importing server code
     'static/js/page.js': "import { x } from '../../server/config.js';\nexport const page = x;\n",
   };
@@ -76,6 +83,8 @@ describe('the layer rules', () => {
     expect(found('storage-knows-no-server')).toEqual(['storage-adapters/store.ts → server/config.ts']);
     expect(found('worker-code-knows-no-http')).toEqual(['server/ingest/parse/reader.ts → server/http/errors.ts']);
     expect(found('lib-is-domain-free')).toEqual(['server/lib/helper.ts → server/auth/users.ts']);
+    expect(found('vault-only-through-its-api')).toEqual(['server/ingest/commit.ts → server/vault/repo.ts']);
+    expect(found('vault-routes-only-mounted')).toEqual(['server/app.ts → server/vault/keys.ts']);
     expect(found('browser-code-knows-no-server')).toEqual(['static/js/page.js → server/config.ts']);
   }, 120_000);
 });
