@@ -41,6 +41,21 @@ module.exports = {
       to: { path: '^server/(?!lib/)' },
     },
     {
+      name: 'vault-only-through-its-api',
+      comment:
+        'The vault keeps numbers (P2–P5): other domains use what server/vault/index.ts offers (custody, lookups, reveal, bulk read, cohort erase) and never its repo, keys, record format or storage, so its rules cannot be bypassed and it can change inside.',
+      severity: 'error',
+      from: { path: '^server/', pathNot: '^server/(vault/|app\\.ts$)' },
+      to: { path: '^server/vault/', pathNot: '^server/vault/index\\.ts$' },
+    },
+    {
+      name: 'vault-routes-only-mounted',
+      comment: 'app.ts, which mounts every domain’s routes, may take the vault’s router besides its API, and nothing else of it.',
+      severity: 'error',
+      from: { path: '^server/app\\.ts$' },
+      to: { path: '^server/vault/', pathNot: '^server/vault/(index|routes)\\.ts$' },
+    },
+    {
       name: 'browser-code-knows-no-server',
       comment: 'Views and static scripts are what the browser gets; server code there would be served or rendered by mistake.',
       severity: 'error',

@@ -10,7 +10,7 @@ import { sweepInterruptedPuts } from './drops/reconcile.js';
 import { startCheckpointTimer } from './audit/checkpoint-timer.js';
 import { startRetentionAlarms } from './retention/alarm-timer.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
-import { stopSealWorkers } from './vault/service.js';
+import { stopSealWorkers } from './vault/index.js';
 import { stopUnlockThread } from './keys/unlock-thread.js';
 
 /**

@@ -11,7 +11,7 @@ import { candidateNumbers, planIngest, rowKey, type PlannedPerson, type PreviewE
 import * as repo from './repo.js';
 import { insertReviewRows, type ReviewInsert } from './review-repo.js';
 import { ingestRuntime } from './runtime.js';
-import { deleteVaultObjects, insertPersons, NumberInPersonRow, RECORD_BYTES, type NewPersonInput, type VaultSession } from './vault-port.js';
+import { NumberInPersonRow, type Custody, type CustodyPerson } from '../vault/index.js';
 
 export interface CommitCounts {
   personsAdded: number;
@@ -33,9 +33,9 @@ export interface CommitOutcome {
  *
  *  1. previewing → committing (a conditional UPDATE: a double click or a
  *     second tab cannot commit twice).
- *  2. Every vault record is written create-only and durable BEFORE the
- *     database transaction commits (a local vault beside the persons insert,
- *     inside the transaction; a remote one before it). A crash here leaves
+ *  2. The vault takes custody (server/vault/custody.ts): every record is
+ *     written create-only and durable BEFORE the database transaction
+ *     commits (where and when is the vault's choice). A crash here leaves
  *     vault objects no row references — orphans reconcile.ts deletes — and a
  *     job that is released again: the drop is intact and the ingest can be
  *     retried.
@@ -57,18 +57,13 @@ export async function confirmIngest(
   if (entry.version !== form.version) throw new PreviewChanged();
   if (!(await repo.moveJob(deps.db, job.id, job.attempt, ['previewing'], 'committing', deps.clock.now().toISOString()))) throw new PreviewGone();
 
-  const written: string[] = [];
   // Every number the file could add is sealed now, on the other core for a
   // large file (a worker thread), while this thread plans and prepares the
   // persons rows; the records of those the plan does not add are dropped.
-  const sealing = sealCandidates(entry);
+  const custody: Custody = entry.session.takeCustody(candidateNumbers(entry.result));
   try {
     const plan = await planIngest(deps.db, entry, form);
     const adds = plan.persons.filter((p) => p.status === 'add');
-    const slots = adds.map((p) => sealing.slot.get(p.key)!);
-    const rows = personRows(entry, adds, plan.persons, slots.map((i) => sealing.tokens[i]!));
-    // (insertPersons puts employees before their dependents: employee_person_id is a foreign key within the batch.)
-    const finalRows = entry.session.personRows(rows);
 
     const counts: CommitCounts = { personsAdded: adds.length, duplicates: plan.counts.duplicates, review: plan.counts.review, excluded: plan.counts.excluded };
     const now = deps.clock.now().toISOString();
@@ -91,32 +86,15 @@ export async function confirmIngest(
         now,
       }));
 
-    const records = await sealing.records;
-    const write = (touch: () => Promise<void>) => writeRecords(entry.session, deps.config.vaultBatch, sealing.tokens, slots, records, (tokens) => {
-      for (const t of tokens) written.push(t); // not push(...tokens): a batch may hold 100,000
-    }, touch);
-    // A local vault (the packed store in the data folder) takes its records
-    // in milliseconds, on its own writer thread: they are written beside the
-    // persons insert, inside the transaction, which commits only once they
-    // are durable. A remote vault (S3) is written first, outside it, so a
-    // slow bucket never holds the database transaction open; meanwhile a
-    // long write keeps its job fresh.
-    const beside = deps.storage.vault.kind === 'local';
-    if (!beside) await write(() => repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString()).then(() => {}));
+    // A long write to a remote vault keeps its job fresh, so nobody takes it for abandoned.
+    const keepAlive = () => repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString()).then(() => {});
+    await custody.stage(personRows(entry, adds, plan.persons), { keepAlive });
 
     await deps.db.transaction().execute(async (trx) => {
       if (!(await repo.markCommitted(trx, { id: job.id, attempt: job.attempt, userId: actor.userId, now, counts }))) throw new PreviewGone();
       if (!(await repo.moveDrop(trx, job.dropId, 'received', 'ingested', now))) throw new Conflict('ingestFlow.errors.notIngestable');
-      const writing = beside ? write(async () => {}) : Promise.resolve();
-      const inserting = (async () => {
-        await insertPersons(trx, finalRows);
-        await insertReviewRows(trx, reviewRows);
-      })();
-      // Both finish before anything is decided: a failed insert must not roll
-      // back (and undo the writes) while a batch is still being written.
-      const [wrote, inserted] = await Promise.allSettled([writing, inserting]);
-      if (inserted.status === 'rejected') throw inserted.reason;
-      if (wrote.status === 'rejected') throw wrote.reason;
+      await custody.commit(trx);
+      await insertReviewRows(trx, reviewRows);
       await appendAudit(trx, auditContext(deps), {
         action: 'ingest.commit',
         actorId: actor.userId,
@@ -130,17 +108,16 @@ export async function confirmIngest(
       });
     });
   } catch (err) {
-    void sealing.records.then((r) => r.fill(0), () => {});
     // A lost answer to a COMMIT that did happen (a dropped PostgreSQL
     // connection) must not undo the vault writes it references.
     if ((await repo.findJob(deps.db, job.id).catch(() => null))?.state === 'committed') throw err;
     // Nothing of this attempt is in the database; its vault records would be
     // orphans. Remove them now (reconcile.ts catches what this misses) and
     // give the drop back, intact.
-    await deleteVaultObjects(deps, written).catch(() => {});
+    await custody.abandon().catch(() => {});
     await repo.releaseJob(deps.db, { id: job.id, attempt: job.attempt, state: 'committing' }, deps.clock.now().toISOString(), 'ingestFlow.errors.commitFailed').catch(() => false);
     rt.cache.evict(job.id);
-    deps.logger.warn({ jobId: job.id, dropId: job.dropId, written: written.length, err: (err as Error).name, requestId: meta.requestId }, 'ingest commit failed; vault writes undone, drop left intact');
+    deps.logger.warn({ jobId: job.id, dropId: job.dropId, written: custody.written, err: (err as Error).name, requestId: meta.requestId }, 'ingest commit failed; vault writes undone, drop left intact');
     // The vault refuses a name (or other text) that holds a My Number (P3): say so plainly.
     if (err instanceof NumberInPersonRow) throw new BadRequest('ingestFlow.errors.numberInText');
     throw err;
@@ -160,60 +137,9 @@ export async function confirmIngest(
   return { dropId: job.dropId, counts: committed.counts!, destroyed };
 }
 
-/** How often a commit still writing vault records marks its job as alive (stale after PREVIEW_TTL_MS). */
-const TOUCH_EVERY_MS = 10_000;
-
-interface Sealing {
-  /** Plan key → index into tokens and records. */
-  slot: Map<string, number>;
-  tokens: string[];
-  /** RECORD_BYTES per token, in order. */
-  records: Promise<Buffer>;
-}
-
-function sealCandidates(entry: PreviewEntry): Sealing {
-  const candidates = candidateNumbers(entry.result);
-  const { tokens, records } = entry.session.sealMany(candidates.map((c) => c.number));
-  return { slot: new Map(candidates.map((c, i) => [c.key, i])), tokens, records };
-}
-
 /**
- * Writes the sealed records at `slots` create-only, a batch at a time
- * (storage createMany: one durable sync per batch, not two fsyncs per
- * record; config.vaultBatch records per batch). `onBatch` learns each
- * batch's tokens before it is written, so a failure can undo every write
- * that may have happened. The failpoint fires after the first and after the
- * last completed batch. The records' buffer is zeroed when done.
- */
-async function writeRecords(
-  session: VaultSession,
-  batchSize: number,
-  tokens: readonly string[],
-  slots: readonly number[],
-  records: Buffer,
-  onBatch: (tokens: string[]) => void,
-  touch: () => Promise<void>,
-): Promise<void> {
-  let touched = Date.now();
-  try {
-    for (let start = 0; start < slots.length; start += batchSize) {
-      const batch = slots.slice(start, start + batchSize).map((i) => ({ token: tokens[i]!, bytes: records.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES) }));
-      onBatch(batch.map((r) => r.token));
-      await session.writeRecords(batch);
-      if (start === 0 || start + batchSize >= slots.length) failpoint('ingest.after-vault-write');
-      // A long commit (a slow remote vault) keeps its job fresh, so nobody takes it for abandoned.
-      if (start + batchSize < slots.length && Date.now() - touched >= TOUCH_EVERY_MS) {
-        await touch();
-        touched = Date.now();
-      }
-    }
-  } finally {
-    records.fill(0);
-  }
-}
-
-/**
- * The persons rows to insert, one per added person, in the same order. A
+ * The persons the vault takes custody of, one per added person (the number
+ * is the sealed candidate of the same plan key). A
  * dependent is linked to the employee on the same row of the file — a person
  * added now or one already held.
  */
@@ -221,8 +147,7 @@ function personRows(
   entry: { dropId: string },
   adds: PlannedPerson[],
   all: PlannedPerson[],
-  tokens: readonly string[],
-): Array<NewPersonInput & { id: string }> {
+): CustodyPerson[] {
   const idOfKey = new Map<string, string>();
   const ids = adds.map((p) => {
     const id = randomId();
@@ -236,9 +161,8 @@ function personRows(
     if (id && !employeeOfRow.has(rowKey(p.person))) employeeOfRow.set(rowKey(p.person), id);
   }
   return adds.map((p, i) => ({
+    key: p.key,
     id: ids[i]!,
-    token: tokens[i]!,
-    number: p.person.number,
     name: p.person.name,
     furigana: p.person.furigana ?? null,
     employeeCode: p.person.employeeCode ?? null,

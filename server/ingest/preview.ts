@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { CacheEntry } from './preview-cache.js';
-import type { ColumnChoice, ExtractedPerson, ParseResult, ReviewRow } from './parse/types.js';
-import { relationText, type VaultSession } from './vault-port.js';
+import type { VaultSession } from '../vault/index.js';
+import type { ColumnChoice, ExtractedPerson, ParseResult, Relation, ReviewRow } from './parse/types.js';
 
 /**
  * What a parsed drop becomes before anything is stored: for each person,
@@ -178,4 +178,11 @@ function heldRows(review: PlannedReview[], persons: PlannedPerson[]): HeldRow[] 
 /** Where a row sits in the file: for linking a dependent to the employee on the same row. */
 export function rowKey(p: Pick<ExtractedPerson, 'sheet' | 'row' | 'page'>): string {
   return `${p.sheet}\u0000${p.page ?? ''}\u0000${p.row}`;
+}
+
+/** The relation as the vault stores it: 本人 / 配偶者 / 扶養親族n. */
+export function relationText(r: Relation): string {
+  if (r.kind === 'self') return '本人';
+  if (r.kind === 'spouse') return '配偶者';
+  return `扶養親族${r.index}`;
 }

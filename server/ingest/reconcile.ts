@@ -1,9 +1,9 @@
 import type { Deps } from '../deps.js';
+import { sweepOrphanRecords } from '../vault/index.js';
 import { armFailpoints } from '../failpoints.js';
 import { destroyOriginal } from './dispose.js';
 import * as repo from './repo.js';
 import { ingestRuntime, ORPHAN_MIN_AGE_MS, PREVIEW_TTL_MS } from './runtime.js';
-import { deleteVaultObjects, findOrphanVaultObjects } from './vault-port.js';
 
 /**
  * Recovery after a crash or an abandoned ingest (P9). Each step looks only at
@@ -55,17 +55,9 @@ export async function reconcileIngest(deps: Deps, opts: ReconcileOptions): Promi
   // `committing`: nothing older than its start can be one of its records.
   let cutoff = opts.orphansBefore.getTime();
   for (const j of await repo.activeCommits(deps.db)) cutoff = Math.min(cutoff, Date.parse(j.updatedAt));
-  const orphans: string[] = [];
-  for await (const token of findOrphanVaultObjects(deps, { olderThanMs: Math.max(0, deps.clock.now().getTime() - cutoff) })) orphans.push(token);
-  for (let i = 0; i < orphans.length; i += ORPHAN_DELETE_BATCH) {
-    const batch = orphans.slice(i, i + ORPHAN_DELETE_BATCH);
-    await deleteVaultObjects(deps, batch);
-    report.orphansDeleted += batch.length;
-  }
+  report.orphansDeleted = await sweepOrphanRecords(deps, { olderThanMs: Math.max(0, deps.clock.now().getTime() - cutoff) });
   return report;
 }
-
-const ORPHAN_DELETE_BATCH = 1000;
 
 /** The usual cut-offs: abandoned after the preview TTL, orphans after a few minutes. */
 export function defaultReconcileOptions(deps: Deps, over: { staleMs?: number; orphanAgeMs?: number } = {}): ReconcileOptions {

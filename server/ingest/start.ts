@@ -6,6 +6,7 @@ import type { Actor } from '../http/policies.js';
 import { NotKeyHolder } from '../keys/errors.js';
 import { keyHolderStatus, unlockOfficeKey } from '../keys/office-key.js';
 import { randomId } from '../lib/random.js';
+import { ingestCohort, openVaultSession } from '../vault/index.js';
 import { decryptDrop, DropDecryptError } from './decrypt.js';
 import { ParseError } from './parse/errors.js';
 import { DropNotIngestable, DropUnreadable, IngestBusy } from './errors.js';
@@ -15,7 +16,6 @@ import type { PreviewEntry } from './preview.js';
 import * as repo from './repo.js';
 import { releaseUnreadable } from './unreadable-repo.js';
 import { ingestRuntime, PREVIEW_TTL_MS } from './runtime.js';
-import { ingestCohort, openVaultSession } from './vault-port.js';
 
 /**
  * Starting an ingest, as the staff member experiences it: they enter their

@@ -55,3 +55,23 @@ export async function deleteVaultObject(deps: Pick<Deps, 'storage'>, token: stri
   if (!isToken(token)) throw new TypeError('not a vault token');
   await deps.storage.vault.delete(token);
 }
+
+const ORPHAN_DELETE_BATCH = 1000;
+
+/**
+ * Deletes the vault records no persons row references that are older than
+ * `olderThanMs` (a commit that never reached its transaction, P9): listed
+ * first, then deleted ORPHAN_DELETE_BATCH at a time (deleting while listing
+ * could disturb the listing's pages). Returns how many went.
+ */
+export async function sweepOrphanRecords(deps: Pick<Deps, 'db' | 'clock' | 'storage'>, opts: { olderThanMs: number }): Promise<number> {
+  const orphans: string[] = [];
+  for await (const token of findOrphanVaultObjects(deps, opts)) orphans.push(token);
+  let deleted = 0;
+  for (let i = 0; i < orphans.length; i += ORPHAN_DELETE_BATCH) {
+    const batch = orphans.slice(i, i + ORPHAN_DELETE_BATCH);
+    await deleteVaultObjects(deps, batch);
+    deleted += batch.length;
+  }
+  return deleted;
+}

@@ -74,12 +74,7 @@ export async function revealNumber(deps: RevealDeps, input: RevealInput): Promis
     requestId,
   };
 
-  const holder = await keyHolderStatus(deps.db, actor.userId);
-  if (!holder.holder || holder.mustChange) {
-    closeWindowsOf(deps, actor.userId); // a copy removed since the window opened ends it
-    await auditQuietly(deps, { ...base, action: 'vault.reveal.denied', result: 'denied', details: { reason: holder.holder ? 'mustChange' : 'notKeyHolder' } });
-    throw holder.holder ? new KeyPassphraseMustChange() : new NotKeyHolder();
-  }
+  await refuseUnlessHolder(deps, base);
   if (!purpose) throw new RevealPurposeRequired();
   if (person.state !== 'held') throw new VaultRecordDisposed();
 
@@ -127,8 +122,18 @@ export async function revealNumber(deps: RevealDeps, input: RevealInput): Promis
   return { number, person, purpose, windowExpiresAt };
 }
 
-/** The limit gate on its own: records and refuses a blocked attempt, alerting the directors once. */
-async function refuseIfBlocked(deps: RevealDeps, base: Omit<AuditEvent, 'action'>): Promise<void> {
+/** Only a holder of a usable copy of the office key reveals (audited refusal). (Also bulk-read.ts.) */
+export async function refuseUnlessHolder(deps: RevealDeps, base: Omit<AuditEvent, 'action'>): Promise<void> {
+  const userId = base.actorId!;
+  const holder = await keyHolderStatus(deps.db, userId);
+  if (holder.holder && !holder.mustChange) return;
+  closeWindowsOf(deps, userId); // a copy removed since the window opened ends it
+  await auditQuietly(deps, { ...base, action: 'vault.reveal.denied', result: 'denied', details: { reason: holder.holder ? 'mustChange' : 'notKeyHolder' } });
+  throw holder.holder ? new KeyPassphraseMustChange() : new NotKeyHolder();
+}
+
+/** The limit gate on its own: records and refuses a blocked attempt, alerting the directors once. (Also bulk-read.ts.) */
+export async function refuseIfBlocked(deps: RevealDeps, base: Omit<AuditEvent, 'action'>): Promise<void> {
   const userId = base.actorId!;
   const refused = await deps.db
     .transaction()
@@ -155,9 +160,9 @@ async function refuseIfBlocked(deps: RevealDeps, base: Omit<AuditEvent, 'action'
  * opens this session's window), or borrowed from the window already open.
  * `done` releases it; a key unlocked for this reveal alone is zeroed then.
  */
-async function officeKeyFor(
+export async function officeKeyFor(
   deps: RevealDeps,
-  input: RevealInput,
+  input: Pick<RevealInput, 'actor' | 'passphrase' | 'requestId'>,
   base: Omit<AuditEvent, 'action'>,
 ): Promise<{ key: openpgp.PrivateKey; done: () => void; windowExpiresAt: Date | null }> {
   const who = { userId: input.actor.userId, sessionId: input.actor.sessionId };
@@ -197,7 +202,7 @@ async function readNumber(deps: RevealDeps, person: repo.PersonRow, officeKey: o
 }
 
 /** The object's bytes, reading at most one byte more than a record has (a swollen object is damage too). */
-async function readRecord(deps: Pick<Deps, 'storage'>, token: string): Promise<Buffer> {
+export async function readRecord(deps: Pick<Deps, 'storage'>, token: string): Promise<Buffer> {
   let stream: Readable;
   try {
     stream = await deps.storage.vault.get(token);
@@ -220,7 +225,7 @@ async function readRecord(deps: Pick<Deps, 'storage'>, token: string): Promise<B
 }
 
 /** An audit entry for a refusal or failure, in its own transaction; a failure to write it is logged, not thrown. */
-async function auditQuietly(deps: RevealDeps, event: AuditEvent): Promise<void> {
+export async function auditQuietly(deps: RevealDeps, event: AuditEvent): Promise<void> {
   try {
     await deps.db.transaction().execute((trx) => appendAudit(trx, auditContext(deps), event));
   } catch (err) {

@@ -1,17 +1,8 @@
 /**
- * The custody vault (design §3, P2–P4): what other domains call.
- *
- * For the ingest flow:
- *   openVaultSession(deps, { companyId, officeKey, cohort }) → VaultSession
- *     .indexOf(number) · .findByNumber(db, number) · .findByEmployee(db, who)
- *     .sealRecord(number) → { token, bytes } · .writeRecord(token, bytes)
- *     .sealMany(numbers) → { tokens, records } · .writeRecords([{ token, bytes }])
- *     .personRow({...}) · .close()
- *   insertPersons(trx, rows) — inside the ingest's commit transaction
- *   findOrphanVaultObjects(deps, { olderThanMs }) — reconciliation after a crash
- *   deleteVaultObject(deps, token), deleteVaultObjects(deps, tokens)
- *
- * For people (routes.ts): revealNumber, liftRevealBlock, and the page queries below.
+ * The vault's page queries, for its own routes (routes.ts), and the vault's
+ * internals re-exported for its tests and benches. Other domains do not
+ * import this file: they use server/vault/index.ts, the vault's API
+ * (.dependency-cruiser.cjs `vault-only-through-its-api`).
  */
 import type { Deps } from '../deps.js';
 import { NotFound } from '../http/errors.js';

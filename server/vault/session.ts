@@ -3,6 +3,7 @@ import type * as openpgp from 'openpgp';
 import type { Deps } from '../deps.js';
 import { randomId } from '../lib/random.js';
 import { blindIndex, encryptRecord, isToken, newToken } from './crypto.js';
+import { beginCustody, type Custody, type CustodyCandidate } from './custody.js';
 import { blindIndexesOnThread, OFF_THREAD_INDEXES } from './index-thread.js';
 import { cohortDataKey, companyIndexKey } from './keys.js';
 import { prepareSealWorker, sealRecords } from './seal-records.js';
@@ -61,6 +62,11 @@ export interface VaultSession {
   personRow(p: NewPersonInput): repo.NewPersonRow;
   /** personRow for many persons of one commit: they share one creation time. */
   personRows(inputs: readonly NewPersonInput[]): repo.NewPersonRow[];
+  /**
+   * Starts taking custody of these numbers (custody.ts): their records are
+   * sealed from now on, while the caller decides which persons to hold.
+   */
+  takeCustody(candidates: readonly CustodyCandidate[]): Custody;
   /** Zeroes the keys; every later call throws. Safe to call twice. */
   close(): void;
 }
@@ -80,7 +86,7 @@ export interface NewPersonInput {
   id?: string;
 }
 
-export type VaultDeps = Pick<Deps, 'db' | 'clock' | 'storage'>;
+export type VaultDeps = Pick<Deps, 'db' | 'clock' | 'storage' | 'config'>;
 
 export async function openVaultSession(
   deps: VaultDeps,
@@ -137,7 +143,7 @@ export async function openVaultSession(
     };
   };
 
-  return {
+  const session: VaultSession = {
     companyId: opts.companyId,
     cohort: opts.cohort,
     dataKeyId: dataKey.id,
@@ -196,6 +202,11 @@ export async function openVaultSession(
       const createdAt = deps.clock.now().toISOString();
       return inputs.map((p) => rowOf(p, createdAt));
     },
+    takeCustody(candidates) {
+      open();
+      // Through `session`, not the closures: its methods are what the ingest bench times.
+      return beginCustody(deps, session, candidates);
+    },
     close() {
       closed = true;
       indexes.clear();
@@ -203,4 +214,5 @@ export async function openVaultSession(
       dataKey.raw.fill(0);
     },
   };
+  return session;
 }

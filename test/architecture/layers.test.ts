@@ -54,9 +54,15 @@ function brokenTree(): string {
     'server/auth/users.ts': 'export const u = 1;\n',
     // the 本人交付 path reaching the vault through a helper, and the number-filling writer
     'server/bundles/self-copy.ts': "import { h } from './helper.js';\nimport { f } from './write/fill-numbers.js';\nexport const c = [h, f];\n",
-    'server/bundles/helper.ts': "import { v } from '../vault/api.js';\nexport const h = v;\n",
+    'server/bundles/helper.ts': "import { open as v } from '../vault/index.js';\nexport const h = v;\n",
     'server/bundles/write/fill-numbers.ts': 'export const f = 1;\n',
-    'server/vault/api.ts': 'export const v = 1;\n',
+    // a domain reaching past the vault's API into its repo; app.ts past it into a key file
+    'server/vault/index.ts': "export { open } from './repo.js';\n",
+    'server/vault/repo.ts': 'export const open = 1;\n',
+    'server/vault/keys.ts': 'export const k = 1;\n',
+    'server/vault/routes.ts': 'export const r = 1;\n',
+    'server/ingest/commit.ts': "import { open } from '../vault/index.js';\nimport { open as raw } from '../vault/repo.js';\nexport const c = [open, raw];\n",
+    'server/app.ts': "import { r } from './vault/routes.js';\nimport { k } from './vault/keys.js';\nexport const app = [r, k];\n",
     // a browser script importing server code
     'static/js/page.js': "import { x } from '../../server/config.js';\nexport const page = x;\n",
   };
@@ -81,7 +87,9 @@ describe('the layer rules', () => {
     expect(found('storage-knows-no-server')).toEqual(['storage-adapters/store.ts → server/config.ts']);
     expect(found('worker-code-knows-no-http')).toEqual(['server/ingest/parse/reader.ts → server/http/errors.ts']);
     expect(found('lib-is-domain-free')).toEqual(['server/lib/helper.ts → server/auth/users.ts']);
-    expect(found('self-copy-reaches-no-numbers').sort()).toEqual(['server/bundles/self-copy.ts → server/bundles/write/fill-numbers.ts', 'server/bundles/self-copy.ts → server/vault/api.ts']);
+    expect(found('self-copy-reaches-no-numbers').sort()).toEqual(['server/bundles/self-copy.ts → server/bundles/write/fill-numbers.ts', 'server/bundles/self-copy.ts → server/vault/index.ts', 'server/bundles/self-copy.ts → server/vault/repo.ts']);
+    expect(found('vault-only-through-its-api')).toEqual(['server/ingest/commit.ts → server/vault/repo.ts']);
+    expect(found('vault-routes-only-mounted')).toEqual(['server/app.ts → server/vault/keys.ts']);
     expect(found('browser-code-knows-no-server')).toEqual(['static/js/page.js → server/config.ts']);
   }, 120_000);
 });

@@ -1,0 +1,133 @@
+import { forEachAtOnce } from '../../storage-adapters/concurrency.js';
+import { appendAudit, type AuditEvent } from '../audit/service.js';
+import { NotFound } from '../http/errors.js';
+import { decryptRecord, unwrapKey } from './crypto.js';
+import { RevealBlocked, RevealNotRecorded, RevealPurposeRequired, VaultKeyDamaged, VaultRecordDamaged, VaultRecordDisposed } from './errors.js';
+import { isRevealPurpose, PURPOSE_LABELS_JA, type RevealPurpose } from './purposes.js';
+import * as repo from './repo.js';
+import { countReveal, gate } from './reveal-limit.js';
+import { auditQuietly, officeKeyFor, readRecord, refuseIfBlocked, refuseUnlessHolder, type RevealDeps, type RevealInput } from './reveal.js';
+
+/**
+ * Many numbers of one company at once, for one statutory purpose (the
+ * year-end bundles: every employee's number for the 源泉徴収票). The same
+ * rules as a reveal (reveal.ts), in the same order, for who may: staff or a
+ * director (else 404), holding a usable copy of the office key (audited
+ * refusal), a purpose from the statutory list, not blocked by the reveal
+ * limit, and the key passphrase or this session's open unlock window.
+ *
+ * All or nothing: every person must exist in this company and be held;
+ * one damaged or disposed record refuses the whole read (a bundle that
+ * silently lacks a person would be wrong), the damage audited as an incident.
+ * Then ONE audit entry `vault.read.bulk` naming every person read (breach
+ * scoping needs whose numbers left the vault) and counting as one reveal
+ * for the hourly limit — a bulk read is one deliberate operation, and the
+ * limit is there to catch browsing one number after another. Only after that
+ * entry commits are the numbers returned; they stay in memory (P3, P6).
+ */
+export interface BulkReadInput extends Pick<RevealInput, 'actor' | 'passphrase' | 'requestId'> {
+  companyId: string;
+  personIds: readonly string[];
+  purpose: string;
+}
+
+export interface BulkReadResult {
+  /** Person id → number, for every id asked. */
+  numbers: Map<string, string>;
+  purpose: RevealPurpose;
+  windowExpiresAt: Date | null;
+}
+
+/** Records read at once from the vault location (S3: several GETs in flight). */
+const READS_AT_ONCE = 8;
+
+export async function readNumbersForPurpose(deps: RevealDeps, input: BulkReadInput): Promise<BulkReadResult> {
+  const { actor } = input;
+  const ids = [...new Set(input.personIds)];
+  const persons = await personsOf(deps, input.companyId, ids);
+  if (!persons || ids.length === 0 || (actor.role !== 'staff' && actor.role !== 'director')) throw new NotFound();
+  const purpose = isRevealPurpose(input.purpose) ? input.purpose : null;
+  const base: Omit<AuditEvent, 'action'> = {
+    actorId: actor.userId,
+    actorRole: actor.role,
+    companyId: input.companyId,
+    targetIds: ids,
+    purpose: purpose ? PURPOSE_LABELS_JA[purpose] : null,
+    requestId: input.requestId ?? null,
+  };
+
+  await refuseUnlessHolder(deps, base);
+  if (!purpose) throw new RevealPurposeRequired();
+  if (persons.some((p) => p.state !== 'held')) throw new VaultRecordDisposed();
+  await refuseIfBlocked(deps, base);
+
+  const { key, done, windowExpiresAt } = await officeKeyFor(deps, input, base);
+  const numbers = new Map<string, string>();
+  try {
+    await readAll(deps, persons, key, numbers);
+  } catch (err) {
+    numbers.clear();
+    if (err instanceof VaultRecordDamaged || err instanceof VaultKeyDamaged) {
+      deps.logger.error({ companyId: input.companyId, requestId: base.requestId, kind: err.name }, 'vault records could not be decrypted (bulk read)');
+      await auditQuietly(deps, { ...base, action: 'vault.record.damaged', result: 'failed', details: { kind: err.name, bulk: true } });
+    }
+    throw err;
+  } finally {
+    done();
+  }
+
+  const now = deps.clock.now();
+  const outcome = await deps.db
+    .transaction()
+    .execute(async (trx) => {
+      if ((await gate(trx, actor.userId, now)) !== 'ok') return 'over-limit' as const;
+      await countReveal(trx, actor.userId, now);
+      await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+        ...base,
+        action: 'vault.read.bulk',
+        result: 'ok',
+        details: { count: ids.length, purposeKey: purpose, window: windowExpiresAt !== null },
+      });
+      return 'recorded' as const;
+    })
+    .catch(async () => {
+      numbers.clear();
+      deps.logger.error({ companyId: input.companyId, requestId: base.requestId }, 'bulk read refused: its audit entry could not be written');
+      await auditQuietly(deps, { ...base, action: 'vault.reveal.denied', result: 'denied', details: { reason: 'auditFailed', bulk: true } });
+      throw new RevealNotRecorded();
+    });
+  if (outcome === 'over-limit') {
+    numbers.clear();
+    await refuseIfBlocked(deps, base);
+    throw new RevealBlocked('none'); // not reached: the gate above refuses
+  }
+  return { numbers, purpose, windowExpiresAt };
+}
+
+/** The persons, every one of this company; null if any is unknown or another company's (404, as for one). */
+async function personsOf(deps: RevealDeps, companyId: string, ids: readonly string[]): Promise<repo.PersonRow[] | null> {
+  if (!companyId || ids.some((id) => typeof id !== 'string' || !id)) return null;
+  const rows: repo.PersonRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    rows.push(...(await deps.db.selectFrom('persons').selectAll().where('company_id', '=', companyId).where('id', 'in', ids.slice(i, i + 500)).execute()));
+  }
+  return rows.length === ids.length ? rows : null;
+}
+
+/** Each data key unwrapped once, each record read and decrypted; keys zeroed when done. */
+async function readAll(deps: RevealDeps, persons: readonly repo.PersonRow[], officeKey: Parameters<typeof unwrapKey>[1], into: Map<string, string>): Promise<void> {
+  const keys = new Map<string, Buffer>();
+  try {
+    for (const id of new Set(persons.map((p) => p.data_key_id))) {
+      const dk = await repo.findDataKey(deps.db, id);
+      if (!dk || dk.destroyedAt || !dk.wrapped) throw new VaultRecordDisposed();
+      keys.set(id, await unwrapKey(dk.wrapped, officeKey));
+    }
+    await forEachAtOnce(persons, READS_AT_ONCE, async (p) => {
+      const bytes = await readRecord(deps, p.token);
+      into.set(p.id, decryptRecord(keys.get(p.data_key_id)!, p.token, bytes));
+    });
+  } finally {
+    for (const raw of keys.values()) raw.fill(0);
+  }
+}
