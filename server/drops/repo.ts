@@ -106,20 +106,3 @@ export async function storedKeyKnown(db: Db, storedKey: string): Promise<boolean
   const row = await db.selectFrom('drops').select('id').where('stored_key', '=', storedKey).executeTakeFirst();
   return !!row;
 }
-
-/**
- * Whether the uploading session is still alive at commit time: the row still
- * exists (not logged out, not killed by revocation) and its user and company
- * are active. Idle time is not judged here — the upload itself was activity.
- */
-export async function sessionStillLive(db: Db, sessionIdHash: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .leftJoin('companies as c', 'c.id', 'u.company_id')
-    .select(['u.status', 'u.hard_locked', 'u.role', 'c.status as company_status', 's.stage'])
-    .where('s.id_hash', '=', sessionIdHash)
-    .executeTakeFirst();
-  if (!row) return false;
-  return row.stage === 'full' && row.status === 'active' && row.hard_locked === 0 && (row.role !== 'client' || row.company_status === 'active');
-}
