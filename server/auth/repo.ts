@@ -14,6 +14,22 @@ export async function displayNameOf(db: Db, userId: string): Promise<string | nu
   return r?.display_name ?? null;
 }
 
+/** Whether setup has made a director yet. */
+export async function directorExists(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('role', '=', 'director').limit(1).executeTakeFirst();
+  return !!row;
+}
+
+/** One person's account as other domains need it (no secrets); undefined for an unknown id. */
+export function findUserById(db: Db, userId: string) {
+  return db.selectFrom('users').select(['id', 'role', 'status', 'display_name', 'login_id', 'email', 'key_holder']).where('id', '=', userId).executeTakeFirst();
+}
+
+/** The account with its password hash, for a re-entered password (keys: holder copies). */
+export function findUserWithPasswordHash(db: Db, userId: string) {
+  return db.selectFrom('users').select(['id', 'role', 'status', 'password_hash']).where('id', '=', userId).executeTakeFirst();
+}
+
 // ---- users, as login, enrolment and step-up read and change them ---------
 
 /** What a login needs of an account, by login id; undefined for an unknown id. */
