@@ -270,7 +270,7 @@ async function main(): Promise<void> {
     const floor = rawCreateFloor(root, numbers.length, recordSize);
     if (vaultObjects !== numbers.length) throw new Error(`vault has ${vaultObjects} objects`);
     const remnants = await d.storage.drops.remnants(storedKey);
-    const disposal = await d.db.selectFrom('drop_disposals').selectAll().where('drop_id', '=', dropId).executeTakeFirst();
+    const disposal = await d.db.selectFrom('disposals').select('id').where('subject_kind', '=', 'drop').where('subject_id', '=', dropId).executeTakeFirst();
     const audit = await d.db.selectFrom('audit_log').select('action').where('target_ids', 'like', `%${dropId}%`).execute();
     if (remnants.length || !disposal || audit.filter((a) => a.action === 'ingest.commit').length !== 1 || audit.filter((a) => a.action === 'drop.destroy').length !== 1) {
       throw new Error('the original is not recorded as destroyed');

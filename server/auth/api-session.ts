@@ -1,6 +1,7 @@
 import { findActiveCompanyByAccessKey } from './access-keys.js';
 import { attemptLogin, normaliseLoginId, startSession } from './login-service.js';
 import { verifyPassword } from '../lib/passwords.js';
+import * as repo from './repo.js';
 import { destroySession } from './sessions.js';
 import type { Deps } from '../deps.js';
 import { Unauthorized } from '../http/errors.js';
@@ -83,13 +84,7 @@ export async function apiLogin(deps: Deps, input: ApiLoginInput): Promise<ApiSes
 async function needsFirstLogin(deps: Deps, companyId: string, loginId: unknown): Promise<boolean> {
   const id = normaliseLoginId(loginId);
   if (!id) return false;
-  const u = await deps.db
-    .selectFrom('users')
-    .select(['password_is_initial', 'totp_enrolled'])
-    .where('login_id', '=', id)
-    .where('role', '=', 'client')
-    .where('company_id', '=', companyId)
-    .executeTakeFirst();
+  const u = await repo.findRoomClientByLoginId(deps.db, companyId, id);
   return !!u && (u.password_is_initial === 1 || u.totp_enrolled !== 1);
 }
 

@@ -4,6 +4,7 @@ import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Sealer } from '../lib/secret-box.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../lib/passwords.js';
+import * as repo from './repo.js';
 import { claimTotpStep, normaliseCode } from './second-factor.js';
 import { createSession, type SessionMeta } from './sessions.js';
 import { matchTotp, totpUri } from './totp.js';
@@ -24,11 +25,7 @@ export interface EnrolmentForm {
 }
 
 async function enrollee(deps: Deps, userId: string) {
-  return deps.db
-    .selectFrom('users')
-    .select(['id', 'role', 'company_id', 'login_id', 'status', 'password_hash', 'password_is_initial', 'totp_enrolled', 'totp_secret_sealed'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
+  return repo.findEnrollee(deps.db, userId);
 }
 
 export async function enrolmentForm(deps: Deps, userId: string): Promise<EnrolmentForm | null> {
@@ -91,17 +88,9 @@ export async function completeEnrolment(
     // The confirming code is claimed like any login code, so it cannot be replayed at the next login.
     if (step !== null && !(await claimTotpStep(trx, u.id, step))) return null;
     const at = now.toISOString();
-    await trx
-      .updateTable('users')
-      .set({
-        ...(newHash ? { password_hash: newHash, password_is_initial: 0 as const, initial_expires_at: null } : {}),
-        ...(step !== null ? { totp_enrolled: 1 as const } : {}),
-        updated_at: at,
-      })
-      .where('id', '=', u.id)
-      .execute();
+    await repo.completeEnrolment(trx, u.id, { newHash, enrolled: step !== null }, at);
     // The enrol session (and any other) ends; the person continues in a fresh full session.
-    await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
+    await repo.deleteUserSessions(trx, u.id);
     // A code confirmed just now is the new session's step-up, as at login (login-service.ts startSession).
     const sid = await createSession(trx, u.id, 'full', now, meta, step !== null);
     await appendAudit(trx, auditContext(deps), {

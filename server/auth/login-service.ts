@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { Sealer } from '../lib/secret-box.js';
 import { verifyPassword } from '../lib/passwords.js';
+import * as repo from './repo.js';
 import { checkUserTotp, normaliseCode } from './second-factor.js';
 import { createSession, destroySession, type SessionMeta } from './sessions.js';
 import { claimAccount, claimIp, recordFailure, recordSuccess } from './throttle.js';
@@ -79,16 +80,7 @@ export async function attemptLogin(deps: Deps, input: LoginInput): Promise<Login
   // A blocked IP is refused before any account is looked up: the spray stops here.
   if (!(await claimIp(db, input.ip, now))) return { ok: false, reason: 'ip_blocked' };
 
-  const found = loginId
-    ? await db
-        .selectFrom('users')
-        .select([
-          'id', 'role', 'company_id', 'status', 'password_hash', 'password_is_initial', 'initial_expires_at',
-          'totp_secret_sealed', 'totp_enrolled',
-        ])
-        .where('login_id', '=', loginId)
-        .executeTakeFirst()
-    : undefined;
+  const found = loginId ? await repo.findUserByLoginId(db, loginId) : undefined;
   const scope = input.scope;
   const user =
     found && (scope.kind === 'office' ? found.role !== 'client' : found.role === 'client' && found.company_id === scope.companyId)
@@ -129,23 +121,12 @@ export async function attemptLogin(deps: Deps, input: LoginInput): Promise<Login
     if (initial) {
       // Single use: the first login spends the initial password (it "expires
       // now"); a parallel second login with it finds nothing to spend.
-      const spent = await trx
-        .updateTable('users')
-        .set({ initial_expires_at: now.toISOString() })
-        .where('id', '=', user.id)
-        .where('password_is_initial', '=', 1)
-        .where('initial_expires_at', '>', now.toISOString())
-        .executeTakeFirst();
-      if (Number(spent.numUpdatedRows) !== 1) return false;
+      if (!(await repo.spendInitialPassword(trx, user.id, now.toISOString()))) return false;
     }
     if (freshSecret) {
       // A new seed at every first login: a seed shown before a reissue (perhaps
       // on a lost phone) never becomes valid.
-      await trx
-        .updateTable('users')
-        .set({ totp_secret_sealed: new Sealer(deps.secrets.signing).seal(freshSecret, 'totp') })
-        .where('id', '=', user.id)
-        .execute();
+      await repo.setTotpSecret(trx, user.id, new Sealer(deps.secrets.signing).seal(freshSecret, 'totp'));
     }
     await recordSuccess(trx, { userId: user.id, ip: input.ip, now });
     await audit(trx, deps, input, user, { action: 'login.success', result: 'ok', details: { stage, scope: scope.kind } });

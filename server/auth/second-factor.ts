@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { Sealer } from '../lib/secret-box.js';
+import * as repo from './repo.js';
 import { matchTotp } from './totp.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -11,14 +12,8 @@ type Db = Kysely<Database> | Transaction<Database>;
  * a replayed code, an older code, or the losers of twenty parallel logins with
  * the same code all see 0 rows updated.
  */
-export async function claimTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
-  const r = await db
-    .updateTable('users')
-    .set({ totp_last_step: step })
-    .where('id', '=', userId)
-    .where('totp_last_step', '<', step)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+export function claimTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
+  return repo.claimTotpStep(db, userId, step);
 }
 
 /** What people type: full-width digits from a Japanese IME, spaces or hyphens between the groups. */

@@ -4,6 +4,7 @@ import { auditContext } from '../audit/service.js';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
+import * as repo from './repo.js';
 import { listUserSessions } from './sessions.js';
 
 /**
@@ -66,8 +67,7 @@ export async function sessionRows(deps: Deps, actor: Actor): Promise<SessionRow[
 /** "Log out everywhere": every session of this person ends, this one included. */
 export async function logoutEverywhere(deps: Deps, actor: Actor, requestId?: string): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
-    const r = await trx.deleteFrom('sessions').where('user_id', '=', actor.userId).executeTakeFirst();
-    const n = Number(r.numDeletedRows);
+    const n = await repo.deleteUserSessions(trx, actor.userId);
     const acting = requestActing(auditContext(deps), { ...actor, requestId });
     await record(trx, acting, { action: 'auth.logout_everywhere', targetIds: [actor.userId], details: { sessions: n } });
     return n;

@@ -1,6 +1,7 @@
 import { appendAudit, auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
+import * as repo from './repo.js';
 import { checkUserTotp, normaliseCode } from './second-factor.js';
 import { markStepUp } from './sessions.js';
 import { claimAccount, claimIp, recordFailure, releaseAccount, releaseIp } from './throttle.js';
@@ -15,11 +16,7 @@ import { claimAccount, claimIp, recordFailure, releaseAccount, releaseIp } from 
  */
 export async function stepUp(deps: Deps, actor: Actor, code: unknown, meta: { ip: string; requestId?: string }): Promise<boolean> {
   const now = deps.clock.now();
-  const user = await deps.db
-    .selectFrom('users')
-    .select(['id', 'role', 'company_id', 'status', 'totp_secret_sealed'])
-    .where('id', '=', actor.userId)
-    .executeTakeFirst();
+  const user = await repo.findStepUpUser(deps.db, actor.userId);
   if (!user || user.status !== 'active') return false;
   if (!(await claimIp(deps.db, meta.ip, now))) return false;
   if ((await claimAccount(deps.db, user.id, now)) !== 'ok') {

@@ -29,6 +29,7 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { AccountTables } from './tables/accounts.js';
 import type { AuditTables } from './tables/audit.js';
+import type { DisposalTables } from './tables/disposal.js';
 import type { DirectorAlertTables } from './tables/director-alerts.js';
 import type { DropTables } from './tables/drops.js';
 import type { IngestTables } from './tables/ingest.js';
@@ -60,6 +61,8 @@ export interface Database extends VaultTables {}
 export interface Database extends DirectorAlertTables {}
 /** Attempt-claiming throttles (0014), merged the same way. */
 export interface Database extends ThrottleTables {}
+/** Disposal records (0015), merged the same way. */
+export interface Database extends DisposalTables {}
 /** Retention rules and per-person retention facts (0019). */
 export interface Database extends RetentionTables {}
 

@@ -79,25 +79,30 @@ export async function findCompanyDrop(db: Db, companyId: string, id: string): Pr
   return row ? toRecord(row) : null;
 }
 
+/*
+ * A drop's state changes. The drops domain owns every write to `drops`; other
+ * domains (ingest today, retention next) move a drop only through these.
+ * Each is conditional on the state it leaves, so of two processes exactly one
+ * moves it; false when the drop was not in that state.
+ */
+
+/** received → ingested: its numbers are in the vault (ingest commit). */
+export function markIngested(db: Db, id: string, now: string): Promise<boolean> {
+  return moveState(db, id, 'received', 'ingested', now);
+}
+
+/** ingested → disposed: its original was destroyed and verified (server/disposal/). */
+export function markDisposed(db: Db, id: string, now: string): Promise<boolean> {
+  return moveState(db, id, 'ingested', 'disposed', now);
+}
+
+async function moveState(db: Db, id: string, from: DropState, to: DropState, now: string): Promise<boolean> {
+  const r = await db.updateTable('drops').set({ state: to, updated_at: now }).where('id', '=', id).where('state', '=', from).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 /** Whether a storage key belongs to a drop (orphan sweep). */
 export async function storedKeyKnown(db: Db, storedKey: string): Promise<boolean> {
   const row = await db.selectFrom('drops').select('id').where('stored_key', '=', storedKey).executeTakeFirst();
   return !!row;
-}
-
-/**
- * Whether the uploading session is still alive at commit time: the row still
- * exists (not logged out, not killed by revocation) and its user and company
- * are active. Idle time is not judged here — the upload itself was activity.
- */
-export async function sessionStillLive(db: Db, sessionIdHash: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .leftJoin('companies as c', 'c.id', 'u.company_id')
-    .select(['u.status', 'u.hard_locked', 'u.role', 'c.status as company_status', 's.stage'])
-    .where('s.id_hash', '=', sessionIdHash)
-    .executeTakeFirst();
-  if (!row) return false;
-  return row.stage === 'full' && row.status === 'active' && row.hard_locked === 0 && (row.role !== 'client' || row.company_status === 'active');
 }

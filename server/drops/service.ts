@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { appendAudit, auditContext } from '../audit/service.js';
+import { sessionStillLive } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
 import { NotFound, Unauthorized } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
@@ -87,7 +88,7 @@ export async function receiveDrops(deps: Deps, who: Uploader, upload: Upload, me
       await repo.insertDrops(trx, drops);
       // The session may have been revoked or logged out while the bytes were
       // streaming (minutes for a large file): then nothing is kept.
-      if (!(await repo.sessionStillLive(trx, who.sessionId))) throw new Unauthorized();
+      if (!(await sessionStillLive(trx, who.sessionId))) throw new Unauthorized();
       await appendAudit(trx, auditContext(deps), {
         action: 'drop.receive',
         actorId: who.userId,

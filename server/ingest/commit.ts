@@ -1,5 +1,6 @@
 import { appendAudit, auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
+import { markIngested } from '../drops/repo.js';
 import { failpoint } from '../failpoints.js';
 import { BadRequest, Conflict } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
@@ -92,7 +93,7 @@ export async function confirmIngest(
 
     await deps.db.transaction().execute(async (trx) => {
       if (!(await repo.markCommitted(trx, { id: job.id, attempt: job.attempt, userId: actor.userId, now, counts }))) throw new PreviewGone();
-      if (!(await repo.moveDrop(trx, job.dropId, 'received', 'ingested', now))) throw new Conflict('ingestFlow.errors.notIngestable');
+      if (!(await markIngested(trx, job.dropId, now))) throw new Conflict('ingestFlow.errors.notIngestable');
       await custody.commit(trx);
       await insertReviewRows(trx, reviewRows);
       await appendAudit(trx, auditContext(deps), {

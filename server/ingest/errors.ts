@@ -48,10 +48,3 @@ export class PreviewChanged extends Conflict {
     super('ingestFlow.errors.previewChanged');
   }
 }
-
-/** The original could not be shown gone after deleting it; the record is not written (P5). */
-export class DisposalNotVerified extends AppError {
-  constructor() {
-    super(503, 'ingestFlow.errors.disposalNotVerified');
-  }
-}

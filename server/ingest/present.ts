@@ -2,7 +2,6 @@ import type { TFunction } from 'i18next';
 import { formatJst, formatSize } from '../drops/receipts.js';
 import { maskNumber as maskValue } from '../mynumber/mask.js';
 import type { Relation, ReviewReason } from './parse/types.js';
-import type { DisposalRecord } from './disposal-repo.js';
 import type { JobRecord, OfficeDrop } from './repo.js';
 import type { ReviewRecord } from './review-repo.js';
 import { PREVIEW_TTL_MS } from './runtime.js';
@@ -55,10 +54,21 @@ export function dropListView(t: TFunction, lang: Lang, d: OfficeDrop & { jobStat
   };
 }
 
+/** What a drop's page shows of the disposal of its original (server/disposal/). */
+export interface DropDisposal {
+  sha256: string;
+  size: number;
+  method: string;
+  backend: string;
+  verifiedAt: string;
+  byUser: string | null;
+  byUserName: string | null;
+}
+
 export interface DropPageInput {
   drop: OfficeDrop;
   job: JobRecord | null;
-  disposal: DisposalRecord | null;
+  disposal: DropDisposal | null;
   review: ReviewRecord[];
   viewer: { userId: string; holder: boolean; mustChange: boolean };
   now: Date;

@@ -5,7 +5,7 @@ import type { IngestJobState } from '../db/tables/ingest.js';
 
 /**
  * Queries of the ingest flow: jobs and the few drop columns ingest reads or
- * moves (review rows: review-repo.ts; disposal records: disposal-repo.ts). Plain objects out. Nothing here
+ * moves (review rows: review-repo.ts; disposal records: server/disposal/). Plain objects out. Nothing here
  * ever takes or returns a My Number (P3).
  */
 type Db = Kysely<Database> | Transaction<Database>;
@@ -247,8 +247,3 @@ export async function listOfficeDrops(db: Db, limit: number): Promise<Array<Offi
   return rows.map((r) => ({ ...toDrop(r), jobState: r.job_state ?? null, claimedByName: r.claimed_by_name ?? null, unreadable: r.unreadable_at != null }));
 }
 
-/** received → ingested, or ingested → disposed; false if the drop was not in `from`. */
-export async function moveDrop(db: Db, id: string, from: string, to: string, now: string): Promise<boolean> {
-  const r = await db.updateTable('drops').set({ state: to, updated_at: now }).where('id', '=', id).where('state', '=', from).executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}

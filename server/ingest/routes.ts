@@ -1,5 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
+import { DisposalNotVerified } from '../disposal/errors.js';
 import { formatJst } from '../drops/receipts.js';
 import { looksLikeDropId } from '../drops/service.js';
 import { AppError, BadRequest, NotFound } from '../http/errors.js';
@@ -9,7 +10,7 @@ import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../ke
 import { formatJst as formatArrival } from '../lib/jst.js';
 import { INBOX_DAYS, openInbox } from '../notify/service.js';
 import { DropDecryptError } from './decrypt.js';
-import { DisposalNotVerified, DropNotIngestable, DropUnreadable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
+import { DropNotIngestable, DropUnreadable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';
 import { ParseError } from './parse/errors.js';
 import { dropListView, dropPageView } from './present.js';
 import { previewHref, previewView } from './preview-view.js';

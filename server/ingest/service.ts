@@ -1,10 +1,11 @@
+import { displayNameOf } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
+import { findDisposal } from '../disposal/repo.js';
 import { looksLikeDropId } from '../drops/service.js';
 import { NotFound } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
 import { keyHolderStatus } from '../keys/office-key.js';
-import type { DropPageInput } from './present.js';
-import { findDisposal } from './disposal-repo.js';
+import type { DropDisposal, DropPageInput } from './present.js';
 import * as repo from './repo.js';
 import { listReviewOfDrop } from './review-repo.js';
 
@@ -33,11 +34,22 @@ export async function dropPage(deps: Deps, actor: Actor, dropId: string): Promis
   if (!drop) throw new NotFound();
   const [job, disposal, review, key] = await Promise.all([
     repo.findJobOfDrop(deps.db, dropId),
-    findDisposal(deps.db, dropId),
+    dropDisposal(deps, dropId),
     listReviewOfDrop(deps.db, dropId),
     keyHolderStatus(deps.db, actor.userId),
   ]);
   return { drop, job, disposal, review, viewer: { userId: actor.userId, holder: key.holder, mustChange: key.mustChange }, now: deps.clock.now() };
+}
+
+/** The disposal record of a drop's original, as its page shows it. */
+async function dropDisposal(deps: Deps, dropId: string): Promise<DropDisposal | null> {
+  const d = await findDisposal(deps.db, { kind: 'drop', id: dropId });
+  const original = d?.objects.find((o) => o.location === 'drops');
+  if (!d || !original) return null;
+  return {
+    sha256: original.sha256 ?? '', size: original.size ?? 0, method: d.method, backend: original.backend,
+    verifiedAt: d.verifiedAt, byUser: d.byUser, byUserName: d.byUser ? await displayNameOf(deps.db, d.byUser) : null,
+  };
 }
 
 /** A job id is randomId(16): 22 base64url characters; anything else is not one. */

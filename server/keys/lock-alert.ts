@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { appendAudit } from '../audit/service.js';
+import { findUserById } from '../auth/repo.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { bilingualMessage, oneLine } from '../mail/compose.js';
@@ -35,7 +36,8 @@ export function raiseLockAlert(trx: Transaction<Database>, userId: string, lock:
  */
 export async function mailLockAlert(deps: AlertDeps, alertId: string, userId: string, lock: HolderLock, at: Date): Promise<void> {
   const mail = await mailDirectorAlert(deps, alertId, async (to) => {
-    const holder = await deps.db.selectFrom('users').select(['display_name', 'login_id']).where('id', '=', userId).executeTakeFirstOrThrow();
+    const holder = await findUserById(deps.db, userId);
+    if (!holder) throw new Error('key holder not found for a lock alert');
     const i18n = deps.i18n;
     const v = {
       name: oneLine(holder.display_name),

@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/service.js';
+import { findUserById } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import type { DirectorAlertMailState } from '../db/tables/director-alerts.js';
@@ -61,7 +62,7 @@ export async function keyLockPage(deps: ConsoleDeps): Promise<{ locked: Awaited<
  */
 export async function liftKeyLock(deps: ConsoleDeps, by: { userId: string; role: string }, userId: string, requestId: string | null): Promise<boolean> {
   if (by.role !== 'director') throw new Forbidden();
-  const person = typeof userId === 'string' && userId ? await deps.db.selectFrom('users').select(['id', 'role']).where('id', '=', userId).executeTakeFirst() : undefined;
+  const person = typeof userId === 'string' && userId ? await findUserById(deps.db, userId) : undefined;
   if (!person || person.role === 'client') throw new NotFound();
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {

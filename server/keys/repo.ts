@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { findUserWithPasswordHash } from '../auth/repo.js';
 import type { Database } from '../db/schema.js';
 
 /** Queries for the office key and its locked copies. Plain objects out; no secrets are logged here. */
@@ -56,7 +57,7 @@ export interface PersonRow {
 }
 
 export async function findPerson(db: Db, userId: string): Promise<PersonRow | null> {
-  const row = await db.selectFrom('users').select(['id', 'role', 'status', 'password_hash']).where('id', '=', userId).executeTakeFirst();
+  const row = await findUserWithPasswordHash(db, userId);
   return row ? { id: row.id, role: row.role, status: row.status, passwordHash: row.password_hash } : null;
 }
 

@@ -1,5 +1,6 @@
 import type * as openpgp from 'openpgp';
 import { appendAudit, type AuditEvent } from '../audit/service.js';
+import { findUserById } from '../auth/repo.js';
 import { KeyPassphraseLocked, WrongKeyPassphrase } from './errors.js';
 import { mailLockAlert, raiseLockAlert, type AlertDeps } from './lock-alert.js';
 import type { KeyCopyRow } from './repo.js';
@@ -32,7 +33,7 @@ export interface TryContext {
 export async function guardedDecrypt(deps: AlertDeps, copy: KeyCopyRow, passphrase: string, ctx: TryContext): Promise<openpgp.PrivateKey> {
   const { userId } = copy;
   const now = deps.clock.now();
-  const person = await deps.db.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
+  const person = await findUserById(deps.db, userId);
   const base: Omit<AuditEvent, 'action'> = { actorId: userId, actorRole: person?.role ?? null, targetIds: [userId], requestId: ctx.requestId ?? null };
   const audit = (e: Pick<AuditEvent, 'action' | 'result' | 'details'>) => (trx: Parameters<typeof appendAudit>[0]) =>
     appendAudit(trx, { key: deps.secrets.audit, now: () => now }, { ...base, ...e });

@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/service.js';
+import { findUserById } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { randomId } from '../lib/random.js';
@@ -107,7 +108,7 @@ export async function acknowledgeDirectorAlert(
   deps: Pick<Deps, 'db' | 'clock' | 'secrets'>,
   input: { alertId: string; by: string; requestId?: string | null },
 ): Promise<{ acknowledged: boolean }> {
-  const by = await deps.db.selectFrom('users').select(['id', 'role', 'status']).where('id', '=', input.by).executeTakeFirst();
+  const by = await findUserById(deps.db, input.by);
   if (!by || by.role !== 'director' || by.status !== 'active') throw new Forbidden();
   if (!ALERT_ID.test(input.alertId)) throw new NotFound();
   const now = deps.clock.now();

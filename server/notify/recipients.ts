@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/service.js';
+import { directorExists, findUserById } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
 import { checkAddress, plainAddresses } from '../mail/address.js';
 import * as repo from './repo.js';
@@ -24,7 +25,7 @@ export interface MyNoticeSettings {
 }
 
 export async function myNoticeSettings(db: Db, userId: string): Promise<MyNoticeSettings> {
-  const me = await db.selectFrom('users').select(['email', 'role', 'key_holder']).where('id', '=', userId).executeTakeFirst();
+  const me = await findUserById(db, userId);
   return { email: me?.email ?? null, receives: !!me && (me.role === 'director' || (me.role === 'staff' && me.key_holder === 1)) };
 }
 
@@ -62,8 +63,7 @@ export async function setMyNoticeEmail(deps: Pick<Deps, 'db' | 'clock' | 'secret
  * the log while no one would receive a notice e-mail.
  */
 export async function warnIfNobodyReceivesNotices(deps: Pick<Deps, 'db' | 'logger'>, print: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<boolean> {
-  const setUp = await deps.db.selectFrom('users').select('id').where('role', '=', 'director').limit(1).executeTakeFirst();
-  if (!setUp || (await noticeRecipientCount(deps.db)) > 0) return false;
+  if (!(await directorExists(deps.db)) || (await noticeRecipientCount(deps.db)) > 0) return false;
   print('kinko: 警告 お知らせメールの宛先がありません（所長・鍵の担当者のだれにもメールアドレスがありません）。事務所メニューの「お知らせメールの設定」で登録してください。 / warning: no one receives notice e-mails (no director or key holder has an address); set one under Notice e-mail settings (/office/settings/notices).');
   deps.logger.warn('no director or key-holder staff member has an email address: notice e-mails reach no one');
   return true;

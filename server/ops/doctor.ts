@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import nodemailer from 'nodemailer';
+import { directorExists } from '../auth/repo.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/connection.js';
 import { schemaStatus } from '../db/migrate.js';
@@ -94,8 +95,7 @@ async function noticeRecipientsLine(config: Config): Promise<DoctorLine> {
     try {
       const status = await schemaStatus(database.db);
       if (status.pending.length) return { ok: true, what, detail: 'not checked: the database has pending migrations' };
-      const director = await database.db.selectFrom('users').select('id').where('role', '=', 'director').limit(1).executeTakeFirst();
-      if (!director) return { ok: true, what, detail: 'setup not done yet (setup asks for the director’s address)' };
+      if (!(await directorExists(database.db))) return { ok: true, what, detail: 'setup not done yet (setup asks for the director’s address)' };
       const count = await noticeRecipientCount(database.db);
       if (count > 0) return { ok: true, what, detail: `${count} address(es) receive notices (director and key holders)` };
       return {

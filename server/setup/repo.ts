@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { directorExists as authDirectorExists } from '../auth/repo.js';
 import type { Database } from '../db/schema.js';
 
 /** Queries of the first-run setup. Tokens are stored only as SHA-256 (a database copy opens no setup page). */
@@ -12,8 +13,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 export const OFFICE_ID = 'office';
 
 export async function directorExists(db: Db): Promise<boolean> {
-  const row = await db.selectFrom('users').select('id').where('role', '=', 'director').limit(1).executeTakeFirst();
-  return !!row;
+  return authDirectorExists(db);
 }
 
 export async function officeExists(db: Db): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { findUserById } from '../auth/repo.js';
 import { isPostgres, type Db } from './repo.js';
 
 /**
@@ -100,6 +101,6 @@ export async function listActiveBlocks(db: Db): Promise<BlockedUser[]> {
 }
 
 export async function findOfficeUser(db: Db, id: string): Promise<{ id: string; role: string; status: string; displayName: string; loginId: string } | null> {
-  const row = await db.selectFrom('users').select(['id', 'role', 'status', 'display_name', 'login_id']).where('id', '=', id).executeTakeFirst();
+  const row = await findUserById(db, id);
   return row ? { id: row.id, role: row.role, status: row.status, displayName: row.display_name, loginId: row.login_id } : null;
 }

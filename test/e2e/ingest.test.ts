@@ -29,6 +29,7 @@ import {
   type IngestOffice,
   type SampleFile,
 } from './ingest-helpers.js';
+import { dropDisposalRow } from '../helpers/disposal.js';
 
 /**
  * The office half of issue 5 in real Chromium against the real app: the
@@ -292,7 +293,7 @@ describeWithChromium()('ingest of the three sample files in real Chromium (e2e)'
       await expect(t.deps.storage.drops.head(d.storedKey)).rejects.toBeInstanceOf(StorageNotFoundError);
       const row = await t.deps.db.selectFrom('drops').select('state').where('id', '=', d.id).executeTakeFirstOrThrow();
       expect({ file, state: row.state }).toEqual({ file, state: 'disposed' });
-      const rec = await t.deps.db.selectFrom('drop_disposals').selectAll().where('drop_id', '=', d.id).executeTakeFirstOrThrow();
+      const rec = await dropDisposalRow(t.deps.db, d.id);
       expect(rec).toMatchObject({ sha256: d.sha256, size: d.size, method: 'storage-delete-all-versions', backend: 'local', by_user: office.holder.id });
     }
     const left: string[] = [];

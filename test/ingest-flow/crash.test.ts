@@ -16,6 +16,7 @@ import { freePort } from '../helpers/servers.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
 import { arrangeDrop, arrangeOffice, encryptToOffice, filesContaining, numberForms, type ArrangedDrop, type Office } from './arrange.js';
+import { dropDisposalRow } from '../helpers/disposal.js';
 
 /**
  * Kill -9 at every step of the ingest that writes (security.md INGEST FAULTS,
@@ -211,7 +212,7 @@ async function checkInvariant(dataDir: string, drop: ArrangedDrop, office: Offic
     // The original: gone, verified, recorded.
     expect(await deps.storage.drops.remnants(drop.storedKey)).toEqual([]);
     expect(await present(deps, drop.storedKey)).toBe(false);
-    const disposal = await deps.db.selectFrom('drop_disposals').selectAll().where('drop_id', '=', drop.id).executeTakeFirstOrThrow();
+    const disposal = await dropDisposalRow(deps.db, drop.id);
     expect(disposal).toMatchObject({ sha256: drop.sha256, method: 'storage-delete-all-versions', backend: 'local' });
     const audit = await deps.db.selectFrom('audit_log').select('action').where('target_ids', 'like', `%${drop.id}%`).execute();
     expect(audit.filter((a) => a.action === 'ingest.commit')).toHaveLength(1);

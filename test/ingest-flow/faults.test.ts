@@ -12,6 +12,7 @@ import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { until } from '../helpers/until.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
 import { arrangeDrop, arrangeOffice, encryptToOffice, FIXTURES, numberForms, rosterCsv, STAFF_PASSPHRASE, vaultKeys, type ArrangedDrop, type Office } from './arrange.js';
+import { dropDisposalRow } from '../helpers/disposal.js';
 
 /**
  * What can go wrong when starting an ingest, and that each of it leaves the
@@ -285,7 +286,7 @@ describe.each(testDatabases())('ingest flow: who may start, and files that canno
     }
     const job = await t.deps.db.selectFrom('ingest_jobs').select('state').where('drop_id', '=', drop.id).executeTakeFirstOrThrow();
     expect(job.state).toBe('committed');
-    expect(await t.deps.db.selectFrom('drop_disposals').select('drop_id').where('drop_id', '=', drop.id).execute()).toEqual([]);
+    expect(await dropDisposalRow(t.deps.db, drop.id)).toBeNull();
     expect((await t.deps.storage.drops.head(drop.storedKey)).size).toBe(drop.size);
     const page = await agent.get(`/office/drops/${drop.id}`);
     expect(page.text).toContain('取込済');
@@ -294,7 +295,7 @@ describe.each(testDatabases())('ingest flow: who may start, and files that canno
     const retry = await agent.post(`/office/drops/${drop.id}/dispose`).type('form').send({ _csrf: csrf });
     expect(retry.status).toBe(303);
     expect(await t.deps.storage.drops.remnants(drop.storedKey)).toEqual([]);
-    const record = await t.deps.db.selectFrom('drop_disposals').selectAll().where('drop_id', '=', drop.id).executeTakeFirstOrThrow();
+    const record = await dropDisposalRow(t.deps.db, drop.id);
     expect(record).toMatchObject({ sha256: drop.sha256, size: drop.size, method: 'storage-delete-all-versions', by_user: office.holder.id });
     const after = await agent.get(`/office/drops/${drop.id}`);
     expect(after.text).toContain('廃棄済');

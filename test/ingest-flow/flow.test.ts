@@ -6,6 +6,7 @@ import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js'
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
 import { arrangeDrop, arrangeOffice, encryptToOffice, filesContaining, numberForms, rosterCsv, vaultKeys, type Office, type Person } from './arrange.js';
+import { dropDisposalRow } from '../helpers/disposal.js';
 
 /**
  * The whole ingest as a key holder does it, through HTTP: open the drop,
@@ -99,7 +100,7 @@ describe.each(testDatabases())('ingest flow: drop → preview → vault → orig
     // The original: deleted, verified, recorded; the drop shows 廃棄済 in the office and in the room.
     expect(await t.deps.storage.drops.remnants(drop.storedKey)).toEqual([]);
     await expect(t.deps.storage.drops.head(drop.storedKey)).rejects.toBeInstanceOf(StorageNotFoundError);
-    const disposal = await t.deps.db.selectFrom('drop_disposals').selectAll().where('drop_id', '=', drop.id).executeTakeFirstOrThrow();
+    const disposal = await dropDisposalRow(t.deps.db, drop.id);
     expect(disposal).toMatchObject({ sha256: drop.sha256, size: drop.size, method: 'storage-delete-all-versions', backend: 'local', by_user: office.director.id });
     const dropRow = await t.deps.db.selectFrom('drops').select('state').where('id', '=', drop.id).executeTakeFirstOrThrow();
     expect(dropRow.state).toBe('disposed');

@@ -46,21 +46,7 @@ export interface IngestReviewTable {
   created_at: string;
 }
 
-/** The record that a drop's original ciphertext was destroyed, claiming only what was verified (P5). */
-export interface DropDisposalsTable {
-  drop_id: string;
-  company_id: string;
-  sha256: string;
-  size: number;
-  method: string;
-  backend: string;
-  verified_at: string;
-  by_user: string | null;
-  created_at: string;
-}
-
 export interface IngestTables {
   ingest_jobs: IngestJobsTable;
   ingest_review: IngestReviewTable;
-  drop_disposals: DropDisposalsTable;
 }
