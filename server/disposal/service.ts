@@ -1,5 +1,7 @@
 import type { Transaction } from 'kysely';
-import { appendAudit, auditContext, type AuditEvent } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import { auditContext, type AuditEvent } from '../audit/service.js';
 import type { Database } from '../db/schema.js';
 import type { DisposalSubjectKind } from '../db/tables/disposal.js';
 import type { Deps } from '../deps.js';
@@ -79,14 +81,12 @@ export async function dispose(deps: Deps, req: DisposalRequest): Promise<boolean
       id: randomId(16), companyId: req.companyId, subject: req.subject, reason: req.reason, method: DELETE_ALL_VERSIONS,
       verification: VERIFIED_BY_LISTING, verifiedAt, byUser: req.by.userId, createdAt: verifiedAt, objects,
     });
-    await appendAudit(trx, auditContext(deps), {
+    const acting = requestActing(auditContext(deps), { userId: req.by.userId, role: req.by.role ?? 'system', requestId: req.by.requestId ?? null });
+    await record(trx, acting, {
       action: req.audit.action,
-      actorId: req.by.userId,
-      actorRole: req.by.role ?? 'system',
       companyId: req.companyId,
       targetIds: req.audit.targetIds,
       purpose: req.audit.purpose,
-      requestId: req.by.requestId ?? null,
       details: req.audit.details,
     });
     return true;

@@ -1,4 +1,5 @@
-import { appendAudit } from '../audit/service.js';
+import { systemActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
 import type { Deps } from '../deps.js';
 import { createI18n } from '../i18n/i18n.js';
 import { bilingualMessage, oneLine } from '../mail/compose.js';
@@ -78,8 +79,9 @@ export async function runRetentionCheck(deps: Pick<Deps, 'db' | 'clock' | 'secre
     ]),
   );
   await deps.db.transaction().execute((trx) =>
-    appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+    record(trx, systemActing({ key: deps.secrets.audit, now: () => now }, null), {
       action: 'retention.alarm',
+      companyId: null,
       targetIds: [claimed],
       result: mail.state === 'failed' ? 'failed' : 'ok',
       details: { day, companies: due.length, due: sum(due, 'due'), overdue: sum(due, 'overdue'), soon: sum(due, 'soon'), mail: mail.state, recipients: mail.recipients },

@@ -1,5 +1,7 @@
 import { forEachAtOnce } from '../../storage-adapters/concurrency.js';
-import { appendAudit, type AuditEvent } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import type { AuditEvent } from '../audit/service.js';
 import { NotFound } from '../http/errors.js';
 import { decryptRecord, unwrapKey } from './crypto.js';
 import { RevealBlocked, RevealNotRecorded, RevealPurposeRequired, VaultKeyDamaged, VaultRecordDamaged, VaultRecordDisposed } from './errors.js';
@@ -82,8 +84,9 @@ export async function readNumbersForPurpose(deps: RevealDeps, input: BulkReadInp
     .execute(async (trx) => {
       if ((await gate(trx, actor.userId, now)) !== 'ok') return 'over-limit' as const;
       await countReveal(trx, actor.userId, now);
-      await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
-        ...base,
+      const { actorId: userId, actorRole: role, requestId, ...event } = base;
+      await record(trx, requestActing({ key: deps.secrets.audit, now: () => now }, { userId, role, requestId }), {
+        ...event,
         action: 'vault.read.bulk',
         result: 'ok',
         details: { count: ids.length, purposeKey: purpose, window: windowExpiresAt !== null },

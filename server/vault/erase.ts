@@ -1,4 +1,6 @@
-import { appendAudit, auditContext } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import { auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
@@ -67,14 +69,12 @@ export async function eraseCohort(deps: Pick<Deps, 'db' | 'clock' | 'secrets'>, 
       .set({ state: 'disposed', number_index: '', number_last4: null })
       .where('data_key_id', 'in', ids)
       .executeTakeFirst();
-    await appendAudit(trx, auditContext(deps), {
+    const acting = requestActing(auditContext(deps), { userId: input.actor.userId, role: input.actor.role, requestId: input.requestId ?? null });
+    await record(trx, acting, {
       action: 'vault.cohort.erase',
-      actorId: input.actor.userId,
-      actorRole: input.actor.role,
       companyId: input.companyId,
       targetIds: ids,
       purpose: null,
-      requestId: input.requestId ?? null,
       details: { cohort: input.cohort, dataKeys: ids.length, persons: Number(persons.numUpdatedRows) },
     });
     return true;

@@ -56,7 +56,7 @@ describe.each(testDatabases())('migration 0015 (disposals) on $name', (target) =
     const installed = await open();
     await migrateToLatest(installed.db, upTo0014);
     await seedOldRecord(installed.db);
-    expect(await migrateToLatest(installed.db)).toEqual(['0015-disposals']);
+    expect(await migrateToLatest(installed.db)).toEqual(Object.keys(migrations).filter((name) => name >= '0015').sort());
 
     const fresh = await open();
     await migrateToLatest(fresh.db);
