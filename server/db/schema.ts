@@ -32,6 +32,7 @@ import type { AuditTables } from './tables/audit.js';
 import type { DirectorAlertTables } from './tables/director-alerts.js';
 import type { DropTables } from './tables/drops.js';
 import type { IngestTables } from './tables/ingest.js';
+import type { InstanceTables } from './tables/instances.js';
 import type { NotifyTables } from './tables/notify.js';
 import type { ThrottleTables } from './tables/throttle.js';
 import type { VaultTables } from './tables/vault.js';
@@ -59,6 +60,8 @@ export interface Database extends VaultTables {}
 export interface Database extends DirectorAlertTables {}
 /** Attempt-claiming throttles (0014), merged the same way. */
 export interface Database extends ThrottleTables {}
+/** Running instances and their heartbeat (0016), merged the same way. */
+export interface Database extends InstanceTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

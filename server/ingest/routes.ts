@@ -12,6 +12,7 @@ import { DisposalNotVerified, DropNotIngestable, DropUnreadable, IngestBusy, Pre
 import { isParseErrorCode, ParseError } from './parse/errors.js';
 import { dropListView, dropPageView } from './present.js';
 import { previewHref, previewPlace, previewView, type PreviewPlace } from './preview-view.js';
+import { previewHolder } from './handover.js';
 import { applyPageChoices, planOnce, selectionOf, type PageChoices } from './preview-cache.js';
 import { planIngest } from './preview.js';
 import * as repo from './repo.js';
@@ -30,6 +31,8 @@ const SHOWN_ON_DROP_PAGE = [WrongKeyPassphrase, KeyPassphraseMustChange, NotKeyH
 
 export function ingestRoutes(deps: Deps): Router {
   const r = Router();
+  // A preview held by another instance: the request goes there (handover.ts).
+  const holder = previewHolder(deps);
 
   // The one place staff see new drops and start an ingest (issue 11): the
   // rooms with new arrivals (opening the page is seeing them), then every drop.
@@ -75,7 +78,7 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, `/office/drops/${page.drop.id}`);
   });
 
-  r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant; paged'), async (req, res) => {
+  r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant; paged'), holder, async (req, res) => {
     const actor = res.locals.actor as Actor;
     const jobId = jobParam(req);
     let live;
@@ -100,7 +103,7 @@ export function ingestRoutes(deps: Deps): Router {
   // One page's exclusions and repairs, kept with the preview in memory (no
   // JavaScript needed to page through a large file); then back to that page,
   // or on to the page a pager or filter button asked for (`go`).
-  r.post('/office/ingest/:jobId/selection', staff('save the exclusions and repairs of one preview page, then show it or another page'), async (req, res) => {
+  r.post('/office/ingest/:jobId/selection', staff('save the exclusions and repairs of one preview page, then show it or another page'), holder, async (req, res) => {
     const actor = res.locals.actor as Actor;
     const jobId = jobParam(req);
     const { place, go } = movePlace(req);
@@ -116,7 +119,7 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, go ? previewHref(jobId, place, {}, `#${go}`) : previewHref(jobId, place, { saved: '1' }, '#persons'));
   });
 
-  r.post('/office/ingest/:jobId/columns', staff('re-read the file with the My Number columns staff chose'), async (req, res) => {
+  r.post('/office/ingest/:jobId/columns', staff('re-read the file with the My Number columns staff chose'), holder, async (req, res) => {
     const actor = res.locals.actor as Actor;
     const jobId = jobParam(req);
     const picks: Array<{ group: number; candidate: number }> = [];
@@ -136,7 +139,7 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, `/office/ingest/${jobId}`);
   });
 
-  r.post('/office/ingest/:jobId/confirm', staff('commit: numbers to the vault, names to the database, then destroy the original'), async (req, res) => {
+  r.post('/office/ingest/:jobId/confirm', staff('commit: numbers to the vault, names to the database, then destroy the original'), holder, async (req, res) => {
     const actor = res.locals.actor as Actor;
     const jobId = jobParam(req);
     const version = Number(field(req, 'version'));
@@ -162,7 +165,7 @@ export function ingestRoutes(deps: Deps): Router {
     }
   });
 
-  r.post('/office/ingest/:jobId/cancel', staff('claimant abandons an ingest; the drop is left as it was'), async (req, res) => {
+  r.post('/office/ingest/:jobId/cancel', staff('claimant abandons an ingest; the drop is left as it was'), holder, async (req, res) => {
     const dropId = await service.cancelIngest(deps, res.locals.actor as Actor, jobParam(req));
     res.redirect(303, dropId ? `/office/drops/${dropId}` : '/office/drops');
   });
@@ -192,6 +195,8 @@ export function ingestRoutes(deps: Deps): Router {
       d,
       error: err ? t(err.messageKey, params) : null,
       committed: req.query.committed === '1',
+      // The instance holding this viewer's preview stopped (handover.ts): say so, and offer the form again.
+      handover: !err && req.query.handover === '1' && d.canIngest,
     });
   }
 

@@ -10,6 +10,7 @@ import * as m0011 from './0011-director-alerts.js';
 import * as m0012 from './0012-person-last4.js';
 import * as m0013 from './0013-unreadable-drops.js';
 import * as m0014 from './0014-throttle-claims.js';
+import * as m0016 from './0016-instances.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -33,4 +34,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0012-person-last4': m0012,
   '0013-unreadable-drops': m0013,
   '0014-throttle-claims': m0014,
+  '0016-instances': m0016,
 });
