@@ -1,0 +1,24 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeWithCluster, startCluster, type Cluster } from './cluster.js';
+
+/**
+ * The scaled deployment, two instances behind nginx (issue 17): one shared
+ * environment for the whole suite (cluster.ts), the parts in files of their own.
+ */
+let cluster: Cluster;
+const get = () => cluster;
+
+describeWithCluster()('two kinko instances behind nginx on PostgreSQL and S3', () => {
+  beforeAll(async () => {
+    cluster = await startCluster();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+
+  it('the load balancer spreads requests over both instances, round robin', async () => {
+    for (let i = 0; i < 10; i++) expect((await fetch(`${get().lb}/healthz`)).status).toBe(200);
+    const used = new Set(get().upstreams().filter((l) => l.includes('/healthz 200')).map((l) => l.split(' ').pop()));
+    expect(used).toEqual(new Set(get().instances.map((i) => `127.0.0.1:${i.port}`)));
+  });
+});
