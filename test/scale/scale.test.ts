@@ -1,5 +1,9 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { describeWithCluster, startCluster, type Cluster } from './cluster.js';
+import { faultTests } from './faults.js';
+import { ingestTests } from './ingest.js';
+import { invariantTests } from './invariants.js';
+import { loadTests } from './load.js';
 
 /**
  * The scaled deployment, two instances behind nginx (issue 17): one shared
@@ -21,4 +25,9 @@ describeWithCluster()('two kinko instances behind nginx on PostgreSQL and S3', (
     const used = new Set(get().upstreams().filter((l) => l.includes('/healthz 200')).map((l) => l.split(' ').pop()));
     expect(used).toEqual(new Set(get().instances.map((i) => `127.0.0.1:${i.port}`)));
   });
+
+  describe('ingest through either instance', () => ingestTests(get));
+  describe('invariants across instances', () => invariantTests(get));
+  describe('load', () => loadTests(get));
+  describe('kill -9 of one instance', () => faultTests(get));
 });
