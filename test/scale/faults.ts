@@ -83,7 +83,11 @@ export function faultTests(get: () => Cluster): void {
       }
       expect(acked.size).toBe(files.length);
       const rows = await c.deps.db.selectFrom('drops').select(['id', 'stored_key', 'sha256']).where('company_id', '=', company.id).execute();
-      expect(rows.map((r) => r.id).sort()).toEqual([...acked.keys()].sort());
+      // Every acknowledged upload is there. An upload the killed instance had stored but not yet answered is there too
+      // (its client saw an error and sent it again): at most one such extra per upload in flight at the kill.
+      const stored = new Set(rows.map((r) => r.id));
+      expect([...acked.keys()].filter((id) => !stored.has(id))).toEqual([]);
+      expect(rows.length - acked.size).toBeLessThanOrEqual(failed.length);
       let bad = 0;
       for (const r of rows) {
         const chunks: Buffer[] = [];
