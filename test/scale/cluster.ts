@@ -4,7 +4,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe } from '@jest/globals';
 import pg from 'pg';
 import { loadConfig } from '../../server/config.js';
 import { buildDeps } from '../../server/deps.js';
@@ -35,13 +34,6 @@ export function missingParts(): string[] {
   if (!process.env.KINKO_TEST_MOTO_ENDPOINT) out.push('moto');
   if (!fs.existsSync(NGINX)) out.push(`nginx (${NGINX}; apt-get install -y nginx)`);
   return out;
-}
-
-export function describeWithCluster(): typeof describe {
-  const missing = missingParts();
-  if (missing.length === 0 || process.env.CI === 'true') return describe;
-  console.warn(`[kinko tests] skipping the two-instance suite: not available: ${missing.join(', ')} (${process.env.KINKO_TEST_UNAVAILABLE ?? ''})`);
-  return describe.skip as unknown as typeof describe;
 }
 
 export interface Instance {
