@@ -95,6 +95,7 @@ const envSchema = z.object({
   KINKO_PORT: z.coerce.number({ error: 'a port number' }).int('a whole port number').min(1).max(65535).optional(),
   KINKO_PUBLIC_URL: url(['http:', 'https:'], 'an http(s) URL such as https://kinko.example.jp').optional(),
   KINKO_TRUST_PROXY: bool.default(false),
+  KINKO_INSTANCE_URL: url(['http:', 'https:'], 'the http URL other instances reach this one at, such as http://kinko-1:3000').optional(),
   KINKO_DATABASE_URL: url(['postgres:', 'postgresql:', 'sqlite:'], 'postgres://user:pass@host:5432/db or sqlite:/path/to/file').optional(),
   KINKO_STORAGE: z.enum(['local', 's3'], { error: '"local" or "s3"' }).default('local'),
   KINKO_S3_ENDPOINT: url(['http:', 'https:'], 'an http(s) URL of the S3 endpoint (MinIO: http://minio:9000)').optional(),
@@ -124,6 +125,8 @@ export type Config = Readonly<{
   port: number;
   publicUrl: string;
   trustProxy: boolean;
+  /** Scaled deployment: where the other instances reach this one (an ingest preview held here is forwarded to it); env KINKO_INSTANCE_URL. */
+  instanceUrl?: string;
   database: Readonly<{ kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }>;
   storage: StorageSettings;
   mail: Readonly<{ kind: 'smtp'; url: string; from: string } | { kind: 'outbox'; dir: string; from: string }>;
@@ -218,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     publicUrl: (e.KINKO_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     trustProxy: e.KINKO_TRUST_PROXY,
+    instanceUrl: e.KINKO_INSTANCE_URL?.replace(/\/+$/, ''),
     database,
     storage,
     mail,

@@ -6,6 +6,7 @@ import { startNoticeTimer } from './notify/service.js';
 import { announceSetup } from './setup/service.js';
 import { warnIfNobodyReceivesNotices } from './notify/recipients.js';
 import { recoverOnStart } from './ingest/reconcile.js';
+import { startInstanceHeartbeat } from './ingest/instances.js';
 import { sweepInterruptedPuts } from './drops/reconcile.js';
 import { startCheckpointTimer } from './audit/checkpoint-timer.js';
 import { startRetentionAlarms } from './retention/alarm-timer.js';
@@ -31,6 +32,8 @@ export async function serve(env: Record<string, string | undefined> = process.en
   });
   deps.logger.info({ url: config.publicUrl, host: config.host, port: config.port, database: config.database.kind, storage: config.storage.kind }, 'kinko is listening');
   void recoverOnStart(deps);
+  // Scaled deployment: this instance's heartbeat; claims of instances that stopped beating are released (ingest/instances.ts).
+  const stopHeartbeat = startInstanceHeartbeat(deps);
   // Ciphertext of uploads a killed process left half-written (issue 12 item 7).
   sweepInterruptedPuts([deps.storage.drops, deps.storage.vault], { now: deps.clock.now() }).then(
     (r) => deps.logger.info(r, 'interrupted upload temp files swept'),
@@ -54,6 +57,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     }, 25_000);
     force.unref();
     server.close(async () => {
+      await stopHeartbeat().catch(() => {});
       await stopNotices().catch(() => {});
       await stopCheckpoints().catch(() => {});
       await stopRetentionAlarms().catch(() => {});

@@ -135,6 +135,9 @@ function sqliteUnavailable(file: string, err: unknown): DatabaseUnavailableError
   return new DatabaseUnavailableError(`cannot open SQLite database ${file} (${code ?? 'error'}): ${check}`, { cause: err });
 }
 
+/** How long a query may wait for a free pooled connection (see openPostgres). */
+const POOL_WAIT_MS = 60_000;
+
 async function openPostgres(url: string, opts: OpenOptions): Promise<OpenDatabase> {
   const target = describePostgresTarget(url);
   // Imported here, not at the top: the embedded default (SQLite) never loads pg.
@@ -142,7 +145,11 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<OpenDatabas
   const pool = new pgLib.Pool({
     connectionString: url,
     max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+    // pg-pool counts this from the moment a query asks for a connection, queue
+    // included: at 5 s a burst of uploads (500 at once over two instances,
+    // issue 17) had half of them fail with 500 while merely waiting their turn.
+    // A busy pool is waited for; an unreachable server is found by the probe below.
+    connectionTimeoutMillis: POOL_WAIT_MS,
     idleTimeoutMillis: 30_000,
     application_name: 'kinko',
     types: { getTypeParser: postgresTypeParser(pgLib.types) },
@@ -152,7 +159,10 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<OpenDatabas
   // an error (e.g. when PostgreSQL restarts).
   pool.on('error', (err) => opts.onPoolError?.(err));
   try {
-    (await pool.connect()).release();
+    // The start-up probe: its own connection, failing fast when the server is not there.
+    const probe = new pgLib.Client({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000, application_name: 'kinko' });
+    await probe.connect();
+    await probe.end();
   } catch (err) {
     await pool.end().catch(() => {});
     throw postgresUnavailable(target, err);

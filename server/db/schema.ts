@@ -33,6 +33,7 @@ import type { DisposalTables } from './tables/disposal.js';
 import type { DirectorAlertTables } from './tables/director-alerts.js';
 import type { DropTables } from './tables/drops.js';
 import type { IngestTables } from './tables/ingest.js';
+import type { InstanceTables } from './tables/instances.js';
 import type { NotifyTables } from './tables/notify.js';
 import type { RetentionTables } from './tables/retention.js';
 import type { ThrottleTables } from './tables/throttle.js';
@@ -65,6 +66,8 @@ export interface Database extends ThrottleTables {}
 export interface Database extends DisposalTables {}
 /** Retention rules and per-person retention facts (0019). */
 export interface Database extends RetentionTables {}
+/** Running instances and their heartbeat (0016), merged the same way. */
+export interface Database extends InstanceTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

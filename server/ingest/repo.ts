@@ -102,7 +102,7 @@ export async function ensureJob(db: Db, job: { id: string; dropId: string; compa
  */
 export async function claimJob(
   db: Db,
-  c: { dropId: string; userId: string; instanceId: string; now: string; staleBefore: string },
+  c: { dropId: string; userId: string; instanceId: string; now: string; staleBefore: string; deadBefore?: string },
 ): Promise<boolean> {
   const r = await db
     .updateTable('ingest_jobs')
@@ -121,10 +121,20 @@ export async function claimJob(
         eb('state', '=', 'released'),
         eb.and([eb('state', 'in', ['claimed', 'previewing']), eb.or([eb('updated_at', '<', c.staleBefore), eb('claimed_by', '=', c.userId)])]),
         eb.and([eb('state', '=', 'committing'), eb('updated_at', '<', c.staleBefore)]),
+        // Held by an instance that is gone (instances.ts): its preview died with it.
+        ...(c.deadBefore ? [eb.and([eb('state', 'in', [...ACTIVE_STATES]), eb('instance_id', 'in', deadInstances(db, c.deadBefore))])] : []),
       ]),
     )
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Ids of instances that stopped, or last refreshed their row before `deadBefore` (migration 0016). */
+function deadInstances(db: Db, deadBefore: string) {
+  return db
+    .selectFrom('kinko_instances')
+    .select('id')
+    .where((eb) => eb.or([eb('stopped_at', 'is not', null), eb('seen_at', '<', deadBefore)]));
 }
 
 /** Moves one attempt of a job between states; false when the job moved on (another attempt, another state). */

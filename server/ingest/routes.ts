@@ -15,6 +15,7 @@ import { ParseError } from './parse/errors.js';
 import { dropListView, dropPageView } from './present.js';
 import { previewHref, previewView } from './preview-view.js';
 import * as schema from './schema.js';
+import { previewHolder } from './handover.js';
 import * as service from './service.js';
 
 /**
@@ -30,6 +31,8 @@ const SHOWN_ON_DROP_PAGE = [WrongKeyPassphrase, KeyPassphraseMustChange, NotKeyH
 
 export function ingestRoutes(deps: Deps): Router {
   const r = Router();
+  // A preview held by another instance: the request goes there (handover.ts).
+  const holder = previewHolder(deps);
 
   // The one place staff see new drops and start an ingest (issue 11): the
   // rooms with new arrivals (opening the page is seeing them), then every drop.
@@ -75,7 +78,7 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, `/office/drops/${page.drop.id}`);
   });
 
-  r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant; paged'), validate(schema.preview), async (req, res) => {
+  r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant; paged'), holder, validate(schema.preview), async (req, res) => {
     const jobId = jobParam(req);
     const q = input(res, schema.preview).query;
     const live = await service.previewPlan(deps, res.locals.actor as Actor, jobId);
@@ -91,7 +94,7 @@ export function ingestRoutes(deps: Deps): Router {
 
   // One page's exclusions and repairs, kept with the preview; then back to
   // that page, or on to the page a pager or filter button asked for (`go`).
-  r.post('/office/ingest/:jobId/selection', staff('save the exclusions and repairs of one preview page, then show it or another page'), validate(schema.selection), async (req, res) => {
+  r.post('/office/ingest/:jobId/selection', staff('save the exclusions and repairs of one preview page, then show it or another page'), holder, validate(schema.selection), async (req, res) => {
     const jobId = jobParam(req);
     const { query: q, body } = input(res, schema.selection);
     const place = schema.nextPlace(q, body.goto);
@@ -99,7 +102,7 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, q.go ? previewHref(jobId, place, {}, `#${q.go}`) : previewHref(jobId, place, { saved: '1' }, '#persons'));
   });
 
-  r.post('/office/ingest/:jobId/columns', staff('re-read the file with the My Number columns staff chose'), validate(schema.columns), async (req, res) => {
+  r.post('/office/ingest/:jobId/columns', staff('re-read the file with the My Number columns staff chose'), holder, validate(schema.columns), async (req, res) => {
     const jobId = jobParam(req);
     const { picks, version } = input(res, schema.columns).body;
     try {
@@ -112,7 +115,7 @@ export function ingestRoutes(deps: Deps): Router {
     res.redirect(303, `/office/ingest/${jobId}`);
   });
 
-  r.post('/office/ingest/:jobId/confirm', staff('commit: numbers to the vault, names to the database, then destroy the original'), validate(schema.confirm), async (req, res) => {
+  r.post('/office/ingest/:jobId/confirm', staff('commit: numbers to the vault, names to the database, then destroy the original'), holder, validate(schema.confirm), async (req, res) => {
     const jobId = jobParam(req);
     const form = input(res, schema.confirm).body;
     try {
@@ -124,7 +127,7 @@ export function ingestRoutes(deps: Deps): Router {
     }
   });
 
-  r.post('/office/ingest/:jobId/cancel', staff('claimant abandons an ingest; the drop is left as it was'), async (req, res) => {
+  r.post('/office/ingest/:jobId/cancel', staff('claimant abandons an ingest; the drop is left as it was'), holder, async (req, res) => {
     const dropId = await service.cancelIngest(deps, res.locals.actor as Actor, jobParam(req));
     res.redirect(303, dropId ? `/office/drops/${dropId}` : '/office/drops');
   });
@@ -157,6 +160,8 @@ export function ingestRoutes(deps: Deps): Router {
       d,
       error: err ? t(err.messageKey, params) : null,
       committed,
+      // The instance holding this viewer's preview stopped (handover.ts): say so, and offer the form again.
+      handover: !err && req.query.handover === '1' && d.canIngest,
     });
   }
 

@@ -15,6 +15,7 @@ import { parseDropInWorker } from './worker/parse-drop.js';
 import type { PreviewEntry } from './preview.js';
 import * as repo from './repo.js';
 import { releaseUnreadable } from './unreadable-repo.js';
+import { DEAD_AFTER_MS } from './instances.js';
 import { ingestRuntime, PREVIEW_TTL_MS } from './runtime.js';
 
 /**
@@ -59,6 +60,7 @@ export async function startIngest(
     instanceId: rt.instanceId,
     now: now.toISOString(),
     staleBefore: new Date(now.getTime() - PREVIEW_TTL_MS).toISOString(),
+    deadBefore: new Date(now.getTime() - DEAD_AFTER_MS).toISOString(),
   });
   const job = await repo.findJobOfDrop(deps.db, dropId);
   if (!job) throw new NotFound();

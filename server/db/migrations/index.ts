@@ -11,6 +11,7 @@ import * as m0012 from './0012-person-last4.js';
 import * as m0013 from './0013-unreadable-drops.js';
 import * as m0014 from './0014-throttle-claims.js';
 import * as m0015 from './0015-disposals.js';
+import * as m0016 from './0016-instances.js';
 import * as m0019 from './0019-retention.js';
 
 /**
@@ -36,5 +37,6 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0013-unreadable-drops': m0013,
   '0014-throttle-claims': m0014,
   '0015-disposals': m0015,
+  '0016-instances': m0016,
   '0019-retention': m0019,
 });
