@@ -54,10 +54,3 @@ export function officeLoginUrl(publicUrl: string): string {
   return `${publicUrl}/office/login`;
 }
 
-/** Japan time for people in Japan, whatever the server's time zone: 2025年1月4日 15:30. */
-export function formatJst(d: Date, lang: string): string {
-  if (lang === 'en') {
-    return `${new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', dateStyle: 'long', timeStyle: 'short' }).format(d)} (JST)`;
-  }
-  return new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', dateStyle: 'long', timeStyle: 'short' }).format(d);
-}

@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Actor } from '../http/policies.js';
 import { actingFrom, type Acting } from './acting.js';
-import { formatJst, type CredentialSheet } from './credential-sheet.js';
+import { formatJst } from '../lib/jst.js';
+import type { CredentialSheet } from './credential-sheet.js';
 
 /** The signed-in office person (the route's policy has already checked who it is). */
 export function actorOf(res: Response): Actor {

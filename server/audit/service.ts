@@ -1,3 +1,4 @@
+import { lockedForUpdate } from '../db/dialect.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { REDACTED, redactMyNumbers } from '../log/redact.js';
@@ -35,10 +36,7 @@ export function auditContext(deps: { secrets: { audit: Buffer }; clock: { now():
  * PostgreSQL; SQLite serialises writers) so concurrent appends cannot fork the chain.
  */
 export async function appendAudit(trx: Transaction<Database> | Kysely<Database>, ctx: AuditContext, event: AuditEvent): Promise<number> {
-  const dialectIsPg = isPostgres(trx);
-  let headQuery = trx.selectFrom('audit_head').select(['seq', 'mac']).where('id', '=', 1);
-  if (dialectIsPg) headQuery = headQuery.forUpdate();
-  const head = await headQuery.executeTakeFirst();
+  const head = await lockedForUpdate(trx, trx.selectFrom('audit_head').select(['seq', 'mac']).where('id', '=', 1)).executeTakeFirst();
   const seq = head ? Number(head.seq) + 1 : 1;
   const fields: ChainFields = {
     seq,
@@ -81,6 +79,3 @@ function redactDetails(details: NonNullable<AuditEvent['details']>): Record<stri
   );
 }
 
-function isPostgres(db: Kysely<Database>): boolean {
-  return db.getExecutor().adapter.constructor.name.startsWith('Postgres');
-}

@@ -6,6 +6,7 @@ import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
 import * as repo from './repo.js';
 import { listUserSessions } from './sessions.js';
+import { jstStamp } from '../lib/jst.js';
 
 /**
  * "Where am I signed in?" for the sessions page: each live session with its
@@ -18,15 +19,6 @@ export interface SessionRow {
   ip: string;
   browser: string;
   current: boolean;
-}
-
-const jst = new Intl.DateTimeFormat('ja-JP', {
-  timeZone: 'Asia/Tokyo',
-  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-});
-
-export function formatJst(iso: string): string {
-  return jst.format(new Date(iso));
 }
 
 export function describeBrowser(ua: string | null): string {
@@ -56,8 +48,8 @@ export async function sessionRows(deps: Deps, actor: Actor): Promise<SessionRow[
   return rows
     .filter((r) => r.stage === 'full' && live(r))
     .map((r) => ({
-      startedAt: formatJst(r.created_at),
-      lastSeenAt: formatJst(r.last_seen_at),
+      startedAt: jstStamp(r.created_at),
+      lastSeenAt: jstStamp(r.last_seen_at),
       ip: r.ip ?? '—',
       browser: describeBrowser(r.user_agent),
       current: r.id_hash === actor.sessionId,

@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import type { Deps } from '../deps.js';
-import { formatJst, formatSize, receiptKey, type SignedReceipt } from './receipts.js';
+import { formatJst } from '../lib/jst.js';
+import { formatSize, receiptKey, type SignedReceipt } from './receipts.js';
 import type { DropRecord } from './repo.js';
 import { signedReceipt } from './service.js';
 

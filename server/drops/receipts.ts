@@ -74,23 +74,6 @@ export function signReceipt(key: ServerKey, receipt: Receipt): SignedReceipt {
   };
 }
 
-const jstJa = new Intl.DateTimeFormat('ja-JP', {
-  timeZone: 'Asia/Tokyo',
-  year: 'numeric', month: 'long', day: 'numeric',
-  hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-});
-const jstEn = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Tokyo',
-  year: 'numeric', month: 'short', day: 'numeric',
-  hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-});
-
-/** Japan time for people (the office and its clients are in Japan); UTC stays in the data. */
-export function formatJst(iso: string, lang: 'ja' | 'en' = 'ja'): string {
-  const d = new Date(iso);
-  return lang === 'en' ? `${jstEn.format(d)} JST` : `${jstJa.format(d)}（日本時間）`;
-}
-
 /** Sizes as people read them: "1.2 MB" / "1,234 バイト". */
 export function formatSize(bytes: number, lang: 'ja' | 'en' = 'ja'): string {
   const n = new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'ja-JP');

@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
-import { formatJst, formatSize } from '../drops/receipts.js';
+import { formatSize } from '../drops/receipts.js';
+import { formatJst } from '../lib/jst.js';
 import { maskNumber as maskValue } from '../mynumber/mask.js';
 import type { Relation, ReviewReason } from './parse/types.js';
 import type { JobRecord, OfficeDrop } from './repo.js';

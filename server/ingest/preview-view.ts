@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { formatJst } from '../drops/receipts.js';
+import { formatJst } from '../lib/jst.js';
 import { maskNumber, reasonLabel, relationLabel } from './present.js';
 import type { HeldRow, Plan, PreviewEntry } from './preview.js';
 import type { JobRecord } from './repo.js';

@@ -1,13 +1,12 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { DisposalNotVerified } from '../disposal/errors.js';
-import { formatJst } from '../drops/receipts.js';
 import { looksLikeDropId } from '../drops/service.js';
 import { AppError, BadRequest, NotFound } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
 import { input, validate } from '../http/validate.js';
 import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../keys/errors.js';
-import { formatJst as formatArrival } from '../lib/jst.js';
+import { formatJst, jstStamp as formatArrival } from '../lib/jst.js';
 import { INBOX_DAYS, openInbox } from '../notify/service.js';
 import { DropDecryptError } from './decrypt.js';
 import { DropNotIngestable, DropUnreadable, IngestBusy, PreviewChanged, PreviewGone } from './errors.js';

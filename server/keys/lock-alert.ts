@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { bilingualMessage, oneLine } from '../mail/compose.js';
 import { mailDirectorAlert, raiseDirectorAlert } from '../notify/director-alerts.js';
-import { formatJst } from '../lib/jst.js';
+import { jstStamp } from '../lib/jst.js';
 import { KEY_LOCK_ALERT } from '../notify/alert-kinds.js';
 import type { HolderLock } from './unlock-repo.js';
 
@@ -42,8 +42,8 @@ export async function mailLockAlert(deps: AlertDeps, alertId: string, userId: st
     const v = {
       name: oneLine(holder.display_name),
       login: oneLine(holder.login_id),
-      at: formatJst(at.toISOString()),
-      until: lock.lockedUntil ? formatJst(lock.lockedUntil) : '',
+      at: jstStamp(at.toISOString()),
+      until: lock.lockedUntil ? jstStamp(lock.lockedUntil) : '',
     };
     const what = lock.kind === 'hard' ? 'keyLocks.mail.whatHard' : 'keyLocks.mail.whatTemporary';
     return bilingualMessage(to, { ja: i18n.getFixedT('ja'), en: i18n.getFixedT('en') }, 'keyLocks.mail.subject', v, (tl) => [

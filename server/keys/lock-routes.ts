@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
-import { formatJst } from '../lib/jst.js';
+import { jstStamp } from '../lib/jst.js';
 import { keyLockPage, liftKeyLock, NOTICE_DAYS } from './lock-console.js';
 
 /**
@@ -23,8 +23,8 @@ export function keyLockRoutes(deps: Deps): Router {
     const fresh = res.locals.stepUpFresh as ((a: Actor) => boolean) | undefined;
     res.set('Cache-Control', 'no-store').render('office/key-locks', {
       title: res.locals.t('keyLocks.page.title'),
-      locked: page.locked.map((l) => ({ ...l, untilText: l.hardLocked === 1 || !l.lockedUntil ? null : formatJst(l.lockedUntil) })),
-      notices: page.notices.map((n) => ({ ...n, atText: formatJst(n.createdAt), untilText: n.lockedUntil ? formatJst(n.lockedUntil) : null })),
+      locked: page.locked.map((l) => ({ ...l, untilText: l.hardLocked === 1 || !l.lockedUntil ? null : jstStamp(l.lockedUntil) })),
+      notices: page.notices.map((n) => ({ ...n, atText: jstStamp(n.createdAt), untilText: n.lockedUntil ? jstStamp(n.lockedUntil) : null })),
       days: NOTICE_DAYS,
       limits: limits.keyPassphrase,
       done: typeof req.query.done === 'string' && ['lifted', 'seen'].includes(req.query.done) ? req.query.done : null,

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
 import { lockedUntilOfAlert } from './alert-kinds.js';
 import { acknowledgeDirectorAlert, openDirectorAlerts } from './director-alerts.js';
-import { formatJst } from '../lib/jst.js';
+import { jstStamp } from '../lib/jst.js';
 import { myNoticeSettings, noticeRecipientCount, setMyNoticeEmail } from './recipients.js';
 
 /**
@@ -73,7 +73,7 @@ export function officeNotices(deps: Deps): RequestHandler {
       const alerts = await openDirectorAlerts(deps.db);
       res.locals.directorAlerts = alerts.map((a) => {
         const until = lockedUntilOfAlert(a.kind, a.createdAt);
-        return { ...a, atJst: formatJst(a.createdAt), untilJst: until ? formatJst(until) : '', limit: limits.reveal.perHour };
+        return { ...a, atJst: jstStamp(a.createdAt), untilJst: until ? jstStamp(until) : '', limit: limits.reveal.perHour };
       });
     }
     next();

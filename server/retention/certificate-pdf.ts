@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import { formatJst } from '../lib/jst.js';
+import { jstStamp } from '../lib/jst.js';
 import { assertHonest, METHOD_LABEL, type CertificateFacts } from './certificate.js';
 
 /**
@@ -34,7 +34,7 @@ export async function certificatePdf(c: CertificateFacts): Promise<Buffer> {
   };
   row('証明書番号 / Certificate', c.certificateId);
   row('廃棄の単位 / Batch', c.batchId);
-  row('発行日 / Issued', formatJst(c.issuedAt));
+  row('発行日 / Issued', jstStamp(c.issuedAt));
   row('発行者 / Issued by', c.officeName);
   row('委託元 / Client company', c.companyName);
   row('控え / Copy', c.copy === 'client' ? '委託元控え（氏名入り） / client copy' : '事務所控え（記録番号のみ） / office copy (tokens only)');
@@ -52,8 +52,8 @@ export async function certificatePdf(c: CertificateFacts): Promise<Buffer> {
 
   doc.fontSize(12).text('確認したこと / Verification');
   doc.fontSize(10);
-  for (const s of c.stores) doc.text(`・保存先「${s.store}」: ${s.objects} 件（${s.versions} 版）を削除し、一覧で残りがないことを確認（${formatJst(s.verifiedAt)}）`);
-  if (c.decryptFailedAt) doc.text(`・破棄した鍵では復号できないことを確認（${formatJst(c.decryptFailedAt)}）`);
+  for (const s of c.stores) doc.text(`・保存先「${s.store}」: ${s.objects} 件（${s.versions} 版）を削除し、一覧で残りがないことを確認（${jstStamp(s.verifiedAt)}）`);
+  if (c.decryptFailedAt) doc.text(`・破棄した鍵では復号できないことを確認（${jstStamp(c.decryptFailedAt)}）`);
   doc.moveDown(0.5);
 
   doc.fontSize(12).text('バックアップ / Backups');

@@ -1,6 +1,6 @@
 import { bilingualMessage, oneLine, type Translators } from '../mail/compose.js';
 import type { MailMessage } from '../mail/mailer.js';
-import { formatJst } from '../lib/jst.js';
+import { jstStamp } from '../lib/jst.js';
 
 /**
  * The directors' alert when a person's reveals were blocked. It names the
@@ -17,6 +17,6 @@ export interface BlockAlertFacts {
 }
 
 export function blockAlertEmail(to: readonly string[], facts: BlockAlertFacts, t: Translators): MailMessage {
-  const v = { name: oneLine(facts.staffName), login: oneLine(facts.loginId), limit: facts.limit, at: formatJst(facts.at.toISOString()) };
+  const v = { name: oneLine(facts.staffName), login: oneLine(facts.loginId), limit: facts.limit, at: jstStamp(facts.at.toISOString()) };
   return bilingualMessage(to, t, 'vault.alert.subject', v, (tl) => [tl('vault.alert.greeting'), '', tl('vault.alert.what', v), tl('vault.alert.why', v), tl('vault.alert.todo'), facts.url, '', tl('vault.alert.automatic')]);
 }

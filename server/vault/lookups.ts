@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import { isPostgres, type Db, type PersonRow } from './repo.js';
+import { oneOfValues } from '../db/dialect.js';
+import type { Db, PersonRow } from './repo.js';
 
 /**
  * Held persons looked up for a whole file at once (an ingest plan): a few
@@ -27,8 +27,7 @@ const heldOf = (db: Db, companyId: string) =>
 
 /** `column` is one of `values`, as one parameter. */
 function oneOf(db: Db, column: 'number_index' | 'employee_code', values: string[]) {
-  const col = sql.ref(column);
-  return isPostgres(db) ? sql<boolean>`${col} = any(${values}::text[])` : sql<boolean>`${col} in (select value from json_each(${JSON.stringify(values)}))`;
+  return oneOfValues(db, column, values);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { formatJst } from '../accounts/credential-sheet.js';
+import { formatJst } from '../lib/jst.js';
 import type { Actor } from '../http/policies.js';
 
 /** View helpers of the vault pages. */

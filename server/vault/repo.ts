@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { isPostgres } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import type { PersonsTable } from '../db/tables/vault.js';
 import { checkedInsertOrder } from './person-guard.js';
@@ -9,10 +10,6 @@ export type Db = Kysely<Database> | Transaction<Database>;
 
 export type PersonRow = Selectable<PersonsTable>;
 export type NewPersonRow = Insertable<PersonsTable>;
-
-export function isPostgres(db: Db): boolean {
-  return db.getExecutor().adapter.constructor.name.startsWith('Postgres');
-}
 
 // ---- wrapped keys ----------------------------------------------------------
 

@@ -1,5 +1,6 @@
 import { findUserById } from '../auth/repo.js';
-import { isPostgres, type Db } from './repo.js';
+import { lockedForUpdate } from '../db/dialect.js';
+import type { Db } from './repo.js';
 
 /**
  * Queries of the reveal limit: the hourly count of a staff member's reveals,
@@ -14,7 +15,7 @@ export type { Db };
  * pass as the 50th and 51st. (SQLite has one writer at a time already.)
  */
 export async function lockUser(db: Db, userId: string): Promise<void> {
-  if (isPostgres(db)) await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+  await lockedForUpdate(db, db.selectFrom('users').select('id').where('id', '=', userId)).execute();
 }
 
 export interface BlockRow {

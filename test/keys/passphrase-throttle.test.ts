@@ -4,7 +4,7 @@ import path from 'node:path';
 import type request from 'supertest';
 import { limits } from '../../server/config.js';
 import { unlockOfficeKey } from '../../server/keys/office-key.js';
-import { formatJst } from '../../server/lib/jst.js';
+import { jstStamp } from '../../server/lib/jst.js';
 import { csrfToken, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../auth/arrange.js';
@@ -107,7 +107,7 @@ describe('key passphrase throttle', () => {
     const lockRow = await t.deps.db.selectFrom('key_unlock_throttle').select('locked_until').where('user_id', '=', office.holder.id).executeTakeFirstOrThrow();
     expect(notice).toContain('佐藤 一郎');
     expect(notice).toContain('鍵のパスフレーズの入力誤りで');
-    expect(notice).toContain(`${formatJst(lockRow.locked_until!)} まで`);
+    expect(notice).toContain(`${jstStamp(lockRow.locked_until!)} まで`);
     expect(notice).toContain('メールでも知らせました。');
     expect(notice).toContain('href="/office/key-locks"');
     expect(consolePage.text).not.toContain('key-lock-banner'); // one notice, not a second banner
