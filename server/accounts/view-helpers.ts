@@ -3,11 +3,9 @@ import type { Actor } from '../http/policies.js';
 import { actingFrom, type Acting } from './acting.js';
 import { formatJst } from '../lib/jst.js';
 import type { CredentialSheet } from './credential-sheet.js';
+import { actorOf } from '../http/locals.js';
 
-/** The signed-in office person (the route's policy has already checked who it is). */
-export function actorOf(res: Response): Actor {
-  return res.locals.actor as Actor;
-}
+export { actorOf };
 
 export function acting(res: Response): Acting {
   return actingFrom(actorOf(res), res.locals.requestId);

@@ -1,3 +1,4 @@
+import { actorOf } from '../http/locals.js';
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { BadRequest } from '../http/errors.js';
@@ -26,7 +27,7 @@ export function auditRoutes(deps: Deps): Router {
     const body = bodyOf(req);
     const { filter } = parseFilter(body);
     const purpose = typeof body.purpose === 'string' ? body.purpose : '';
-    const exp = await startExport(deps, res.locals.actor as Actor, filter, purpose, res.locals.requestId as string);
+    const exp = await startExport(deps, actorOf(res), filter, purpose, res.locals.requestId);
     res.set({
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="kinko-audit-${jstFileStamp(deps.clock.now())}.csv"`,
@@ -37,7 +38,7 @@ export function auditRoutes(deps: Deps): Router {
 
   r.post('/office/audit/verify', policy({ audience: 'director', note: 'check the audit chain now (recorded)' }), async (req, res) => {
     const { form, filter } = parseFilter(bodyOf(req));
-    const verify = await verifyTrail(deps, res.locals.actor as Actor, res.locals.requestId as string);
+    const verify = await verifyTrail(deps, actorOf(res), res.locals.requestId);
     render(res, form, await browseTrail(deps, filter), false, verify);
   });
 

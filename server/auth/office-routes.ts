@@ -1,3 +1,4 @@
+import { actorOf } from '../http/locals.js';
 import { Router, type Response } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
@@ -69,13 +70,13 @@ export function officeAuthRoutes(deps: Deps): Router {
   });
 
   r.post('/office/logout-everywhere', policy({ audience: 'staff', note: 'ends every session of the signed-in person' }), async (_req, res) => {
-    await logoutEverywhere(deps, res.locals.actor as Actor, res.locals.requestId as string);
+    await logoutEverywhere(deps, actorOf(res), res.locals.requestId);
     cookies.clear(res);
     res.redirect(303, '/office/login?bye=all');
   });
 
   r.get('/office/sessions', policy({ audience: 'staff', note: "the signed-in person's own sessions" }), async (_req, res) => {
-    res.render('office/sessions', { sessions: await sessionRows(deps, res.locals.actor as Actor) });
+    res.render('office/sessions', { sessions: await sessionRows(deps, actorOf(res)) });
   });
 
   r.get('/office/step-up', policy({ audience: 'staff', note: 'fresh TOTP before sensitive actions' }), (req, res) => {
@@ -85,7 +86,7 @@ export function officeAuthRoutes(deps: Deps): Router {
   r.post('/office/step-up', policy({ audience: 'staff', note: 'fresh TOTP before sensitive actions' }), async (req, res) => {
     const next = safeOfficeNext(req.query.next);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const ok = await stepUp(deps, res.locals.actor as Actor, body.code, { ip: clientIp(req), requestId: res.locals.requestId as string });
+    const ok = await stepUp(deps, actorOf(res), body.code, { ip: clientIp(req), requestId: res.locals.requestId });
     if (ok) return res.redirect(303, next);
     res.status(401).render('office/step-up', { next, failed: true });
   });

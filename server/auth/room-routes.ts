@@ -86,7 +86,7 @@ export function roomRoutes(deps: Deps): Router {
 
   r.post('/room/:key/logout-everywhere', policy({ audience: 'client', tenant: true, note: 'ends every session of the signed-in client' }), async (req, res) => {
     const { room, actor } = await requireOwnRoom(deps, req.params.key, res);
-    await logoutEverywhere(deps, actor, res.locals.requestId as string);
+    await logoutEverywhere(deps, actor, res.locals.requestId);
     cookies.clear(res);
     res.redirect(303, `${roomLocals(room).base}?bye=all`);
   });

@@ -1,3 +1,4 @@
+import { actorOf } from '../http/locals.js';
 import { Router, type Response } from 'express';
 import type { TFunction } from 'i18next';
 import { clientIp } from '../auth/passport.js';
@@ -27,7 +28,7 @@ export function apiRoutes(deps: Deps): Router {
       totp: body.totp,
       ip: clientIp(req),
       userAgent: req.get('user-agent') ?? null,
-      requestId: res.locals.requestId as string,
+      requestId: res.locals.requestId,
     });
     res.status(201).json(session);
   });
@@ -41,7 +42,7 @@ export function apiRoutes(deps: Deps): Router {
     limitDrainAfterResponse(req, res);
     const actor = clientActor(res);
     const drops = await receiveOrEnd(res, () =>
-      receiveDrops(deps, { ...actor, companyId: actor.companyId! }, { headers: req.headers, body: req }, { requestId: res.locals.requestId as string }),
+      receiveDrops(deps, { ...actor, companyId: actor.companyId! }, { headers: req.headers, body: req }, { requestId: res.locals.requestId }),
     );
     if (!drops) return;
     res.status(201).json({ drops: drops.map((d) => json(deps, res, d)), signing: signingInfo(deps) });
@@ -64,7 +65,7 @@ export function apiRoutes(deps: Deps): Router {
 
 /** The policy let only clients through; a client always belongs to a company. */
 function clientActor(res: Response): Actor & { companyId: string } {
-  const a = res.locals.actor as Actor;
+  const a = actorOf(res);
   if (!a.companyId) throw new NotFound();
   return a as Actor & { companyId: string };
 }

@@ -23,7 +23,7 @@ export function dropsRoutes(deps: Deps): Router {
     limitDrainAfterResponse(req, res);
     const { actor, room } = await requireOwnRoom(deps, req.params.key, res);
     const drops = await receiveOrEnd(res, () =>
-      receiveDrops(deps, { ...actor, companyId: room.id }, { headers: req.headers, body: req }, { requestId: res.locals.requestId as string }),
+      receiveDrops(deps, { ...actor, companyId: room.id }, { headers: req.headers, body: req }, { requestId: res.locals.requestId }),
     );
     if (!drops) return;
     const base = `/room/${req.params.key}`;

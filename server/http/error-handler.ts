@@ -40,7 +40,7 @@ export function errorHandler(logger: Logger, texts: i18n): ErrorRequestHandler {
     const status = known ? err.status : bodyError ? err.status : 500;
     const key = known ? err.messageKey : bodyError ? (PLAIN_4XX[status] ?? 'errors.badRequest') : 'errors.internal';
     const params = known ? err.params : {};
-    const requestId = res.locals.requestId as string;
+    const requestId = res.locals.requestId;
     if (status >= 500) logger.error({ err, requestId, path: safePath(req) }, 'request failed');
     else logger.info({ requestId, status, key }, 'request refused');
     if (res.headersSent) return res.destroy();

@@ -1,3 +1,4 @@
+import { actorOf } from '../http/locals.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { DisposalNotVerified } from '../disposal/errors.js';
@@ -37,7 +38,7 @@ export function ingestRoutes(deps: Deps): Router {
   // rooms with new arrivals (opening the page is seeing them), then every drop.
   r.get('/office/drops', staff('new arrivals per room and all companies’ drops with their state'), async (_req, res) => {
     const t = res.locals.t;
-    const actor = res.locals.actor as Actor;
+    const actor = actorOf(res);
     const arrivals = (await openInbox(deps, actor.userId)).map((e) => ({ ...e, lastAtJst: formatArrival(e.lastAt) }));
     res.locals.inboxBadge = 0;
     const drops = (await service.listOfficeDrops(deps)).map((d) => dropListView(t, res.locals.lang, d));
@@ -49,12 +50,12 @@ export function ingestRoutes(deps: Deps): Router {
   });
 
   r.post('/office/drops/:id/ingest', staff('key holder starts ingest with their key passphrase'), validate(schema.startIngest), async (req, res) => {
-    const actor = res.locals.actor as Actor;
+    const actor = actorOf(res);
     const id = param(req, 'id');
     if (!looksLikeDropId(id)) throw new NotFound();
     const { passphrase, readAgain } = input(res, schema.startIngest).body;
     try {
-      const { jobId } = await service.startIngest(deps, actor, id, passphrase, { requestId: res.locals.requestId as string, readAgain });
+      const { jobId } = await service.startIngest(deps, actor, id, passphrase, { requestId: res.locals.requestId, readAgain });
       return res.redirect(303, `/office/ingest/${jobId}`);
     } catch (err) {
       if (err instanceof WrongKeyPassphrase) deps.logger.warn({ userId: actor.userId, requestId: res.locals.requestId }, 'wrong key passphrase at ingest start');
@@ -64,11 +65,11 @@ export function ingestRoutes(deps: Deps): Router {
   });
 
   r.post('/office/drops/:id/dispose', staff('retry destroying the original of a committed ingest'), async (req, res) => {
-    const actor = res.locals.actor as Actor;
+    const actor = actorOf(res);
     const page = await service.dropPage(deps, actor, param(req, 'id'));
     if (page.job?.state === 'committed') {
       try {
-        await service.destroyOriginal(deps, page.job.id, { userId: actor.userId, role: actor.role, requestId: res.locals.requestId as string });
+        await service.destroyOriginal(deps, page.job.id, { userId: actor.userId, role: actor.role, requestId: res.locals.requestId });
       } catch (err) {
         if (!(err instanceof DisposalNotVerified)) throw err;
         return renderDrop(req, res, err);
@@ -80,7 +81,7 @@ export function ingestRoutes(deps: Deps): Router {
   r.get('/office/ingest/:jobId', staff('preview of a parsed drop (numbers masked), for its claimant; paged'), holder, validate(schema.preview), async (req, res) => {
     const jobId = jobParam(req);
     const q = input(res, schema.preview).query;
-    const live = await service.previewPlan(deps, res.locals.actor as Actor, jobId);
+    const live = await service.previewPlan(deps, actorOf(res), jobId);
     const t = res.locals.t;
     noStore(res).render('office/ingest-preview', {
       title: t('ingestFlow.preview.title'),
@@ -97,7 +98,7 @@ export function ingestRoutes(deps: Deps): Router {
     const jobId = jobParam(req);
     const { query: q, body } = input(res, schema.selection);
     const place = schema.nextPlace(q, body.goto);
-    if ((await service.savePageChoices(deps, res.locals.actor as Actor, jobId, body)) === 'changed') return res.redirect(303, previewHref(jobId, place, { changed: '1' }));
+    if ((await service.savePageChoices(deps, actorOf(res), jobId, body)) === 'changed') return res.redirect(303, previewHref(jobId, place, { changed: '1' }));
     res.redirect(303, q.go ? previewHref(jobId, place, {}, `#${q.go}`) : previewHref(jobId, place, { saved: '1' }, '#persons'));
   });
 
@@ -105,7 +106,7 @@ export function ingestRoutes(deps: Deps): Router {
     const jobId = jobParam(req);
     const { picks, version } = input(res, schema.columns).body;
     try {
-      await service.chooseColumns(deps, res.locals.actor as Actor, jobId, picks, version);
+      await service.chooseColumns(deps, actorOf(res), jobId, picks, version);
     } catch (err) {
       // The earlier preview is still there: back to it, with why the re-read did not happen.
       if (err instanceof ParseError) return res.redirect(303, `/office/ingest/${jobId}?reread=${encodeURIComponent(err.code)}`);
@@ -118,7 +119,7 @@ export function ingestRoutes(deps: Deps): Router {
     const jobId = jobParam(req);
     const form = input(res, schema.confirm).body;
     try {
-      const out = await service.confirmFromPage(deps, res.locals.actor as Actor, jobId, form, { requestId: res.locals.requestId as string });
+      const out = await service.confirmFromPage(deps, actorOf(res), jobId, form, { requestId: res.locals.requestId });
       res.redirect(303, `/office/drops/${out.dropId}?committed=1`);
     } catch (err) {
       if (err instanceof BadRequest) return renderGone(res, await service.dropOfJob(deps, jobId), err);
@@ -127,7 +128,7 @@ export function ingestRoutes(deps: Deps): Router {
   });
 
   r.post('/office/ingest/:jobId/cancel', staff('claimant abandons an ingest; the drop is left as it was'), holder, async (req, res) => {
-    const dropId = await service.cancelIngest(deps, res.locals.actor as Actor, jobParam(req));
+    const dropId = await service.cancelIngest(deps, actorOf(res), jobParam(req));
     res.redirect(303, dropId ? `/office/drops/${dropId}` : '/office/drops');
   });
 
@@ -148,7 +149,7 @@ export function ingestRoutes(deps: Deps): Router {
   }
 
   async function renderDrop(req: Request, res: Response, err: AppError | null, committed = false): Promise<void> {
-    const actor = res.locals.actor as Actor;
+    const actor = actorOf(res);
     const t = res.locals.t;
     const d = dropPageView(t, res.locals.lang, await service.dropPage(deps, actor, param(req, 'id')));
     // The form to start an ingest is on this page: warm up a parse thread while they type their passphrase.

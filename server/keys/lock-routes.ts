@@ -1,3 +1,4 @@
+import { actorOf } from '../http/locals.js';
 import { Router, type Request, type Response } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
@@ -11,7 +12,7 @@ import { keyLockPage, liftKeyLock, NOTICE_DAYS } from './lock-console.js';
  */
 export function keyLockRoutes(deps: Deps): Router {
   const r = Router();
-  const actor = (res: Response) => res.locals.actor as Actor;
+  const actor = (res: Response) => actorOf(res);
   const requestId = (res: Response) => (res.locals.requestId as string | undefined) ?? null;
   const param = (req: Request, k: string) => {
     const v = (req.params as Record<string, unknown>)[k];

@@ -1,3 +1,4 @@
+import { actorOf } from '../http/locals.js';
 import { Router, type Response } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
@@ -29,14 +30,14 @@ export function publicKeyRoutes(deps: Deps): Router {
   const staff = policy({ audience: 'staff', note: 'key holder changes own key passphrase' });
 
   r.get('/office/key/passphrase', staff, async (_req, res) => {
-    const actor = res.locals.actor as Actor;
+    const actor = actorOf(res);
     const status = await keyHolderStatus(deps.db, actor.userId);
     if (!status.holder) throw new NotKeyHolder();
     renderPassphrase(res, { mustChange: status.mustChange, errors: {}, done: false });
   });
 
   r.post('/office/key/passphrase', staff, async (req, res) => {
-    const actor = res.locals.actor as Actor;
+    const actor = actorOf(res);
     const holder = await keyHolderStatus(deps.db, actor.userId);
     if (!holder.holder) throw new NotKeyHolder();
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -51,7 +52,7 @@ export function publicKeyRoutes(deps: Deps): Router {
           oldPassphrase: field('currentPassphrase'),
           newPassphrase: field('newPassphrase'),
           now: deps.clock.now(),
-          requestId: res.locals.requestId as string,
+          requestId: res.locals.requestId,
         });
         return renderPassphrase(res, { mustChange: false, errors: {}, done: true });
       } catch (err) {

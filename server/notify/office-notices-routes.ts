@@ -1,3 +1,4 @@
+import { actorOf } from '../http/locals.js';
 import { Router, type RequestHandler } from 'express';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
@@ -18,7 +19,7 @@ export function officeNoticeRoutes(deps: Deps): Router {
   const r = Router();
 
   r.get('/office/settings/notices', policy({ audience: 'staff', note: 'my own notice e-mail address' }), async (req, res) => {
-    const actor = res.locals.actor as Actor;
+    const actor = actorOf(res);
     const saved = typeof req.query.saved === 'string' ? req.query.saved : '';
     res.set('Cache-Control', 'no-store');
     res.render('office/notice-settings', {
@@ -32,7 +33,7 @@ export function officeNoticeRoutes(deps: Deps): Router {
   });
 
   r.post('/office/settings/notices', policy({ audience: 'staff', note: 'set or clear my own notice e-mail address' }), async (req, res) => {
-    const actor = res.locals.actor as Actor;
+    const actor = actorOf(res);
     const raw = typeof req.body?.email === 'string' ? (req.body.email as string) : '';
     const result = await setMyNoticeEmail(deps, actor, raw);
     if (result.ok) return res.redirect(303, `/office/settings/notices?saved=${result.cleared ? 'cleared' : 'set'}`);
@@ -48,8 +49,8 @@ export function officeNoticeRoutes(deps: Deps): Router {
   });
 
   r.post('/office/alerts/:id/ack', policy({ audience: 'director', note: 'mark a director alert as seen' }), async (req, res) => {
-    const actor = res.locals.actor as Actor;
-    await acknowledgeDirectorAlert(deps, { alertId: String(req.params.id), by: actor.userId, requestId: (res.locals.requestId as string) ?? null });
+    const actor = actorOf(res);
+    await acknowledgeDirectorAlert(deps, { alertId: String(req.params.id), by: actor.userId, requestId: res.locals.requestId ?? null });
     // Back to the page the button was on; only known pages, never an address from the form (open redirect).
     res.redirect(303, req.body?.back === 'key-locks' ? '/office/key-locks?done=seen' : '/office?alertSeen=1');
   });

@@ -1,3 +1,4 @@
+import { actorOf } from '../http/locals.js';
 import { Router, type Request, type Response } from 'express';
 import { actingFrom } from '../accounts/acting.js';
 import { requireOwnRoom } from '../auth/room-access.js';
@@ -17,7 +18,7 @@ import { bookDisposal, reportDeparture, reportDepartures, setCompanyServices, se
  * the key of a known message in the redirect, never free text).
  */
 const lang = (res: Response): 'ja' | 'en' => (res.locals.lang === 'en' ? 'en' : 'ja');
-const acting = (res: Response) => actingFrom(res.locals.actor as Actor, res.locals.requestId);
+const acting = (res: Response) => actingFrom(actorOf(res), res.locals.requestId);
 const id = (req: Request, name: string) => String((req.params as Record<string, string>)[name] ?? '');
 
 /** Runs a change; a person's mistake goes back to `back` with its message key. */
@@ -53,7 +54,7 @@ export function retentionRoutes(deps: Deps): Router {
     res.render('office/company-retention', {
       title: res.locals.t('retention.company.title', { company: page.company.name }),
       ...page,
-      isDirector: (res.locals.actor as Actor).role === 'director',
+      isDirector: actorOf(res).role === 'director',
       message: err ? res.locals.t(err) : null,
       saved: req.query.saved === '1',
     });

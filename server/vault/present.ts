@@ -1,17 +1,16 @@
+import { actorOf } from '../http/locals.js';
 import type { Request, Response } from 'express';
 import { formatJst } from '../lib/jst.js';
 import type { Actor } from '../http/policies.js';
 
 /** View helpers of the vault pages. */
 
-/** `123456789018` → `1234 5678 9018`, the grouping printed on the card. */
+/** Twelve digits in three groups of four, the grouping printed on the card. */
 export function groupNumber(number: string): string {
   return `${number.slice(0, 4)} ${number.slice(4, 8)} ${number.slice(8, 12)}`;
 }
 
-export function actorOf(res: Response): Actor {
-  return res.locals.actor as Actor;
-}
+export { actorOf };
 
 export function requestIdOf(res: Response): string | null {
   return typeof res.locals.requestId === 'string' ? res.locals.requestId : null;
