@@ -35,7 +35,7 @@ import { createHolderCopy } from '../../server/keys/office-key.js';
 import { createLogger } from '../../server/log/logger.js';
 import { completeSetup } from '../../server/setup/service.js';
 import { makeCompany, makeUser } from '../../test/helpers/actors.js';
-import { arrangeDrop, encryptToOffice, rosterCsv } from '../../test/ingest-flow/arrange.js';
+import { arrangeDrop, encryptToOffice, rosterCsv } from '../../test/helpers/ingest-office.js';
 import { totpCode } from '../../test/setup/setup-helpers.js';
 
 const HOLDERS = 40;

@@ -3,7 +3,8 @@ import request from 'supertest';
 import { makeCompany, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
-import { FakeClock, otplibCode } from '../auth/arrange.js';
+import { FakeClock } from '../helpers/clock.js';
+import { otplibCode } from '../helpers/login.js';
 import { fixture, installOfficeKey } from '../drops/helpers.js';
 import { auditActions, pathOf, postForm, readSheet } from './console-helpers.js';
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { makeCompany, makeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { csrfOf, FakeClock, oathCode } from './arrange.js';
+import { csrfOf, oathCode } from '../helpers/login.js';
+import { FakeClock } from '../helpers/clock.js';
 
 describe('behind TLS (KINKO_PUBLIC_URL is https)', () => {
   let t: TestApp;

@@ -4,7 +4,8 @@ import { hashPassword } from '../../server/lib/passwords.js';
 import { limits } from '../../server/config.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { csrfOf, FakeClock, freshIp, oathCode, officeLogin, roomLogin, type Agent } from './arrange.js';
+import { csrfOf, freshIp, oathCode, officeLogin, roomLogin, type Agent } from '../helpers/login.js';
+import { FakeClock } from '../helpers/clock.js';
 
 const FAILED = 'ログインID、パスワード、または確認コードが正しくありません';
 

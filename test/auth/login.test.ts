@@ -3,7 +3,8 @@ import request from 'supertest';
 import { limits } from '../../server/config.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { FakeClock, freshIp, oathCode, officeLogin, roomLogin, withoutTokens, csrfOf, type Agent } from './arrange.js';
+import { FakeClock } from '../helpers/clock.js';
+import { freshIp, oathCode, officeLogin, roomLogin, withoutTokens, csrfOf, type Agent } from '../helpers/login.js';
 
 const FAILED = 'ログインID、パスワード、または確認コードが正しくありません';
 

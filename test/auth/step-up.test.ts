@@ -7,7 +7,8 @@ import { createI18n } from '../../server/i18n/i18n.js';
 import { stepUpFresh } from '../../server/auth/sessions.js';
 import { makeCompany, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { csrfOf, FakeClock, freshIp, oathCode, officeLogin, withIp } from './arrange.js';
+import { csrfOf, freshIp, oathCode, officeLogin, withIp } from '../helpers/login.js';
+import { FakeClock } from '../helpers/clock.js';
 
 describe('step-up: a fresh code before sensitive actions', () => {
   let t: TestApp;

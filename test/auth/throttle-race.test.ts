@@ -4,7 +4,8 @@ import { limits } from '../../server/config.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
-import { csrfOf, FakeClock, oathCode, withIp, type Agent } from './arrange.js';
+import { csrfOf, oathCode, withIp, type Agent } from '../helpers/login.js';
+import { FakeClock } from '../helpers/clock.js';
 
 const L = limits.login;
 

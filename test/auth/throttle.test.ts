@@ -4,7 +4,8 @@ import { limits } from '../../server/config.js';
 import { unlockUser } from '../../server/auth/throttle.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { FakeClock, freshIp, oathCode, roomLogin } from './arrange.js';
+import { FakeClock } from '../helpers/clock.js';
+import { freshIp, oathCode, roomLogin } from '../helpers/login.js';
 
 const L = limits.login;
 

@@ -4,7 +4,8 @@ import { limits } from '../../server/config.js';
 import { makeCompany, makeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
-import { csrfOf, FakeClock, freshIp, oathCode, otplibCode, roomLogin, withIp } from './arrange.js';
+import { csrfOf, freshIp, oathCode, otplibCode, roomLogin, withIp } from '../helpers/login.js';
+import { FakeClock } from '../helpers/clock.js';
 
 describe.each(testDatabases())('TOTP codes are good exactly once (on $name)', (target) => {
   let opened: OpenedTestDatabase;

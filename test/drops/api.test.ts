@@ -6,7 +6,8 @@ import { hashPassword } from '../../server/lib/passwords.js';
 import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
-import { FakeClock, otplibCode } from '../auth/arrange.js';
+import { FakeClock } from '../helpers/clock.js';
+import { otplibCode } from '../helpers/login.js';
 import { fixture, installOfficeKey, storedObjects } from './helpers.js';
 
 /**

@@ -5,7 +5,7 @@ import { canonicalJson } from '../../server/drops/receipts.js';
 import { makeUser, signedInAgent } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
-import { FakeClock } from '../auth/arrange.js';
+import { FakeClock } from '../helpers/clock.js';
 import { clientInRoom, fixture, installOfficeKey, type RoomClient } from './helpers.js';
 
 /**

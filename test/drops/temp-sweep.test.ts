@@ -13,7 +13,7 @@ import { TEMP_IDLE_MS } from '../../server/drops/reconcile.js';
 import { createLogger } from '../../server/log/logger.js';
 import { createLocalAdapter } from '../../storage-adapters/local.js';
 import { freePort } from '../helpers/servers.js';
-import { arrangeOffice } from '../ingest-flow/arrange.js';
+import { arrangeOffice } from '../helpers/ingest-office.js';
 
 /**
  * Issue 12 item 7: a real `kinko serve` is killed with SIGKILL in the middle

@@ -4,7 +4,7 @@ import { noteArrival } from '../../server/notify/service.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { freePort } from '../helpers/servers.js';
-import { arrangeDrop, encryptToOffice, rosterCsv, type Person } from '../ingest-flow/arrange.js';
+import { arrangeDrop, encryptToOffice, rosterCsv, type Person } from '../helpers/ingest-office.js';
 import { describeWithChromium, launchChromium, listenOn, MovableClock } from './browser.js';
 import { arrangeIngestOffice, signIn, type IngestOffice } from './ingest-helpers.js';
 import { layoutProblems, SCREENSHOT_DIR, screenshotPath, type LayoutProblems } from './layout-check.js';

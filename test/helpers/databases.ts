@@ -82,3 +82,8 @@ async function asAdmin(adminUrl: string, statement: string): Promise<void> {
     await client.end();
   }
 }
+
+/** The env value that points an app at an opened test database. */
+export function databaseUrl(db: OpenedTestDatabase): string {
+  return db.config.kind === 'sqlite' ? `sqlite:${db.config.file}` : db.config.url;
+}

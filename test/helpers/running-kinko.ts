@@ -8,7 +8,7 @@ import { createSession } from '../../server/auth/sessions.js';
 import { loadConfig } from '../../server/config.js';
 import { buildDeps } from '../../server/deps.js';
 import { createLogger } from '../../server/log/logger.js';
-import { arrangeOffice, type Office } from '../ingest-flow/arrange.js';
+import { arrangeOffice, type Office } from './ingest-office.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
 import { freePort } from './servers.js';
 

@@ -15,7 +15,7 @@ import { StorageNotFoundError } from '../../storage-adapters/errors.js';
 import { freePort } from '../helpers/servers.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
-import { arrangeDrop, arrangeOffice, encryptToOffice, filesContaining, numberForms, type ArrangedDrop, type Office } from './arrange.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, filesContaining, numberForms, type ArrangedDrop, type Office } from '../helpers/ingest-office.js';
 import { dropDisposalRow } from '../helpers/disposal.js';
 
 /**

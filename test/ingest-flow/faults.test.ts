@@ -11,7 +11,7 @@ import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js'
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { until } from '../helpers/until.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
-import { arrangeDrop, arrangeOffice, encryptToOffice, FIXTURES, numberForms, rosterCsv, STAFF_PASSPHRASE, vaultKeys, type ArrangedDrop, type Office } from './arrange.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, FIXTURES, numberForms, rosterCsv, STAFF_PASSPHRASE, vaultKeys, type ArrangedDrop, type Office } from '../helpers/ingest-office.js';
 import { dropDisposalRow } from '../helpers/disposal.js';
 
 /**

@@ -5,7 +5,7 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
-import { arrangeDrop, arrangeOffice, encryptToOffice, filesContaining, numberForms, rosterCsv, vaultKeys, type Office, type Person } from './arrange.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, filesContaining, numberForms, rosterCsv, vaultKeys, type Office, type Person } from '../helpers/ingest-office.js';
 import { dropDisposalRow } from '../helpers/disposal.js';
 
 /**

@@ -3,7 +3,7 @@ import { csrfToken, signedInAgent } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
-import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, type Office, type Person } from './arrange.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, type Office, type Person } from '../helpers/ingest-office.js';
 import { bigRoster, form, read } from './preview-pages.js';
 
 /**

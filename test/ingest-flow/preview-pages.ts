@@ -1,5 +1,5 @@
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
-import type { Person } from './arrange.js';
+import type { Person } from '../helpers/ingest-office.js';
 
 /** Reading the ingest preview's pages in tests: a large roster, what one page shows, a form body. */
 

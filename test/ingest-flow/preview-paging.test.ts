@@ -6,7 +6,7 @@ import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js'
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { bigRoster, form, read } from './preview-pages.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
-import { arrangeDrop, arrangeOffice, encryptToOffice, numberForms, rosterCsv, type Office, type Person } from './arrange.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, numberForms, rosterCsv, type Office, type Person } from '../helpers/ingest-office.js';
 
 /**
  * The preview of a large file, as the staff member checks it: a page at a

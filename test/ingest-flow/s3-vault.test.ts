@@ -8,7 +8,7 @@ import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { describeWith } from '../helpers/requires.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
 import { createTestBucket } from '../storage/s3-bucket.js';
-import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, vaultKeys, type Office, type Person } from './arrange.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, vaultKeys, type Office, type Person } from '../helpers/ingest-office.js';
 
 /**
  * The ingest commit with the scaled deployment's vault, an S3 bucket (moto,

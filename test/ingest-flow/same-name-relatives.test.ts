@@ -4,7 +4,7 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
-import { arrangeDrop, arrangeOffice, encryptToOffice, type Office } from './arrange.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, type Office } from '../helpers/ingest-office.js';
 
 /**
  * Issue 11, defect 3: the 配偶者 and the 扶養親族1 of one employee may carry

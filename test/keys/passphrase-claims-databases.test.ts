@@ -4,8 +4,8 @@ import { KeyPassphraseLocked, WrongKeyPassphrase } from '../../server/keys/error
 import { unlockOfficeKey } from '../../server/keys/office-key.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
-import { FakeClock } from '../auth/arrange.js';
-import { arrangeOffice, STAFF_PASSPHRASE, type Office } from '../ingest-flow/arrange.js';
+import { FakeClock } from '../helpers/clock.js';
+import { arrangeOffice, STAFF_PASSPHRASE, type Office } from '../helpers/ingest-office.js';
 
 const K = limits.keyPassphrase;
 

@@ -7,11 +7,11 @@ import { unlockOfficeKey } from '../../server/keys/office-key.js';
 import { jstStamp } from '../../server/lib/jst.js';
 import { csrfToken, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { FakeClock } from '../auth/arrange.js';
-import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, STAFF_PASSPHRASE, type Office } from '../ingest-flow/arrange.js';
+import { FakeClock } from '../helpers/clock.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, STAFF_PASSPHRASE, type Office } from '../helpers/ingest-office.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
-import { putInVault } from '../vault/arrange.js';
+import { putInVault } from '../helpers/vault-office.js';
 
 const K = limits.keyPassphrase;
 type Agent = ReturnType<typeof request.agent>;

@@ -6,7 +6,8 @@ import { inboxBadge } from '../../server/notify/routes.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { signedInAgent } from '../helpers/actors.js';
 import { routeInventory } from '../helpers/routes.js';
-import { fakeClock, fakeDrops, makeOffice, makeRoom, type FakeClock, type Office } from './arrange.js';
+import { fakeClock, type ManualClock as FakeClock } from '../helpers/clock.js';
+import { fakeDrops, makeOffice, makeRoom, type Office } from '../helpers/notify-office.js';
 
 describe('new arrivals on the drops list /office/drops (the old inbox) and the badge', () => {
   let t: TestApp;

@@ -5,7 +5,9 @@ import { flushDueNotices, noteArrival, startNoticeTimer } from '../../server/not
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { syntheticMyNumbers, variants } from '../helpers/mynumber.js';
-import { databaseUrl, fakeClock, fakeDrops, makeOffice, makeRoom, type FakeClock, type Office } from './arrange.js';
+import { databaseUrl } from '../helpers/databases.js';
+import { fakeClock, type ManualClock as FakeClock } from '../helpers/clock.js';
+import { fakeDrops, makeOffice, makeRoom, type Office } from '../helpers/notify-office.js';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from './smtp-sink.js';
 
 const WINDOW_S = 300;

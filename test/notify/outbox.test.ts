@@ -5,7 +5,8 @@ import { REDACTED } from '../../server/log/redact.js';
 import { flushDueNotices, noteArrival } from '../../server/notify/service.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { syntheticMyNumbers, variants } from '../helpers/mynumber.js';
-import { fakeClock, fakeDrops, makeOffice, makeRoom, type FakeClock, type Office } from './arrange.js';
+import { fakeClock, type ManualClock as FakeClock } from '../helpers/clock.js';
+import { fakeDrops, makeOffice, makeRoom, type Office } from '../helpers/notify-office.js';
 import { parseMessage } from './mime.js';
 
 const WINDOW_S = 300;

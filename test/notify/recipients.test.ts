@@ -11,7 +11,8 @@ import { announceSetup } from '../../server/setup/service.js';
 import { csrfToken, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { DIRECTOR, readSetupPage, setupForm, totpCode } from '../setup/setup-helpers.js';
-import { fakeClock, fakeDrops, makeRoom, type FakeClock } from './arrange.js';
+import { fakeClock, type ManualClock as FakeClock } from '../helpers/clock.js';
+import { fakeDrops, makeRoom } from '../helpers/notify-office.js';
 
 /**
  * Issue 11, defect 4: an office whose only user is the director never got a

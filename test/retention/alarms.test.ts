@@ -8,8 +8,8 @@ import { reportDeparture, setCompanyServices, setHold } from '../../server/reten
 import { makeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
-import { databaseUrl } from '../vault/arrange.js';
-import { makeHeldFamily, type HeldFamily } from './arrange.js';
+import { databaseUrl } from '../helpers/databases.js';
+import { makeHeldFamily, type HeldFamily } from '../helpers/held-family.js';
 
 /** The text of a single-part outbox message, decoded from the transfer encoding nodemailer chose. */
 function mailText(raw: string): string {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { csrfToken, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { STANDALONE_TWELVE_DIGITS } from '../helpers/mynumber.js';
-import { makeHeldFamily, type HeldFamily } from './arrange.js';
+import { makeHeldFamily, type HeldFamily } from '../helpers/held-family.js';
 
 /**
  * The retention pages through HTTP, as the office and its client use them:

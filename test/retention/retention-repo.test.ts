@@ -4,9 +4,9 @@ import { loadRules, retentionOfCompany } from '../../server/retention/repo.js';
 import { retentionSummary } from '../../server/retention/basis-text.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
-import { databaseUrl } from '../vault/arrange.js';
+import { databaseUrl } from '../helpers/databases.js';
 import { STANDALONE_TWELVE_DIGITS } from '../helpers/mynumber.js';
-import { makeHeldFamily, type HeldFamily } from './arrange.js';
+import { makeHeldFamily, type HeldFamily } from '../helpers/held-family.js';
 
 /** Retention rules are data in the office database (migration 0019): seeded from the catalog, corrected by the office, read back for every person. */
 describe.each(testDatabases())('retention rules as data on $name', (target) => {

@@ -8,8 +8,8 @@ import { bookDisposal, reportDeparture, setCompanyServices, setContractEnd, setH
 import { makeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
-import { databaseUrl } from '../vault/arrange.js';
-import { makeHeldFamily, type HeldFamily } from './arrange.js';
+import { databaseUrl } from '../helpers/databases.js';
+import { makeHeldFamily, type HeldFamily } from '../helpers/held-family.js';
 
 const TODAY = new Date('2026-12-02T03:00:00Z'); // 12:00 in Japan
 

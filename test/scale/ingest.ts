@@ -1,5 +1,5 @@
 import { expect, it } from '@jest/globals';
-import { arrangeDrop, encryptToOffice, rosterCsv } from '../ingest-flow/arrange.js';
+import { arrangeDrop, encryptToOffice, rosterCsv } from '../helpers/ingest-office.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { Agent, csrfOf, type Answer } from './agent.js';
 import type { Cluster } from './cluster.js';

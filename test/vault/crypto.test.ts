@@ -133,7 +133,7 @@ describe('wrapping keys to the office key (P4)', () => {
 
 describe('the scanner the P3 tests rely on', () => {
   it('finds a number in every written form: separators, full width, integer and float bytes', async () => {
-    const { numbersIn, numbersInBytes } = await import('./arrange.js');
+    const { numbersIn, numbersInBytes } = await import('../helpers/vault-office.js');
     const { variants } = await import('../helpers/mynumber.js');
     for (const v of variants(n1!)) expect(numbersIn(`氏名: 山田 ${v} 様`, [n1!, n2!])).toEqual([n1]);
     expect(numbersIn(`${n1!.slice(0, 4)}ー${n1!.slice(4, 8)}　${n1!.slice(8)}`, [n1!])).toEqual([n1]);

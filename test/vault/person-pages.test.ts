@@ -3,7 +3,7 @@ import { csrfToken, signedInAgent } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
-import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, type Office } from '../ingest-flow/arrange.js';
+import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, type Office } from '../helpers/ingest-office.js';
 
 /**
  * Issue 11, items 7, 8, 12: the vault's pages as staff read them. Two people

@@ -7,9 +7,9 @@ import type { PersonRow } from '../../server/vault/service.js';
 import { csrfToken, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
-import { fakeClock } from '../notify/arrange.js';
+import { fakeClock } from '../helpers/clock.js';
 import { startSmtpSink, type SmtpSink } from '../notify/smtp-sink.js';
-import { addKeyHolder, makeCompany, makeVaultOffice, numbersIn, putInVault, type VaultOffice } from './arrange.js';
+import { addKeyHolder, makeCompany, makeVaultOffice, numbersIn, putInVault, type VaultOffice } from '../helpers/vault-office.js';
 
 /**
  * Issue 12.5: the reveal-block alert must reach the director. In an office

@@ -10,21 +10,9 @@ import { csrfToken, makeUser, signedInAgent, type MadeUser } from '../helpers/ac
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
-import { fakeClock, type FakeClock } from '../notify/arrange.js';
-import {
-  addKeyHolder,
-  databaseUrl,
-  everyCell,
-  filesUnder,
-  makeCompany,
-  makeVaultOffice,
-  numbersIn,
-  numbersInBytes,
-  PASSPHRASES,
-  putInVault,
-  randomId,
-  type VaultOffice,
-} from './arrange.js';
+import { fakeClock, type ManualClock as FakeClock } from '../helpers/clock.js';
+import { addKeyHolder, everyCell, filesUnder, makeCompany, makeVaultOffice, numbersIn, numbersInBytes, PASSPHRASES, putInVault, randomId, type VaultOffice } from '../helpers/vault-office.js';
+import { databaseUrl } from '../helpers/databases.js';
 
 type Agent = ReturnType<typeof request.agent>;
 const grouped = (n: string) => `${n.slice(0, 4)} ${n.slice(4, 8)} ${n.slice(8)}`;

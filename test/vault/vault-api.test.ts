@@ -7,8 +7,9 @@ import { RevealBlocked, RevealPurposeRequired, VaultRecordDamaged, VaultRecordDi
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
-import { fakeClock } from '../notify/arrange.js';
-import { databaseUrl, everyCell, makeCompany, makeVaultOffice, numbersIn, PASSPHRASES, putInVault, type VaultOffice } from './arrange.js';
+import { fakeClock } from '../helpers/clock.js';
+import { databaseUrl } from '../helpers/databases.js';
+import { everyCell, makeCompany, makeVaultOffice, numbersIn, PASSPHRASES, putInVault, type VaultOffice } from '../helpers/vault-office.js';
 
 /**
  * The vault's API beyond one reveal (server/vault/index.ts): reading many

@@ -17,19 +17,8 @@ import {
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
-import {
-  databaseUrl,
-  everyCell,
-  filesUnder,
-  makeCompany,
-  makeVaultOffice,
-  numbersIn,
-  numbersInBytes,
-  PASSPHRASES,
-  putInVault,
-  type Employee,
-  type VaultOffice,
-} from './arrange.js';
+import { databaseUrl } from '../helpers/databases.js';
+import { everyCell, filesUnder, makeCompany, makeVaultOffice, numbersIn, numbersInBytes, PASSPHRASES, putInVault, type Employee, type VaultOffice } from '../helpers/vault-office.js';
 
 async function readAll(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -1,21 +1,6 @@
-import type { Clock, Deps } from '../../server/deps.js';
+import type { Deps } from '../../server/deps.js';
 import { randomId } from '../../server/lib/random.js';
-import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
-import type { OpenedTestDatabase } from '../helpers/databases.js';
-
-export interface FakeClock extends Clock {
-  advance(ms: number): void;
-}
-
-export function fakeClock(start = '2025-04-01T00:00:00.000Z'): FakeClock {
-  let t = Date.parse(start);
-  return { now: () => new Date(t), advance: (ms) => void (t += ms) };
-}
-
-/** The env value that points an app at an opened test database. */
-export function databaseUrl(db: OpenedTestDatabase): string {
-  return db.config.kind === 'sqlite' ? `sqlite:${db.config.file}` : db.config.url;
-}
+import { makeCompany, makeUser, type MadeUser } from './actors.js';
 
 export interface Office {
   director: MadeUser;

@@ -1,6 +1,6 @@
 import { randomId } from '../../server/lib/random.js';
 import type { Deps } from '../../server/deps.js';
-import { makeCompany } from '../helpers/actors.js';
+import { makeCompany } from './actors.js';
 
 /**
  * A company with a family held in the vault, as bare person rows: counting

@@ -2,27 +2,6 @@ import { execFileSync } from 'node:child_process';
 import type { Express } from 'express';
 import { generate } from 'otplib';
 import request from 'supertest';
-import type { Clock } from '../../server/deps.js';
-import { limits } from '../../server/config.js';
-
-/** A clock the test moves by hand. Starts on a TOTP step boundary + 1 s so codes are predictable. */
-export class FakeClock implements Clock {
-  t: number;
-  constructor(start = Date.now()) {
-    const step = limits.totp.stepSeconds * 1000;
-    this.t = Math.floor(start / step) * step + 1000;
-  }
-  now(): Date {
-    return new Date(this.t);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-  /** Moves to the next TOTP step, so a fresh code exists (each step's code is good once). */
-  nextStep(): void {
-    this.advance(limits.totp.stepSeconds * 1000);
-  }
-}
 
 /** The code an authenticator app shows at `at`, computed by a real peer (oathtool). */
 export function oathCode(secret: string, at: Date): string {

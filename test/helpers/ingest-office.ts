@@ -10,8 +10,8 @@ import type { Deps } from '../../server/deps.js';
 import { insertDrops } from '../../server/drops/repo.js';
 import { changeHolderPassphrase, createHolderCopy, readOfficePublicKey } from '../../server/keys/office-key.js';
 import { randomId } from '../../server/lib/random.js';
-import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
-import { variants } from '../helpers/mynumber.js';
+import { makeCompany, makeUser, type MadeUser } from './actors.js';
+import { variants } from './mynumber.js';
 import { DIRECTOR, setUpOffice } from '../setup/setup-helpers.js';
 
 /**

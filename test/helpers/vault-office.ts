@@ -6,9 +6,8 @@ import type { Deps } from '../../server/deps.js';
 import { generateOfficeKey, unlockOfficeKey } from '../../server/keys/office-key.js';
 import { randomId } from '../../server/lib/random.js';
 import { openVaultSession, insertPersons, type NewPersonRow, type PersonRow } from '../../server/vault/service.js';
-import { makeCompany, makeUser, type MadeUser } from '../helpers/actors.js';
-import type { OpenedTestDatabase } from '../helpers/databases.js';
-import { variants } from '../helpers/mynumber.js';
+import { makeCompany, makeUser, type MadeUser } from './actors.js';
+import { variants } from './mynumber.js';
 
 /**
  * Arrange helpers for the vault suites: an office key with locked copies for
@@ -131,11 +130,6 @@ async function firstHolder(deps: Deps): Promise<string> {
 }
 
 export { makeCompany, randomId };
-
-/** The env value that points an app at an opened test database. */
-export function databaseUrl(db: OpenedTestDatabase): string {
-  return db.config.kind === 'sqlite' ? `sqlite:${db.config.file}` : db.config.url;
-}
 
 // ---- scanning for numbers --------------------------------------------------
 
