@@ -76,10 +76,19 @@ describe.each(testDatabases())('migration 0015 (disposals) on $name', (target) =
   });
 
   it('a second record of the same subject is refused (one disposal per subject)', async () => {
-    const db = conns[0]!.db;
-    const again = db.insertInto('disposals').values({
+    // Its own database, so this case does not lean on the one before it.
+    const { db } = await open();
+    await migrateToLatest(db, upTo0014);
+    await seedOldRecord(db);
+    await migrateToLatest(db);
+    const record = (id: string) => db.insertInto('disposals').values({
+      id, company_id: 'c1', subject_kind: 'drop', subject_id: 'd3', reason: 'ingested', method: 'm', verification: 'v', verified_at: AT, by_user: null, created_at: AT,
+    }).execute();
+    await record('first');
+    await expect(record('again')).rejects.toThrow(/unique|duplicate/i);
+    const copied = db.insertInto('disposals').values({
       id: 'dup', company_id: 'c1', subject_kind: 'drop', subject_id: 'd1', reason: 'ingested', method: 'm', verification: 'v', verified_at: AT, by_user: null, created_at: AT,
     }).execute();
-    await expect(again).rejects.toThrow();
+    await expect(copied).rejects.toThrow(/unique|duplicate/i);
   });
 });
