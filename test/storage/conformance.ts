@@ -295,6 +295,9 @@ export function runStorageConformance(name: string, makeAdapter: () => Promise<H
       expect((peak - baseline) / MiB).toBeLessThan(64);
       await a.delete(key);
       expect(await a.remnants(key)).toEqual([]);
-    }, 300_000);
+      // A generous bound, not a speed check (bench/ measures speed): alone this
+      // takes ~20 s on s3rver, but beside the two-instance suites on 2 cores it
+      // went past 300 s once in .ci/run. What is asserted is bytes and memory.
+    }, 600_000);
   });
 }
