@@ -73,7 +73,8 @@ function postgres(adminUrl: string): TestDatabase {
   };
 }
 
-async function asAdmin(adminUrl: string, statement: string): Promise<void> {
+/** One statement as the PostgreSQL admin (CREATE/DROP DATABASE), on a connection of its own. */
+export async function asAdmin(adminUrl: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {

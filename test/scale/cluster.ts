@@ -1,10 +1,10 @@
+import { asAdmin } from '../helpers/databases.js';
 import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { loadConfig } from '../../server/config.js';
 import { buildDeps } from '../../server/deps.js';
 import type { Deps } from '../../server/deps.js';
@@ -236,14 +236,4 @@ ${fs.readFileSync(path.join(ROOT, 'docs', 'nginx.conf'), 'utf8')
       clearTimeout(t);
     },
   };
-}
-
-async function asAdmin(adminUrl: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
