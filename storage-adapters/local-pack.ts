@@ -230,8 +230,13 @@ export function createLocalPackAdapter(opts: LocalPackOptions): StorageAdapter {
     },
     check: async () => {
       try {
-        // A write lock taken and given back: the file is there and writable.
-        open().exec('BEGIN IMMEDIATE; ROLLBACK');
+        // Readable (a WAL read never waits for the writer) and writable by this
+        // user. Not a write lock taken and given back: that runs on the calling
+        // thread and, while the writer thread holds the lock for an ingest's
+        // 200,000 records, blocked the whole web process in busy_timeout —
+        // /healthz took hundreds of milliseconds during a confirmation (issue 12).
+        open().prepare('SELECT 1 FROM objects LIMIT 1').get();
+        await fs.promises.access(path.join(opts.root, PACK_FILE), fs.constants.R_OK | fs.constants.W_OK);
         // A lock needs no space; a full disk fails the next insert, so probe it.
         await assertWritable(opts.root, opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
       } catch (e) {

@@ -7,7 +7,8 @@ import { mib, peakRssWhile, type RssPeaks } from './rss.js';
 
 /**
  * Hostile input against a running kinko (issue 12), from one run:
- * `node --import tsx bench/hostile/run.ts [--roster-mb 50] [--idle-s 5]`.
+ * `node --import tsx bench/hostile/run.ts [--roster-mb 50] [--idle-s 5] [--only idle,50 MB]`
+ * (`--only`: the parts whose names start so, e.g. to measure the big ingest alone).
  *
  * Starts `node bin/kinko.js serve` (temp data folder, SQLite + local
  * storage, KINKO_PARSE_MAX_CONCURRENT=2), then:
@@ -139,11 +140,14 @@ function print(rows: Row[]): void {
 async function main(): Promise<number> {
   console.log(`kinko hostile-input bench — node ${process.version}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`parse cap ${mib(CAP)} per parse process (+ ${mib(MARGIN)} stated margin), KINKO_PARSE_MAX_CONCURRENT=2`);
-  const k = await startRunningKinko({ env: { KINKO_PARSE_MAX_CONCURRENT: '2' } });
+  // --cpu-prof DIR: the server writes a V8 CPU profile there when it stops (to find what holds the event loop).
+  const prof = process.argv.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${process.argv[process.argv.indexOf('--cpu-prof') + 1]}`] : [];
+  const k = await startRunningKinko({ env: { KINKO_PARSE_MAX_CONCURRENT: '2' }, nodeArgs: prof });
   const all: Row[] = [];
   try {
     console.log(`server pid ${k.pid}\n`);
-    for (const [name, part] of PARTS) {
+    const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : undefined;
+    for (const [name, part] of PARTS.filter(([n]) => !only || only.some((o) => n.startsWith(o)))) {
       console.log(`-- ${name}`);
       const rows = await part(k);
       print(rows);
@@ -155,8 +159,10 @@ async function main(): Promise<number> {
   }
   const idleRow = all.find((r) => r.what === '/healthz idle');
   const startRow = all.find((r) => r.what.startsWith('ingest start'));
+  const confirmRow = all.find((r) => r.what.startsWith('its confirmation'));
   console.log('\nsummary');
   if (idleRow?.latency && startRow?.latency) console.log(`  /healthz p95 idle ${idleRow.latency.p95.toFixed(1)} ms vs during the 50 MB ingest start ${startRow.latency.p95.toFixed(1)} ms (max ${startRow.latency.max.toFixed(1)} ms)`);
+  if (idleRow?.latency && confirmRow?.latency) console.log(`  /healthz p95 idle ${idleRow.latency.p95.toFixed(1)} ms vs during its confirmation ${confirmRow.latency.p95.toFixed(1)} ms (max ${confirmRow.latency.max.toFixed(1)} ms)`);
   for (const r of all.filter((x) => x.rss && !x.what.startsWith('ingest') && !x.what.startsWith('its'))) console.log(`  ${r.what}: ${r.outcome}; peak RSS server ${mib(r.rss!.server)}, parse process ${mib(r.rss!.child)}`);
   const problems = all.filter((r) => r.problem);
   console.log(problems.length ? `FAIL: ${problems.map((p) => `${p.what}: ${p.problem}`).join('; ')}` : 'PASS: server up throughout, every bomb refused as too big, every parse process under cap + margin');

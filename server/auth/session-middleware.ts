@@ -28,7 +28,7 @@ export function sessionMiddleware(deps: Deps): RequestHandler {
       const s = bearer.length > 0 && bearer.length <= 100 ? await loadSession(deps.db, bearer, now) : null;
       res.locals.bearer = true;
       if (s && s.stage === 'full') {
-        await touchSession(deps.db, s, now);
+        touchLater(deps, s, now);
         res.locals.actor = s;
         res.locals.csrfAnchor = s.sessionId;
       } else {
@@ -41,7 +41,7 @@ export function sessionMiddleware(deps: Deps): RequestHandler {
     if (sid && sid.length <= 100) {
       const s = await loadSession(deps.db, sid, now);
       if (s) {
-        await touchSession(deps.db, s, now);
+        touchLater(deps, s, now);
         if (s.stage === 'full') res.locals.actor = s;
         else res.locals.enrolling = s;
         res.locals.csrfAnchor = s.sessionId;
@@ -63,6 +63,16 @@ export function sessionMiddleware(deps: Deps): RequestHandler {
     if (res.locals.actor || res.locals.enrolling) res.set('Cache-Control', 'no-store');
     next();
   };
+}
+
+/**
+ * Records "last seen" without making the request wait for it: on the embedded
+ * database a write waits for any open transaction (a large ingest's commit
+ * holds one for seconds), and a page must not stall for a bookkeeping update.
+ * The update still happens, just after; a failure is logged, not shown.
+ */
+function touchLater(deps: Deps, s: Parameters<typeof touchSession>[1], now: Date): void {
+  touchSession(deps.db, s, now).catch((err: unknown) => deps.logger.warn({ err }, 'session last-seen time not recorded'));
 }
 
 /** The token of an `Authorization: Bearer <token>` header; undefined without one. */

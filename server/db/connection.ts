@@ -12,9 +12,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type pg from 'pg';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Driver } from 'kysely';
 import type { Config } from '../config.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './checkpoints.js';
+import { ReadWriteSqliteDriver } from './sqlite-driver.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -55,6 +56,7 @@ export async function openDatabase(config: Config['database'], opts: OpenOptions
 
 function openSqlite(file: string, opts: OpenOptions): OpenDatabase {
   let raw: SqliteDatabase.Database | undefined;
+  let reader: SqliteDatabase.Database | undefined;
   try {
     // Owner-only folder and file: the database holds client names, wrapped
     // keys and session tokens; other local users must not read a copy.
@@ -63,12 +65,18 @@ function openSqlite(file: string, opts: OpenOptions): OpenDatabase {
     fs.closeSync(fs.openSync(file, 'a', 0o600));
     raw = new SqliteDatabase(file);
     applySqlitePragmas(raw, file);
+    // The second, read-only connection (sqlite-driver.ts): reads outside a
+    // transaction run here, beside a long commit, instead of waiting for it.
+    reader = new SqliteDatabase(file, { readonly: true });
+    applyReaderPragmas(reader);
   } catch (err) {
+    reader?.close();
     raw?.close();
     if (err instanceof DatabaseUnavailableError) throw err;
     throw sqliteUnavailable(file, err);
   }
-  const db = new Kysely<Database>({ dialect: new AtomicMigrationsSqliteDialect({ database: raw }) });
+  const driver = new ReadWriteSqliteDriver(raw, reader);
+  const db = new Kysely<Database>({ dialect: new AtomicMigrationsSqliteDialect({ database: raw }, driver) });
   const checkpoints = opts.backgroundCheckpoints ? startBackgroundCheckpoints(raw, file) : undefined;
   return wrap(db, 'sqlite', (err) => sqliteUnavailable(file, err), checkpoints);
 }
@@ -82,6 +90,17 @@ function openSqlite(file: string, opts: OpenOptions): OpenDatabase {
  * uses `PRAGMA defer_foreign_keys = ON`, which does work inside a transaction.
  */
 class AtomicMigrationsSqliteDialect extends SqliteDialect {
+  readonly #driver: Driver;
+
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0], driver: Driver) {
+    super(config);
+    this.#driver = driver;
+  }
+
+  override createDriver(): Driver {
+    return this.#driver;
+  }
+
   override createAdapter(): DialectAdapter {
     return new (class extends SqliteAdapter {
       override get supportsTransactionalDdl(): boolean {
@@ -91,7 +110,7 @@ class AtomicMigrationsSqliteDialect extends SqliteDialect {
   }
 }
 
-/** Pragmas are per connection; kinko has exactly one SQLite connection, set here. */
+/** Pragmas are per connection; these are the writer's (kinko has one writer connection and one reader). */
 function applySqlitePragmas(raw: SqliteDatabase.Database, file: string): void {
   // Readers (page views, downloads) never wait for the writer and vice versa,
   // and a crash mid-write leaves the last committed state intact.
@@ -122,6 +141,12 @@ function applySqlitePragmas(raw: SqliteDatabase.Database, file: string): void {
   // holds ~100,000 persons those index pages no longer fit the default. In
   // bench/ingest's five-round runs kinko's median ingest was ~0.19 s shorter.
   raw.pragma(`cache_size = -${32 * 1024}`);
+}
+
+/** The reader only reads: it waits for a lock like the writer, and keeps a page cache of its own. */
+function applyReaderPragmas(reader: SqliteDatabase.Database): void {
+  reader.pragma('busy_timeout = 5000');
+  reader.pragma(`cache_size = -${16 * 1024}`);
 }
 
 function sqliteUnavailable(file: string, err: unknown): DatabaseUnavailableError {

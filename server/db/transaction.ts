@@ -4,14 +4,14 @@
  * is rolled back and the error is rethrown.
  *
  * Rules inside `fn`, for both dialects:
- * - Use only `trx`, never the outer `db`. On SQLite there is exactly one
- *   connection (better-sqlite3 is synchronous; Kysely hands it out one user
- *   at a time), and the transaction holds it: a query on the outer `db` would
- *   wait for the transaction that waits for it, forever. On PostgreSQL it
- *   would silently run outside the transaction.
+ * - Use only `trx`, never the outer `db`. On SQLite there is one writer
+ *   connection and the transaction holds it (db/sqlite-driver.ts): a write on
+ *   the outer `db` would wait for the transaction that waits for it, forever,
+ *   and a read there would not see the transaction's own writes. On
+ *   PostgreSQL either would silently run outside the transaction.
  * - Do no slow non-database work (storage uploads, argon2, mail): on SQLite
- *   every other request waits for the connection until the transaction ends.
- *   Do that work before, or after commit.
+ *   every other write waits for the writer until the transaction ends (reads
+ *   do not). Do that work before, or after commit.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';

@@ -5,6 +5,7 @@ import { failpoint } from '../failpoints.js';
 import { BadRequest, Conflict } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
 import { randomId } from '../lib/random.js';
+import { turnTaker } from '../lib/turns.js';
 import { livePreview } from './columns.js';
 import { destroyOriginal } from './dispose.js';
 import { PreviewChanged, PreviewGone } from './errors.js';
@@ -89,7 +90,7 @@ export async function confirmIngest(
 
     // A long write to a remote vault keeps its job fresh, so nobody takes it for abandoned.
     const keepAlive = () => repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString()).then(() => {});
-    await custody.stage(personRows(entry, adds, plan.persons), { keepAlive });
+    await custody.stage(await personRows(entry, adds, plan.persons), { keepAlive });
 
     await deps.db.transaction().execute(async (trx) => {
       if (!(await repo.markCommitted(trx, { id: job.id, attempt: job.attempt, userId: actor.userId, now, counts }))) throw new PreviewGone();
@@ -144,17 +145,21 @@ export async function confirmIngest(
  * dependent is linked to the employee on the same row of the file — a person
  * added now or one already held.
  */
-function personRows(
+async function personRows(
   entry: { dropId: string },
   adds: PlannedPerson[],
   all: PlannedPerson[],
-): CustodyPerson[] {
+): Promise<CustodyPerson[]> {
+  // 80,000 random ids take a while: the event loop turns meanwhile (lib/turns.ts).
+  const turn = turnTaker();
   const idOfKey = new Map<string, string>();
-  const ids = adds.map((p) => {
+  const ids: string[] = [];
+  for (const p of adds) {
     const id = randomId();
     idOfKey.set(p.key, id);
-    return id;
-  });
+    ids.push(id);
+    await turn();
+  }
   const employeeOfRow = new Map<string, string>();
   for (const p of all) {
     if (p.relation !== '本人') continue;

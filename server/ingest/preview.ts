@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js';
 import type { CacheEntry } from './preview-cache.js';
 import type { VaultSession } from '../vault/index.js';
 import type { ColumnChoice, ExtractedPerson, ParseResult, Relation, ReviewRow } from './parse/types.js';
+import { turnTaker } from '../lib/turns.js';
 
 /**
  * What a parsed drop becomes before anything is stored: for each person,
@@ -116,7 +117,9 @@ export async function planIngest(db: Kysely<Database>, entry: Pick<PreviewEntry,
   const seenNumbers = new Map<string, string>(); // blind index → key of the first row with it
   const seenEmployees = new Map<string, string>(); // employee key → blind index
   const persons: PlannedPerson[] = [];
+  const turn = turnTaker();
   for (const { key, person } of candidates) {
+    await turn();
     const relation = relationText(person.relation);
     const index = indexes.get(key);
     if (index === undefined) {

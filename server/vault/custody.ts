@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { failpoint } from '../failpoints.js';
 import { isToken, RECORD_BYTES } from './record.js';
 import * as repo from './repo.js';
+import { turnTaker } from '../lib/turns.js';
 
 /**
  * Taking custody of a batch of persons and their numbers (an ingest's
@@ -64,10 +65,13 @@ export interface CustodySession {
   readonly dataKeyId: string;
   sealMany(numbers: readonly string[]): { tokens: string[]; records: Promise<Buffer> };
   writeRecords(records: ReadonlyArray<{ token: string; bytes: Buffer }>): Promise<void>;
-  personRows(inputs: ReadonlyArray<Omit<CustodyPerson, 'key'> & { token: string; number: string }>): repo.NewPersonRow[];
+  personRows(inputs: ReadonlyArray<Omit<CustodyPerson, 'key'> & { token: string; number: string }>, createdAt?: string): repo.NewPersonRow[];
 }
 
 export type CustodyDeps = Pick<Deps, 'db' | 'clock' | 'storage' | 'config'>;
+
+/** Persons rows built between two turns of the event loop in stage(). */
+const STAGE_SLICE = 2000;
 
 /** How often a long write calls keepAlive (a caller's job goes stale after minutes, not seconds). */
 const KEEP_ALIVE_EVERY_MS = 10_000;
@@ -124,7 +128,16 @@ export function beginCustody(deps: CustodyDeps, session: CustodySession, candida
         return i;
       });
       // (insertPersonRows puts employees before their dependents: employee_person_id is a foreign key within the batch.)
-      rows = session.personRows(persons.map((p, n) => ({ ...p, token: tokens[slots[n]!]!, number: candidates[slots[n]!]!.number })));
+      // In slices, letting the event loop turn between them (lib/turns.ts); one creation time for the whole batch.
+      const createdAt = deps.clock.now().toISOString();
+      const turn = turnTaker();
+      const built: repo.NewPersonRow[] = [];
+      for (let from = 0; from < persons.length; from += STAGE_SLICE) {
+        const slice = persons.slice(from, from + STAGE_SLICE);
+        for (const row of session.personRows(slice.map((p, n) => ({ ...p, token: tokens[slots[from + n]!]!, number: candidates[slots[from + n]!]!.number })), createdAt)) built.push(row);
+        await turn();
+      }
+      rows = built;
       await records;
       if (deps.storage.vault.kind !== 'local') await writeRest(opts.keepAlive);
     },

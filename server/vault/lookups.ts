@@ -1,5 +1,6 @@
 import { oneOfValues } from '../db/dialect.js';
 import type { Db, PersonRow } from './repo.js';
+import { turnTaker } from '../lib/turns.js';
 
 /**
  * Held persons looked up for a whole file at once (an ingest plan): a few
@@ -18,7 +19,11 @@ const LOOKUP_CHUNK = 5000;
 async function inChunks<R>(values: readonly string[], query: (chunk: string[]) => Promise<R[]>): Promise<R[]> {
   const unique = [...new Set(values.filter(Boolean))];
   const out: R[] = [];
-  for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) out.push(...(await query(unique.slice(i, i + LOOKUP_CHUNK))));
+  const turn = turnTaker();
+  for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
+    out.push(...(await query(unique.slice(i, i + LOOKUP_CHUNK))));
+    await turn(); // SQLite answers synchronously: let other requests in between chunks
+  }
   return out;
 }
 

@@ -60,8 +60,8 @@ export interface VaultSession {
   writeRecords(records: ReadonlyArray<{ token: string; bytes: Buffer }>): Promise<void>;
   /** A persons row ready for insertPersons: random id, this session's company, cohort, data key and index. */
   personRow(p: NewPersonInput): repo.NewPersonRow;
-  /** personRow for many persons of one commit: they share one creation time. */
-  personRows(inputs: readonly NewPersonInput[]): repo.NewPersonRow[];
+  /** personRow for many persons of one commit: they share one creation time (`createdAt`, else now). */
+  personRows(inputs: readonly NewPersonInput[], createdAt?: string): repo.NewPersonRow[];
   /**
    * Starts taking custody of these numbers (custody.ts): their records are
    * sealed from now on, while the caller decides which persons to hold.
@@ -197,9 +197,9 @@ export async function openVaultSession(
       open();
       return rowOf(p, deps.clock.now().toISOString());
     },
-    personRows(inputs) {
+    personRows(inputs, at) {
       open();
-      const createdAt = deps.clock.now().toISOString();
+      const createdAt = at ?? deps.clock.now().toISOString();
       return inputs.map((p) => rowOf(p, createdAt));
     },
     takeCustody(candidates) {

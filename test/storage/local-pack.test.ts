@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -167,6 +168,22 @@ describe('local packed store', () => {
     let again = 0;
     for await (const _ of pack(root).list('')) again++;
     expect(again).toBe(40);
+  });
+
+  it('while another connection holds the write lock (the writer thread during an ingest), check() answers at once and says usable', async () => {
+    const root = tempDir();
+    const p = pack(root);
+    await p.put('a'.repeat(32), Readable.from([Buffer.from('x')]), { createOnly: true });
+    const other = new Database(path.join(root, PACK_FILE));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const t = performance.now();
+      await p.check();
+      expect(performance.now() - t).toBeLessThan(1000); // the old lock probe waited busy_timeout (5 s), blocking the thread
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
   });
 
   it('when the folder cannot be written, then check() says which file is not usable', async () => {

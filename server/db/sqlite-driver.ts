@@ -1,0 +1,209 @@
+/**
+ * The embedded database's Kysely driver: one writer connection and one
+ * read-only connection on the same SQLite file (issue 12, the stall).
+ *
+ * Kysely's own SqliteDriver hands out a single connection under a mutex, so a
+ * transaction holds it from BEGIN to COMMIT. An ingest confirming 83,000
+ * persons commits in one transaction for about four seconds; meanwhile every
+ * other query waited — the `/healthz` probe (which would then report the
+ * database as failing, and a load balancer take the instance out) and every
+ * signed-in page, because each looks up its session.
+ *
+ * WAL lets readers run beside the writer, each seeing the last committed
+ * state. So here:
+ * - a transaction takes the writer under the mutex, as before, and all of its
+ *   statements run there (reads included: it must see its own writes);
+ * - a statement outside a transaction that SQLite reports as read-only
+ *   (`Statement.readonly`) runs on the reader connection, without waiting for
+ *   the mutex — the same isolation a PostgreSQL pool gives (read committed);
+ * - any other statement outside a transaction (a write, a PRAGMA, which is per
+ *   connection) waits for the mutex and runs on the writer, alone.
+ * The writer is still single (SQLite allows one), so writes queue as before;
+ * reads no longer queue behind them. better-sqlite3 runs each statement
+ * synchronously, so long work must still yield between statements (the
+ * persons insert does).
+ */
+import type SqliteDatabase from 'better-sqlite3';
+import {
+  SelectQueryNode,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryCompiler,
+  type QueryResult,
+} from 'kysely';
+
+type Raw = SqliteDatabase.Database;
+
+/** How many distinct statement texts keep their "read-only?" answer (the rest are asked again). */
+const READONLY_CACHE = 1000;
+
+export class ReadWriteSqliteDriver implements Driver {
+  readonly #writer: Raw;
+  readonly #reader: Raw;
+  readonly #mutex = new Mutex();
+  readonly #readonlyBySql = new Map<string, boolean>();
+
+  constructor(writer: Raw, reader: Raw) {
+    this.#writer = writer;
+    this.#reader = reader;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new RoutedConnection(this);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const c = connection as RoutedConnection;
+    await this.#mutex.lock();
+    try {
+      this.#writer.exec('begin');
+    } catch (err) {
+      this.#mutex.unlock();
+      throw err;
+    }
+    c.inTransaction = true;
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await this.#end(connection as RoutedConnection, 'commit');
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await this.#end(connection as RoutedConnection, 'rollback');
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string, _compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.#savepointCommand(connection, 'savepoint', name);
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string, _compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.#savepointCommand(connection, 'rollback to', name);
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string, _compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.#savepointCommand(connection, 'release', name);
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const c = connection as RoutedConnection;
+    // A transaction whose COMMIT/ROLLBACK never ran (cannot happen through
+    // Kysely's transaction(), which always ends one) must not keep the writer.
+    if (c.inTransaction) {
+      c.inTransaction = false;
+      if (this.#writer.inTransaction) this.#writer.exec('rollback');
+      this.#mutex.unlock();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#reader.open) this.#reader.close();
+    if (this.#writer.open) this.#writer.close();
+  }
+
+  /** Runs one statement where it belongs (see the file comment). */
+  async execute<R>(c: RoutedConnection, query: CompiledQuery): Promise<QueryResult<R>> {
+    if (c.inTransaction) return run<R>(this.#writer, query);
+    if (this.#readOnly(query.sql)) return run<R>(this.#reader, query);
+    await this.#mutex.lock();
+    try {
+      return run<R>(this.#writer, query);
+    } finally {
+      this.#mutex.unlock();
+    }
+  }
+
+  async *stream<R>(c: RoutedConnection, query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(query.query)) throw new Error('the SQLite driver streams select queries only');
+    // Outside a transaction a select streams from the reader; it never holds the writer while the caller iterates.
+    const db = c.inTransaction ? this.#writer : this.#reader;
+    for (const row of db.prepare(query.sql).iterate(query.parameters as unknown[])) yield { rows: [row as R] };
+  }
+
+  #readOnly(text: string): boolean {
+    let known = this.#readonlyBySql.get(text);
+    if (known === undefined) {
+      // PRAGMAs report read-only but are settings of one connection; they go to the writer.
+      known = !/^\s*pragma\b/i.test(text) && this.#reader.prepare(text).readonly;
+      if (this.#readonlyBySql.size >= READONLY_CACHE) this.#readonlyBySql.clear();
+      this.#readonlyBySql.set(text, known);
+    }
+    return known;
+  }
+
+  async #end(c: RoutedConnection, command: 'commit' | 'rollback'): Promise<void> {
+    if (!c.inTransaction) throw new Error(`${command} outside a transaction`);
+    try {
+      this.#writer.exec(command);
+    } finally {
+      // A failed COMMIT (e.g. SQLITE_FULL) leaves SQLite's transaction open: roll it back before letting others in.
+      if (this.#writer.inTransaction) {
+        try {
+          this.#writer.exec('rollback');
+        } catch {
+          // nothing more can be done on this connection; the error above is what the caller sees
+        }
+      }
+      c.inTransaction = false;
+      this.#mutex.unlock();
+    }
+  }
+
+  async #savepointCommand(connection: DatabaseConnection, command: string, name: string): Promise<void> {
+    const c = connection as RoutedConnection;
+    if (!c.inTransaction) throw new Error(`${command} outside a transaction`);
+    // Savepoint names come from Kysely's caller code; quoted as identifiers.
+    this.#writer.exec(`${command} "${name.replaceAll('"', '""')}"`);
+  }
+}
+
+class RoutedConnection implements DatabaseConnection {
+  inTransaction = false;
+  readonly #driver: ReadWriteSqliteDriver;
+
+  constructor(driver: ReadWriteSqliteDriver) {
+    this.#driver = driver;
+  }
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.#driver.execute<R>(this, query);
+  }
+
+  streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    return this.#driver.stream<R>(this, query);
+  }
+}
+
+function run<R>(db: Raw, query: CompiledQuery): QueryResult<R> {
+  const stmt = db.prepare(query.sql);
+  const params = query.parameters as unknown[];
+  if (stmt.reader) return { rows: stmt.all(params) as R[] };
+  const { changes, lastInsertRowid } = stmt.run(params);
+  return {
+    numAffectedRows: changes !== undefined && changes !== null ? BigInt(changes) : undefined,
+    insertId: lastInsertRowid !== undefined && lastInsertRowid !== null ? BigInt(lastInsertRowid) : undefined,
+    rows: [],
+  };
+}
+
+/** First come, first served: each waiter is let in by the one before it. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
+
+  async lock(): Promise<void> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    this.#release = release;
+  }
+
+  unlock(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+}
