@@ -60,6 +60,8 @@ export interface Cluster {
   start(i: number, extra?: Record<string, string>): Promise<Instance>;
   /** nginx's access log: one line per request with the instance that answered it. */
   upstreams(): string[];
+  /** nginx's error log (why it answered 502, when it did). */
+  nginxErrors(): string;
   stop(): Promise<void>;
 }
 
@@ -171,6 +173,7 @@ export async function startCluster(opts: { instances?: number; env?: Record<stri
     smtp,
     start,
     upstreams: () => (fs.existsSync(nginx.accessLog) ? fs.readFileSync(nginx.accessLog, 'utf8').split('\n').filter(Boolean) : []),
+    nginxErrors: () => (fs.existsSync(nginx.errorLog) ? fs.readFileSync(nginx.errorLog, 'utf8') : ''),
     async stop() {
       await nginx.stop();
       await Promise.all(instances.map((i) => i.stop()));
@@ -187,7 +190,7 @@ export async function startCluster(opts: { instances?: number; env?: Record<stri
  * bodies), with paths of its own under `dir` and the answering upstream in
  * its access log.
  */
-async function startNginx(dir: string, port: number, upstreams: number[]): Promise<{ accessLog: string; stop(): Promise<void> }> {
+async function startNginx(dir: string, port: number, upstreams: number[]): Promise<{ accessLog: string; errorLog: string; stop(): Promise<void> }> {
   const prefix = path.join(dir, 'nginx');
   fs.mkdirSync(path.join(prefix, 'logs'), { recursive: true });
   fs.mkdirSync(path.join(prefix, 'temp'), { recursive: true });
@@ -229,6 +232,7 @@ ${fs.readFileSync(path.join(ROOT, 'docs', 'nginx.conf'), 'utf8')
   }
   return {
     accessLog,
+    errorLog: path.join(prefix, 'logs', 'error.log'),
     async stop() {
       if (proc.exitCode === null) proc.kill('SIGQUIT'); // graceful: workers finish their requests
       const t = setTimeout(() => proc.kill('SIGKILL'), 5_000);

@@ -78,7 +78,7 @@ export function faultTests(get: () => Cluster): void {
           if (attempt) await new Promise((res) => setTimeout(res, 300));
           r = await upload(c.lb, token, files[i]!, `f${i}.csv`).catch(() => ({ status: 0, body: '' }));
         }
-        expect(r.status).toBe(201);
+        if (r.status !== 201) throw new Error(`retry of f${i}.csv answered ${r.status} three times: ${r.body}\nnginx:\n${c.nginxErrors().slice(-4000)}\naccess:\n${c.upstreams().slice(-40).join('\n')}`);
         acked.set(r.dropId!, i);
       }
       expect(acked.size).toBe(files.length);
