@@ -1,5 +1,7 @@
 import QRCode from 'qrcode';
-import { appendAudit, auditContext } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import { auditContext } from '../audit/service.js';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Sealer } from '../lib/secret-box.js';
@@ -93,13 +95,10 @@ export async function completeEnrolment(
     await repo.deleteUserSessions(trx, u.id);
     // A code confirmed just now is the new session's step-up, as at login (login-service.ts startSession).
     const sid = await createSession(trx, u.id, 'full', now, meta, step !== null);
-    await appendAudit(trx, auditContext(deps), {
+    const acting = requestActing(auditContext(deps), { userId: u.id, role: u.role, companyId: u.company_id, requestId: meta.requestId ?? null });
+    await record(trx, acting, {
       action: 'auth.enrolled',
-      actorId: u.id,
-      actorRole: u.role,
-      companyId: u.company_id,
       targetIds: [u.id],
-      requestId: meta.requestId ?? null,
       details: { passwordSet: !!newHash, totpEnrolled: step !== null },
     });
     return sid;

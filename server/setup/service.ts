@@ -1,5 +1,6 @@
 import { normaliseLoginId } from '../auth/login-service.js';
-import { appendAudit } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
 import { hashPassword } from '../lib/passwords.js';
 import { matchTotp } from '../auth/totp.js';
 import { limits } from '../config.js';
@@ -185,18 +186,15 @@ export async function completeSetup(deps: SetupDeps, authority: SetupAuthority, 
       createdBy: directorId,
       now,
     });
-    const audit = { key: deps.secrets.audit, now: () => now };
-    await appendAudit(trx, audit, {
+    // The new director acts: the first entries of the trail are theirs.
+    const acting = requestActing({ key: deps.secrets.audit, now: () => now }, { userId: directorId, role: 'director' });
+    await record(trx, acting, {
       action: 'setup.complete',
-      actorId: directorId,
-      actorRole: 'director',
       targetIds: [directorId],
       details: { via: 'token' in authority ? 'web' : 'cli', fingerprint: key.fingerprint, noticeEmail: email !== null },
     });
-    await appendAudit(trx, audit, {
+    await record(trx, acting, {
       action: 'key.holder.add',
-      actorId: directorId,
-      actorRole: 'director',
       targetIds: [directorId],
       details: { fingerprint: key.fingerprint, first: true },
     });

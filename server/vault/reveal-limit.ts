@@ -1,4 +1,5 @@
-import { appendAudit, type AuditEvent } from '../audit/service.js';
+import { type Acting, requestActing } from '../audit/acting.js';
+import { record, type RecordedEvent } from '../audit/record.js';
 import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
@@ -58,11 +59,18 @@ export interface Blocked {
  * the director's console, in this same transaction: the alert exists exactly
  * when the block does, whether or not any e-mail can be sent.
  */
-export async function recordBlocked(trx: repo.Db, deps: LimitDeps, g: Exclude<Gate, 'ok'>, event: Omit<AuditEvent, 'action' | 'result'>): Promise<Blocked> {
+export async function recordBlocked(
+  trx: repo.Db,
+  deps: LimitDeps,
+  g: Exclude<Gate, 'ok'>,
+  acting: Acting,
+  event: Omit<RecordedEvent, 'action' | 'result'>,
+): Promise<Blocked> {
   const now = deps.clock.now();
-  const userId = event.actorId ?? '';
-  await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+  const userId = acting.userId ?? '';
+  await record(trx, acting, {
     ...event,
+    at: now,
     action: 'vault.reveal.blocked',
     result: 'denied',
     details: { ...(event.details ?? {}), limitPerHour: limits.reveal.perHour, newBlock: g === 'newly-blocked' },
@@ -97,13 +105,11 @@ export async function alertDirectors(deps: LimitDeps, userId: string, alertId: s
   });
   try {
     await deps.db.transaction().execute((trx) =>
-      appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+      // kinko itself sends the alert, on the refused request.
+      record(trx, requestActing({ key: deps.secrets.audit, now: () => now }, { requestId }), {
         action: 'vault.reveal.alert',
-        actorId: null,
-        actorRole: null,
         targetIds: [userId, alertId],
         result: mail.state === 'failed' ? 'failed' : 'ok',
-        requestId,
         details: { recipients: mail.recipients, console: true, mail: mail.state },
       }),
     );
@@ -142,14 +148,8 @@ export async function liftRevealBlock(deps: Pick<Deps, 'db' | 'clock' | 'secrets
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     if (!(await repo.liftBlock(trx, target.id, by.id, now.toISOString()))) return { lifted: false };
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
-      action: 'vault.reveal.unblock',
-      actorId: by.id,
-      actorRole: by.role,
-      targetIds: [target.id],
-      requestId: input.requestId ?? null,
-      details: { self: by.id === target.id },
-    });
+    const acting = requestActing({ key: deps.secrets.audit, now: () => now }, { userId: by.id, role: by.role, requestId: input.requestId ?? null });
+    await record(trx, acting, { action: 'vault.reveal.unblock', targetIds: [target.id], details: { self: by.id === target.id } });
     return { lifted: true };
   });
 }
