@@ -2,7 +2,6 @@ import QRCode from 'qrcode';
 import { requestActing } from '../audit/acting.js';
 import { record } from '../audit/record.js';
 import { auditContext } from '../audit/service.js';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Sealer } from '../lib/secret-box.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../lib/passwords.js';
@@ -71,8 +70,8 @@ export async function completeEnrolment(
   let newHash: string | null = null;
   if (needsPassword) {
     const pw = typeof input.newPassword === 'string' ? input.newPassword : '';
-    const problem = passwordProblem(pw, limits.password.minLength);
-    if (problem) return { ok: false, problem, params: { min: limits.password.minLength } };
+    const problem = passwordProblem(pw, deps.config.limits.password.minLength);
+    if (problem) return { ok: false, problem, params: { min: deps.config.limits.password.minLength } };
     if (pw !== input.newPassword2) return { ok: false, problem: 'auth.passwordMismatch' };
     if (await verifyPassword(u.password_hash, pw)) return { ok: false, problem: 'auth.passwordSameAsInitial' };
     newHash = await hashPassword(pw); // Argon2id outside the transaction (it holds SQLite's only connection)

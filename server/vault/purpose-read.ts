@@ -89,7 +89,7 @@ export async function purposeBoundRead<T>(deps: RevealDeps, r: PurposeRead<T>): 
   const outcome = await deps.db
     .transaction()
     .execute(async (trx) => {
-      if ((await gate(trx, actor.userId, now)) !== 'ok') return 'over-limit' as const; // another reveal got in first; nothing written
+      if ((await gate(trx, actor.userId, now, deps.config.limits.reveal.perHour)) !== 'ok') return 'over-limit' as const; // another reveal got in first; nothing written
       await countReveal(trx, actor.userId, now);
       await record(trx, subject.acting, { ...subject.event, at: now, action: r.action, result: 'ok', details: r.details(purpose, windowExpiresAt !== null) });
       return 'recorded' as const;
@@ -129,7 +129,7 @@ async function refuseIfBlocked(deps: RevealDeps, subject: ReadSubject): Promise<
   const refused = await deps.db
     .transaction()
     .execute(async (trx) => {
-      const g = await gate(trx, userId, deps.clock.now());
+      const g = await gate(trx, userId, deps.clock.now(), deps.config.limits.reveal.perHour);
       if (g === 'ok') return null;
       return recordBlocked(trx, deps, g, subject.acting, subject.event);
     })

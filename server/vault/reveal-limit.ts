@@ -1,6 +1,5 @@
 import { type Acting, requestActing } from '../audit/acting.js';
 import { record, type RecordedEvent } from '../audit/record.js';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { randomId } from '../lib/random.js';
@@ -28,14 +27,14 @@ export type LimitDeps = Pick<Deps, 'db' | 'clock' | 'secrets' | 'mailer' | 'logg
 export type Gate = 'ok' | 'blocked' | 'newly-blocked';
 
 /** Inside a transaction: may this person reveal one more now? Starts the block when the limit is passed. */
-export async function gate(trx: repo.Db, userId: string, now: Date): Promise<Gate> {
+export async function gate(trx: repo.Db, userId: string, now: Date, perHour: number): Promise<Gate> {
   await repo.lockUser(trx, userId);
   const block = await repo.findBlock(trx, userId);
   if (block && !block.liftedAt) return 'blocked';
   const windowStart = new Date(now.getTime() - REVEAL_WINDOW_MS).toISOString();
   const since = block?.liftedAt && block.liftedAt > windowStart ? block.liftedAt : windowStart;
   const count = await repo.countRevealsSince(trx, userId, since);
-  if (count < limits.reveal.perHour) return 'ok';
+  if (count < perHour) return 'ok';
   await repo.startBlock(trx, userId, now.toISOString());
   return 'newly-blocked';
 }
@@ -73,7 +72,7 @@ export async function recordBlocked(
     at: now,
     action: 'vault.reveal.blocked',
     result: 'denied',
-    details: { ...(event.details ?? {}), limitPerHour: limits.reveal.perHour, newBlock: g === 'newly-blocked' },
+    details: { ...(event.details ?? {}), limitPerHour: deps.config.limits.reveal.perHour, newBlock: g === 'newly-blocked' },
   });
   const claimed = await repo.claimAlert(trx, userId, now.toISOString());
   const alertId = claimed ? await raiseDirectorAlert(trx, { kind: REVEAL_BLOCK_ALERT, aboutUserId: userId, now }) : null;
@@ -99,7 +98,7 @@ export async function alertDirectors(deps: LimitDeps, userId: string, alertId: s
     const i18n = deps.i18n;
     return blockAlertEmail(
       to,
-      { staffName: user?.displayName ?? '', loginId: user?.loginId ?? '', limit: limits.reveal.perHour, at: now, url: `${deps.config.publicUrl}/office/reveal-blocks` },
+      { staffName: user?.displayName ?? '', loginId: user?.loginId ?? '', limit: deps.config.limits.reveal.perHour, at: now, url: `${deps.config.publicUrl}/office/reveal-blocks` },
       { ja: i18n.getFixedT('ja'), en: i18n.getFixedT('en') },
     );
   });

@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { BadRequest } from '../http/errors.js';
 import { knownErrorKey, personRetentionSection } from '../retention/pages.js';
@@ -123,7 +122,7 @@ async function renderPerson(req: Request, res: Response, deps: Deps, form: { err
     readiness: { ...readiness, windowUntil: readiness.windowExpiresAt ? jstText(res, readiness.windowExpiresAt) : null },
     purposes: REVEAL_PURPOSES,
     windowMinutes: UNLOCK_WINDOW_MS / 60_000,
-    revealLimit: limits.reveal.perHour,
+    revealLimit: deps.config.limits.reveal.perHour,
     locked: query.locked,
     error: form.error ?? null,
     purpose: form.purpose ?? '',
