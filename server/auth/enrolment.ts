@@ -1,6 +1,7 @@
 import QRCode from 'qrcode';
-import { appendAudit, auditContext } from '../audit/service.js';
-import { limits } from '../config.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import { auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import { Sealer } from '../lib/secret-box.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../lib/passwords.js';
@@ -69,8 +70,8 @@ export async function completeEnrolment(
   let newHash: string | null = null;
   if (needsPassword) {
     const pw = typeof input.newPassword === 'string' ? input.newPassword : '';
-    const problem = passwordProblem(pw, limits.password.minLength);
-    if (problem) return { ok: false, problem, params: { min: limits.password.minLength } };
+    const problem = passwordProblem(pw, deps.config.limits.password.minLength);
+    if (problem) return { ok: false, problem, params: { min: deps.config.limits.password.minLength } };
     if (pw !== input.newPassword2) return { ok: false, problem: 'auth.passwordMismatch' };
     if (await verifyPassword(u.password_hash, pw)) return { ok: false, problem: 'auth.passwordSameAsInitial' };
     newHash = await hashPassword(pw); // Argon2id outside the transaction (it holds SQLite's only connection)
@@ -93,13 +94,10 @@ export async function completeEnrolment(
     await repo.deleteUserSessions(trx, u.id);
     // A code confirmed just now is the new session's step-up, as at login (login-service.ts startSession).
     const sid = await createSession(trx, u.id, 'full', now, meta, step !== null);
-    await appendAudit(trx, auditContext(deps), {
+    const acting = requestActing(auditContext(deps), { userId: u.id, role: u.role, companyId: u.company_id, requestId: meta.requestId ?? null });
+    await record(trx, acting, {
       action: 'auth.enrolled',
-      actorId: u.id,
-      actorRole: u.role,
-      companyId: u.company_id,
       targetIds: [u.id],
-      requestId: meta.requestId ?? null,
       details: { passwordSet: !!newHash, totpEnrolled: step !== null },
     });
     return sid;

@@ -1,5 +1,7 @@
 import type { Transaction } from 'kysely';
-import { appendAudit, type AuditEvent, auditContext } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import { type AuditEvent, auditContext } from '../audit/service.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { Sealer } from '../lib/secret-box.js';
@@ -167,14 +169,13 @@ async function failure(
 }
 
 function audit(trx: Transaction<Database>, deps: Deps, input: LoginInput, user: KnownUser | null, e: Pick<AuditEvent, 'action' | 'result' | 'details'>) {
-  return appendAudit(trx, auditContext(deps), {
-    ...e,
-    actorId: user?.id ?? null,
-    actorRole: user?.role ?? null,
+  const acting = requestActing(auditContext(deps), {
+    userId: user?.id ?? null,
+    role: user?.role ?? null,
     companyId: user?.company_id ?? (input.scope.kind === 'room' ? input.scope.companyId : null),
-    targetIds: user ? [user.id] : [],
     requestId: input.requestId ?? null,
   });
+  return record(trx, acting, { ...e, targetIds: user ? [user.id] : [] });
 }
 
 /**

@@ -1,6 +1,5 @@
 import { actorOf } from '../http/locals.js';
 import { Router, type Response } from 'express';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
 import { completeEnrolment, enrolmentForm } from './enrolment.js';
@@ -46,7 +45,7 @@ export function officeAuthRoutes(deps: Deps): Router {
     const e = officeEnrolling(res);
     const form = e && (await enrolmentForm(deps, e.userId));
     if (!form) return res.redirect(303, isOffice(res.locals.actor) ? '/office' : '/office/login');
-    res.render('office/welcome', { form, minLength: limits.password.minLength });
+    res.render('office/welcome', { form, minLength: deps.config.limits.password.minLength });
   });
 
   r.post('/office/welcome', policy({ audience: 'public', note: 'first-login enrolment; needs an enrol session' }), async (req, res) => {
@@ -59,7 +58,7 @@ export function officeAuthRoutes(deps: Deps): Router {
     }
     const form = await enrolmentForm(deps, e.userId);
     if (!form) return res.redirect(303, '/office/login');
-    res.status(400).render('office/welcome', { form, minLength: limits.password.minLength, problem: t(res)(result.problem, result.params) });
+    res.status(400).render('office/welcome', { form, minLength: deps.config.limits.password.minLength, problem: t(res)(result.problem, result.params) });
   });
 
   r.post('/office/logout', policy({ audience: 'public', note: 'ends the current session, if any' }), async (_req, res) => {

@@ -1,6 +1,5 @@
 import { uploadLimitsView } from '../http/upload-limits-view.js';
 import { Router, type Response } from 'express';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { policy } from '../http/policies.js';
 import { completeEnrolment, enrolmentForm } from './enrolment.js';
@@ -53,7 +52,7 @@ export function roomRoutes(deps: Deps): Router {
     const e = roomEnrolling(res, room);
     const form = e && (await enrolmentForm(deps, e.userId));
     if (!form) return res.redirect(303, base.base);
-    res.render('room/welcome', { ...base, form, minLength: limits.password.minLength });
+    res.render('room/welcome', { ...base, form, minLength: deps.config.limits.password.minLength });
   });
 
   r.post('/room/:key/welcome', policy({ audience: 'public', note: 'first-login enrolment; needs an enrol session of this room' }), async (req, res) => {
@@ -68,7 +67,7 @@ export function roomRoutes(deps: Deps): Router {
     }
     const form = await enrolmentForm(deps, e.userId);
     if (!form) return res.redirect(303, base.base);
-    res.status(400).render('room/welcome', { ...base, form, minLength: limits.password.minLength, problem: t(res)(result.problem, result.params) });
+    res.status(400).render('room/welcome', { ...base, form, minLength: deps.config.limits.password.minLength, problem: t(res)(result.problem, result.params) });
   });
 
   r.get('/room/:key/sessions', policy({ audience: 'client', tenant: true, note: "the client's own sessions" }), async (req, res) => {

@@ -1,7 +1,6 @@
 import { requestActing } from '../audit/acting.js';
 import { record } from '../audit/record.js';
 import { auditContext } from '../audit/service.js';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
 import * as repo from './repo.js';
@@ -41,10 +40,11 @@ export function describeBrowser(ua: string | null): string {
 export async function sessionRows(deps: Deps, actor: Actor): Promise<SessionRow[]> {
   const rows = await listUserSessions(deps.db, actor.userId);
   const now = deps.clock.now().getTime();
-  const idle = actor.role === 'client' ? limits.session.clientIdleMs : limits.session.officeIdleMs;
+  const { session } = deps.config.limits;
+  const idle = actor.role === 'client' ? session.clientIdleMs : session.officeIdleMs;
   // Dead sessions are deleted lazily (at their next use), so leave them out here.
   const live = (r: (typeof rows)[number]) =>
-    now - Date.parse(r.last_seen_at) <= idle && now - Date.parse(r.created_at) <= limits.session.absoluteMs;
+    now - Date.parse(r.last_seen_at) <= idle && now - Date.parse(r.created_at) <= session.absoluteMs;
   return rows
     .filter((r) => r.stage === 'full' && live(r))
     .map((r) => ({

@@ -1,4 +1,6 @@
-import { appendAudit, auditContext } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import { auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
 import * as repo from './repo.js';
@@ -30,16 +32,16 @@ export async function stepUp(deps: Deps, actor: Actor, code: unknown, meta: { ip
     await releaseIp(deps.db, meta.ip);
   }
   await deps.db.transaction().execute(async (trx) => {
-    const ctx = auditContext(deps);
-    const base = { actorId: user.id, actorRole: user.role, companyId: user.company_id, targetIds: [user.id], requestId: meta.requestId ?? null };
+    const acting = requestActing(auditContext(deps), { userId: user.id, role: user.role, companyId: user.company_id, requestId: meta.requestId ?? null });
+    const base = { targetIds: [user.id] };
     if (result === 'ok') {
-      await appendAudit(trx, ctx, { ...base, action: 'auth.step_up', result: 'ok' });
+      await record(trx, acting, { ...base, action: 'auth.step_up', result: 'ok' });
       return;
     }
     const effects = await recordFailure(trx, { userId: user.id, ip: meta.ip, now });
-    await appendAudit(trx, ctx, { ...base, action: result === 'replay' ? 'login.totp_replay' : 'auth.step_up', result: 'denied', details: { reason: result } });
-    if (effects.lockout) await appendAudit(trx, ctx, { ...base, action: 'login.lockout', details: { kind: effects.lockout } });
-    if (effects.ipBlocked) await appendAudit(trx, ctx, { ...base, action: 'login.lockout', details: { kind: 'ip', ip: meta.ip } });
+    await record(trx, acting, { ...base, action: result === 'replay' ? 'login.totp_replay' : 'auth.step_up', result: 'denied', details: { reason: result } });
+    if (effects.lockout) await record(trx, acting, { ...base, action: 'login.lockout', details: { kind: effects.lockout } });
+    if (effects.ipBlocked) await record(trx, acting, { ...base, action: 'login.lockout', details: { kind: 'ip', ip: meta.ip } });
   });
   return result === 'ok';
 }

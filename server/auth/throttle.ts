@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { limits } from '../config.js';
+import { claimTry, lockIfReached, releaseTry, type ThrottleLimits, type ThrottleTable } from '../db/claim-throttle.js';
 import type { Database } from '../db/schema.js';
 import { randomId } from '../lib/random.js';
 
@@ -18,7 +19,8 @@ import { randomId } from '../lib/random.js';
  * `ipWindowMs`) with no failure. That is never weaker than a sliding window:
  * any N failures inside one window are in one run.
  *
- * Claim first, evaluate second. Threat: a parallel burst. If the limit were
+ * Claim first, evaluate second (the account brake is db/claim-throttle.ts, shared
+ * with the key passphrase brake). Threat: a parallel burst. If the limit were
  * checked by reading and the failure counted after the (slow) password check,
  * 150 parallel guesses would all read "not locked" and all be evaluated — and
  * 20 of them would hard-lock the account at once, so anyone who knows a login
@@ -38,6 +40,17 @@ type Db = Kysely<Database> | Transaction<Database>;
 const L = limits.login;
 
 const iso = (now: Date, plusMs = 0) => new Date(now.getTime() + plusMs).toISOString();
+
+/** The account brake: the shared claim throttle (db/claim-throttle.ts) on the counters of `users`. */
+const ACCOUNT: ThrottleTable = {
+  table: 'users',
+  key: 'id',
+  sinceSuccess: 'failed_since_success',
+  runCount: 'fail_window_count',
+  runLast: 'fail_window_last',
+  createsRow: false,
+};
+const accountLimits = (): ThrottleLimits => ({ runFailures: L.accountFailures, windowMs: L.accountWindowMs, lockMs: L.accountLockMs, hardLockFailures: L.hardLockFailures });
 
 /**
  * Claims one attempt for this client address: false when the address is
@@ -77,24 +90,7 @@ export type AccountClaim = 'ok' | 'hard' | 'temporary';
  * An unknown id claims nothing (and costs the same one statement).
  */
 export async function claimAccount(db: Db, userId: string, now: Date): Promise<AccountClaim> {
-  const at = iso(now);
-  // Evaluated on the row as it was before this UPDATE (SQL evaluates every SET against the old row).
-  const newRun = sql<boolean>`(fail_window_last is null or fail_window_last <= ${iso(now, -L.accountWindowMs)} or failed_since_success = 0)`;
-  const claimed = await db
-    .updateTable('users')
-    .set({
-      failed_since_success: sql<number>`failed_since_success + 1`,
-      fail_window_count: sql<number>`case when ${newRun} then 1 else fail_window_count + 1 end`,
-      fail_window_last: at,
-      updated_at: at,
-    })
-    .where('id', '=', userId)
-    .where('hard_locked', '=', 0)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
-    .where('failed_since_success', '<', L.hardLockFailures)
-    .where((eb) => eb.or([newRun, eb('fail_window_count', '<', L.accountFailures)]))
-    .returning('id')
-    .executeTakeFirst();
+  const claimed = await claimTry(db, ACCOUNT, accountLimits(), userId, now);
   if (claimed) return 'ok';
   const u = await db.selectFrom('users').select(['hard_locked', 'failed_since_success']).where('id', '=', userId).executeTakeFirst();
   return u && (u.hard_locked === 1 || u.failed_since_success >= L.hardLockFailures) ? 'hard' : 'temporary';
@@ -120,27 +116,8 @@ export async function recordFailure(trx: Transaction<Database>, a: { userId: str
   let lockout: FailureEffects['lockout'] = null;
 
   if (a.userId) {
-    const hard = await trx
-      .updateTable('users')
-      .set({ hard_locked: 1, updated_at: at })
-      .where('id', '=', a.userId)
-      .where('hard_locked', '=', 0)
-      .where('failed_since_success', '>=', L.hardLockFailures)
-      .executeTakeFirst();
-    if (Number(hard.numUpdatedRows) === 1) lockout = 'hard';
-    else {
-      const temp = await trx
-        .updateTable('users')
-        .set({ locked_until: iso(a.now, L.accountLockMs), updated_at: at })
-        .where('id', '=', a.userId)
-        .where('hard_locked', '=', 0)
-        // Failures before the last success do not count: both counters must reach the limit.
-        .where('fail_window_count', '>=', L.accountFailures)
-        .where('failed_since_success', '>=', L.accountFailures)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
-        .executeTakeFirst();
-      if (Number(temp.numUpdatedRows) === 1) lockout = 'account';
-    }
+    const lock = await lockIfReached(trx, ACCOUNT, accountLimits(), a.userId, a.now);
+    if (lock) lockout = lock.kind === 'hard' ? 'hard' : 'account';
   }
 
   const blocked = await trx
@@ -160,14 +137,7 @@ export async function releaseIp(db: Db, ip: string): Promise<void> {
 
 /** Gives back an account claim that turned out right without being a login (a step-up). */
 export async function releaseAccount(db: Db, userId: string): Promise<void> {
-  await db
-    .updateTable('users')
-    .set({
-      failed_since_success: sql<number>`case when failed_since_success > 0 then failed_since_success - 1 else 0 end`,
-      fail_window_count: sql<number>`case when fail_window_count > 0 then fail_window_count - 1 else 0 end`,
-    })
-    .where('id', '=', userId)
-    .execute();
+  await releaseTry(db, ACCOUNT, userId);
 }
 
 /** A successful login clears the account's counters and gives back its IP slot (not the IP's run: one good account must not reset a sprayer's count). */

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { appendAudit, auditContext } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import { auditContext } from '../audit/service.js';
 import { sessionStillLive } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
 import { NotFound, Unauthorized } from '../http/errors.js';
@@ -89,13 +91,9 @@ export async function receiveDrops(deps: Deps, who: Uploader, upload: Upload, me
       // The session may have been revoked or logged out while the bytes were
       // streaming (minutes for a large file): then nothing is kept.
       if (!(await sessionStillLive(trx, who.sessionId))) throw new Unauthorized();
-      await appendAudit(trx, auditContext(deps), {
+      await record(trx, requestActing(auditContext(deps), { userId: who.userId, role: who.role, companyId: who.companyId, requestId: meta.requestId ?? null }), {
         action: 'drop.receive',
-        actorId: who.userId,
-        actorRole: who.role,
-        companyId: who.companyId,
         targetIds: drops.map((d) => d.id),
-        requestId: meta.requestId ?? null,
         // Counts only: no names, no sizes of single files.
         details: {
           files: drops.length,

@@ -1,4 +1,6 @@
-import { appendAudit, auditContext } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
+import { auditContext } from '../audit/service.js';
 import type { Deps } from '../deps.js';
 import { markIngested } from '../drops/repo.js';
 import { failpoint } from '../failpoints.js';
@@ -97,14 +99,11 @@ export async function confirmIngest(
       if (!(await markIngested(trx, job.dropId, now))) throw new Conflict('ingestFlow.errors.notIngestable');
       await custody.commit(trx);
       await insertReviewRows(trx, reviewRows);
-      await appendAudit(trx, auditContext(deps), {
+      await record(trx, requestActing(auditContext(deps), { userId: actor.userId, role: actor.role, requestId: meta.requestId ?? null }), {
         action: 'ingest.commit',
-        actorId: actor.userId,
-        actorRole: actor.role,
         companyId: job.companyId,
         targetIds: [job.dropId],
         purpose: '個人番号の受領・保管',
-        requestId: meta.requestId ?? null,
         // Counts only (P6): never a number, a name or a token.
         details: { ...counts, jobId: job.id },
       });

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
-import { appendAudit } from '../audit/service.js';
+import { systemActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
 import { findUserById } from '../auth/repo.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
@@ -59,10 +60,8 @@ export async function mailLockAlert(deps: AlertDeps, alertId: string, userId: st
   const now = deps.clock.now();
   try {
     await deps.db.transaction().execute((trx) =>
-      appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+      record(trx, systemActing({ key: deps.secrets.audit, now: () => now }, null), {
         action: 'key.passphrase.alert',
-        actorId: null,
-        actorRole: null,
         targetIds: [userId],
         result: mail.state === 'sent' ? 'ok' : 'failed',
         details: { alertId, mail: mail.state, recipients: mail.recipients },

@@ -1,4 +1,5 @@
-import { appendAudit } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
 import { findUserById } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
@@ -68,12 +69,9 @@ export async function liftKeyLock(deps: ConsoleDeps, by: { userId: string; role:
   return deps.db.transaction().execute(async (trx) => {
     if (!(await liftLock(trx, person.id, now))) return false;
     await acknowledgeDirectorAlertsAbout(trx, { kinds: KEY_LOCK_ALERT_KINDS, aboutUserId: person.id, by: by.userId, now });
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+    await record(trx, requestActing({ key: deps.secrets.audit, now: () => now }, { userId: by.userId, role: by.role, requestId }), {
       action: 'key.passphrase.unlock',
-      actorId: by.userId,
-      actorRole: by.role,
       targetIds: [person.id],
-      requestId,
       details: { self: by.userId === person.id },
     });
     return true;

@@ -1,6 +1,5 @@
 import { actorOf } from '../http/locals.js';
 import { Router, type Request, type Response } from 'express';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
 import { jstStamp } from '../lib/jst.js';
@@ -27,7 +26,7 @@ export function keyLockRoutes(deps: Deps): Router {
       locked: page.locked.map((l) => ({ ...l, untilText: l.hardLocked === 1 || !l.lockedUntil ? null : jstStamp(l.lockedUntil) })),
       notices: page.notices.map((n) => ({ ...n, atText: jstStamp(n.createdAt), untilText: n.lockedUntil ? jstStamp(n.lockedUntil) : null })),
       days: NOTICE_DAYS,
-      limits: limits.keyPassphrase,
+      limits: deps.config.limits.keyPassphrase,
       done: typeof req.query.done === 'string' && ['lifted', 'seen'].includes(req.query.done) ? req.query.done : null,
       isDirector: true,
       stepUpFresh: !!fresh?.(actor(res)),

@@ -1,6 +1,7 @@
 import * as openpgp from 'openpgp';
 import type { Kysely } from 'kysely';
-import { appendAudit } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
 import { verifyPassword } from '../lib/passwords.js';
 import { limits } from '../config.js';
 import type { Database } from '../db/schema.js';
@@ -136,12 +137,9 @@ export async function createHolderCopy(
       now: opts.now,
     });
     await repo.setKeyHolderFlag(trx, opts.forUserId, true, opts.now);
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => opts.now }, {
+    await record(trx, requestActing({ key: deps.secrets.audit, now: () => opts.now }, { userId: opts.byUserId, role: by.role, requestId: opts.requestId ?? null }), {
       action: 'key.holder.add',
-      actorId: opts.byUserId,
-      actorRole: by.role,
       targetIds: [opts.forUserId],
-      requestId: opts.requestId ?? null,
       details: { fingerprint: copy.fingerprint },
     });
   });
@@ -179,12 +177,9 @@ export async function changeHolderPassphrase(
   await deps.db.transaction().execute(async (trx) => {
     // Someone changed it in between (another tab): refuse rather than silently overwrite.
     if (!(await repo.replaceKeyCopy(trx, opts.userId, copy.lockedPrivateKey, relocked))) throw new KeyHolderConflict('errors.conflict');
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => opts.now }, {
+    await record(trx, requestActing({ key: deps.secrets.audit, now: () => opts.now }, { userId: opts.userId, role: person.role, requestId: opts.requestId ?? null }), {
       action: 'key.passphrase.change',
-      actorId: opts.userId,
-      actorRole: person.role,
       targetIds: [opts.userId],
-      requestId: opts.requestId ?? null,
       details: { wasOneTime: copy.mustChange },
     });
   });
@@ -208,12 +203,9 @@ export async function removeHolderCopy(
     if (copies <= 1) throw new KeyHolderConflict('keys.errors.lastHolder');
     await repo.deleteKeyCopy(trx, opts.userId);
     await repo.setKeyHolderFlag(trx, opts.userId, false, opts.now);
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => opts.now }, {
+    await record(trx, requestActing({ key: deps.secrets.audit, now: () => opts.now }, { userId: opts.byUserId, role: by.role, requestId: opts.requestId ?? null }), {
       action: 'key.holder.remove',
-      actorId: opts.byUserId,
-      actorRole: by.role,
       targetIds: [opts.userId],
-      requestId: opts.requestId ?? null,
       details: { fingerprint: copy.fingerprint },
     });
   });

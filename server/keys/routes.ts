@@ -1,6 +1,6 @@
 import { actorOf } from '../http/locals.js';
 import { Router, type Response } from 'express';
-import { limits } from '../config.js';
+import type { Limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { NotFound } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
@@ -33,7 +33,7 @@ export function publicKeyRoutes(deps: Deps): Router {
     const actor = actorOf(res);
     const status = await keyHolderStatus(deps.db, actor.userId);
     if (!status.holder) throw new NotKeyHolder();
-    renderPassphrase(res, { mustChange: status.mustChange, errors: {}, done: false });
+    renderPassphrase(res, deps.config.limits, { mustChange: status.mustChange, errors: {}, done: false });
   });
 
   r.post('/office/key/passphrase', staff, async (req, res) => {
@@ -54,7 +54,7 @@ export function publicKeyRoutes(deps: Deps): Router {
           now: deps.clock.now(),
           requestId: res.locals.requestId,
         });
-        return renderPassphrase(res, { mustChange: false, errors: {}, done: true });
+        return renderPassphrase(res, deps.config.limits, { mustChange: false, errors: {}, done: true });
       } catch (err) {
         if (err instanceof WrongKeyPassphrase) {
           // Repeated failures here are someone guessing a key passphrase: leave a trace (ids only).
@@ -65,12 +65,12 @@ export function publicKeyRoutes(deps: Deps): Router {
         else throw err;
       }
     }
-    renderPassphrase(res.status(status), { mustChange: holder.mustChange, errors, done: false });
+    renderPassphrase(res.status(status), deps.config.limits, { mustChange: holder.mustChange, errors, done: false });
   });
   return r;
 }
 
-function renderPassphrase(res: Response, view: { mustChange: boolean; errors: Record<string, string>; done: boolean }): void {
+function renderPassphrase(res: Response, limits: Limits, view: { mustChange: boolean; errors: Record<string, string>; done: boolean }): void {
   res.set('Cache-Control', 'no-store');
   res.render('office/key-passphrase', { title: res.locals.t('keys.passphrase.title'), min: limits.password.minLength, ...view });
 }

@@ -1,5 +1,8 @@
+import type { Transaction } from 'kysely';
 import type * as openpgp from 'openpgp';
-import { appendAudit, type AuditEvent } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record, type RecordedEvent } from '../audit/record.js';
+import type { Database } from '../db/schema.js';
 import { findUserById } from '../auth/repo.js';
 import { KeyPassphraseLocked, WrongKeyPassphrase } from './errors.js';
 import { mailLockAlert, raiseLockAlert, type AlertDeps } from './lock-alert.js';
@@ -34,9 +37,8 @@ export async function guardedDecrypt(deps: AlertDeps, copy: KeyCopyRow, passphra
   const { userId } = copy;
   const now = deps.clock.now();
   const person = await findUserById(deps.db, userId);
-  const base: Omit<AuditEvent, 'action'> = { actorId: userId, actorRole: person?.role ?? null, targetIds: [userId], requestId: ctx.requestId ?? null };
-  const audit = (e: Pick<AuditEvent, 'action' | 'result' | 'details'>) => (trx: Parameters<typeof appendAudit>[0]) =>
-    appendAudit(trx, { key: deps.secrets.audit, now: () => now }, { ...base, ...e });
+  const acting = requestActing({ key: deps.secrets.audit, now: () => now }, { userId, role: person?.role ?? null, requestId: ctx.requestId ?? null });
+  const audit = (e: Pick<RecordedEvent, 'action' | 'result' | 'details'>) => (trx: Transaction<Database>) => record(trx, acting, { targetIds: [userId], ...e });
 
   if (!(await claimTry(deps.db, userId, now))) {
     const lock = await lockOf(deps.db, userId, now);

@@ -1,5 +1,13 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { limits } from '../config.js';
+import {
+  claimTry as claim,
+  lockIfReached as lockReached,
+  releaseTry as release,
+  type ThrottleLimits,
+  type ThrottleLock,
+  type ThrottleTable,
+} from '../db/claim-throttle.js';
 import type { Database } from '../db/schema.js';
 
 /**
@@ -12,6 +20,17 @@ const K = limits.keyPassphrase;
 
 const iso = (now: Date, plusMs = 0) => new Date(now.getTime() + plusMs).toISOString();
 
+/** The holder brake: the shared claim throttle (db/claim-throttle.ts) on a table of its own. */
+const HOLDER: ThrottleTable = {
+  table: 'key_unlock_throttle',
+  key: 'user_id',
+  sinceSuccess: 'failed_since_success',
+  runCount: 'window_count',
+  runLast: 'window_last',
+  createsRow: true,
+};
+const holderLimits = (): ThrottleLimits => ({ runFailures: K.holderFailures, windowMs: K.windowMs, lockMs: K.lockMs, hardLockFailures: K.hardLockFailures });
+
 /**
  * Claims one passphrase try for this holder with ONE statement that counts
  * and checks (an upsert whose update is conditional), before any S2K runs:
@@ -20,40 +39,11 @@ const iso = (now: Date, plusMs = 0) => new Date(now.getTime() + plusMs).toISOStr
  * (or `hardLockFailures` since the last success) tries, counted or in flight.
  * A run ends after a quiet `windowMs`, as for logins (auth/throttle.ts).
  */
-export async function claimTry(db: Db, userId: string, now: Date): Promise<boolean> {
-  const at = iso(now);
-  const t = (c: string) => sql.ref(`key_unlock_throttle.${c}`);
-  const newRun = sql<boolean>`(${t('window_last')} is null or ${t('window_last')} <= ${iso(now, -K.windowMs)} or ${t('failed_since_success')} = 0)`;
-  const row = await db
-    .insertInto('key_unlock_throttle')
-    .values({ user_id: userId, failed_since_success: 1, window_count: 1, window_last: at, locked_until: null, hard_locked: 0, updated_at: at })
-    .onConflict((oc) =>
-      oc
-        .column('user_id')
-        .doUpdateSet({
-          failed_since_success: sql<number>`${t('failed_since_success')} + 1`,
-          window_count: sql<number>`case when ${newRun} then 1 else ${t('window_count')} + 1 end`,
-          window_last: at,
-          updated_at: at,
-        })
-        .where((eb) =>
-          eb.and([
-            eb('key_unlock_throttle.hard_locked', '=', 0),
-            eb.or([eb('key_unlock_throttle.locked_until', 'is', null), eb('key_unlock_throttle.locked_until', '<=', at)]),
-            eb('key_unlock_throttle.failed_since_success', '<', K.hardLockFailures),
-            eb.or([newRun, eb('key_unlock_throttle.window_count', '<', K.holderFailures)]),
-          ]),
-        ),
-    )
-    .returning('user_id')
-    .executeTakeFirst();
-  return row !== undefined;
+export function claimTry(db: Db, userId: string, now: Date): Promise<boolean> {
+  return claim(db, HOLDER, holderLimits(), userId, now);
 }
 
-export interface HolderLock {
-  kind: 'temporary' | 'hard';
-  lockedUntil: string | null;
-}
+export type HolderLock = ThrottleLock;
 
 /** The lock in force for this holder now, if any (also while the run is full of tries in flight). */
 export async function lockOf(db: Db, userId: string, now: Date): Promise<HolderLock | null> {
@@ -68,27 +58,8 @@ export async function lockOf(db: Db, userId: string, now: Date): Promise<HolderL
  * After a claimed try failed: sets the lock its claim reached, once (a lock
  * already in force is not set again, so each lock is audited and alerted once).
  */
-export async function lockIfReached(trx: Transaction<Database>, userId: string, now: Date): Promise<HolderLock | null> {
-  const at = iso(now);
-  const hard = await trx
-    .updateTable('key_unlock_throttle')
-    .set({ hard_locked: 1, updated_at: at })
-    .where('user_id', '=', userId)
-    .where('hard_locked', '=', 0)
-    .where('failed_since_success', '>=', K.hardLockFailures)
-    .executeTakeFirst();
-  if (Number(hard.numUpdatedRows) === 1) return { kind: 'hard', lockedUntil: null };
-  const until = iso(now, K.lockMs);
-  const temp = await trx
-    .updateTable('key_unlock_throttle')
-    .set({ locked_until: until, updated_at: at })
-    .where('user_id', '=', userId)
-    .where('hard_locked', '=', 0)
-    .where('window_count', '>=', K.holderFailures)
-    .where('failed_since_success', '>=', K.holderFailures)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
-    .executeTakeFirst();
-  return Number(temp.numUpdatedRows) === 1 ? { kind: 'temporary', lockedUntil: until } : null;
+export function lockIfReached(trx: Transaction<Database>, userId: string, now: Date): Promise<HolderLock | null> {
+  return lockReached(trx, HOLDER, holderLimits(), userId, now);
 }
 
 /** Failures since the last success (for the audit entry). */
@@ -108,15 +79,8 @@ export async function resetTries(db: Db, userId: string, now: Date): Promise<voi
 }
 
 /** A try that was claimed but never tested a passphrase (the thread failed): its slot is given back. */
-export async function releaseTry(db: Db, userId: string): Promise<void> {
-  await db
-    .updateTable('key_unlock_throttle')
-    .set({
-      failed_since_success: sql<number>`case when failed_since_success > 0 then failed_since_success - 1 else 0 end`,
-      window_count: sql<number>`case when window_count > 0 then window_count - 1 else 0 end`,
-    })
-    .where('user_id', '=', userId)
-    .execute();
+export function releaseTry(db: Db, userId: string): Promise<void> {
+  return release(db, HOLDER, userId);
 }
 
 /** The director lifts a holder's lock (temporary or hard); false when there was none. */

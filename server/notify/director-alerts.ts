@@ -1,4 +1,5 @@
-import { appendAudit } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
 import { findUserById } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
@@ -117,13 +118,8 @@ export async function acknowledgeDirectorAlert(
       if (!(await repo.exists(trx, input.alertId))) throw new NotFound();
       return { acknowledged: false };
     }
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
-      action: 'director.alert.ack',
-      actorId: by.id,
-      actorRole: 'director',
-      targetIds: [input.alertId],
-      requestId: input.requestId ?? null,
-    });
+    const acting = requestActing({ key: deps.secrets.audit, now: () => now }, { userId: by.id, role: 'director', requestId: input.requestId ?? null });
+    await record(trx, acting, { action: 'director.alert.ack', targetIds: [input.alertId] });
     return { acknowledged: true };
   });
 }

@@ -1,6 +1,5 @@
 import { actorOf } from '../http/locals.js';
 import { Router, type RequestHandler } from 'express';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { policy, type Actor } from '../http/policies.js';
 import { lockedUntilOfAlert } from './alert-kinds.js';
@@ -74,7 +73,7 @@ export function officeNotices(deps: Deps): RequestHandler {
       const alerts = await openDirectorAlerts(deps.db);
       res.locals.directorAlerts = alerts.map((a) => {
         const until = lockedUntilOfAlert(a.kind, a.createdAt);
-        return { ...a, atJst: jstStamp(a.createdAt), untilJst: until ? jstStamp(until) : '', limit: limits.reveal.perHour };
+        return { ...a, atJst: jstStamp(a.createdAt), untilJst: until ? jstStamp(until) : '', limit: deps.config.limits.reveal.perHour };
       });
     }
     next();

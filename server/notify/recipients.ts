@@ -1,4 +1,5 @@
-import { appendAudit } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
 import { directorExists, findUserById } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
 import { checkAddress, plainAddresses } from '../mail/address.js';
@@ -47,13 +48,8 @@ export async function setMyNoticeEmail(deps: Pick<Deps, 'db' | 'clock' | 'secret
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ email, updated_at: now.toISOString() }).where('id', '=', actor.userId).where('role', 'in', ['staff', 'director']).execute();
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
-      action: 'user.email.set',
-      actorId: actor.userId,
-      actorRole: actor.role,
-      targetIds: [actor.userId],
-      details: { cleared: email === null },
-    });
+    const acting = requestActing({ key: deps.secrets.audit, now: () => now }, { userId: actor.userId, role: actor.role });
+    await record(trx, acting, { action: 'user.email.set', targetIds: [actor.userId], details: { cleared: email === null } });
   });
   return { ok: true, cleared: email === null };
 }

@@ -2,7 +2,7 @@ import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { Command } from '../lib/command.js';
 import { newTotpSecret, totpUri } from '../auth/totp.js';
-import { limits, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { buildDeps } from '../deps.js';
 import { createLogger } from '../log/logger.js';
 import { completeSetup, setupNeeded, type SetupErrors, type SetupInput } from './service.js';
@@ -74,7 +74,7 @@ async function runSetup(args: string[]): Promise<number> {
         return 2;
       }
       const result = await completeSetup(deps, { cli: true }, input);
-      if (!result.ok) return printErrors(result.errors, both), 1;
+      if (!result.ok) return printErrors(result.errors, both, deps.config.limits.password.minLength), 1;
       printDone(result, config.publicUrl, both);
       return 0;
     }
@@ -90,7 +90,7 @@ async function runSetup(args: string[]): Promise<number> {
           printDone(result, config.publicUrl, both);
           return 0;
         }
-        printErrors(result.errors, both);
+        printErrors(result.errors, both, deps.config.limits.password.minLength);
         if (result.errors.form) return 1;
         ask = fieldsToAskAgain(result.errors);
       }
@@ -159,8 +159,8 @@ async function promptFor(term: Terminal, f: string, input: SetupInput, both: (k:
   }
 }
 
-function printErrors(errors: SetupErrors, both: (k: string, o?: Record<string, unknown>) => string): void {
-  for (const [field, key] of Object.entries(errors)) console.error(`  ✗ ${field}: ${both(key!, { min: limits.password.minLength })}`);
+function printErrors(errors: SetupErrors, both: (k: string, o?: Record<string, unknown>) => string, min: number): void {
+  for (const [field, key] of Object.entries(errors)) console.error(`  ✗ ${field}: ${both(key!, { min })}`);
 }
 
 function printDone(result: { loginId: string; fingerprint: string; email: string | null }, publicUrl: string, both: (k: string, o?: Record<string, unknown>) => string): void {

@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express';
-import { limits } from '../config.js';
+import type { Limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { NotFound } from '../http/errors.js';
 import { policy } from '../http/policies.js';
@@ -18,7 +18,7 @@ export function setupRoutes(deps: Deps): Router {
   r.get('/setup/:token', pub, async (req, res) => {
     const tokenHash = await usableSetupToken(deps, String(req.params.token));
     if (!tokenHash) throw new NotFound();
-    renderForm(res, await enrolmentFor(deps.secrets.signing, tokenHash), {}, {});
+    renderForm(res, deps.config.limits, await enrolmentFor(deps.secrets.signing, tokenHash), {}, {});
   });
 
   r.post('/setup/:token', pub, async (req, res) => {
@@ -51,12 +51,12 @@ export function setupRoutes(deps: Deps): Router {
     const enrol = await enrolmentFor(deps.secrets.signing, tokenHash, secret ?? undefined);
     // Non-secret values come back; passwords and the passphrase are typed again, never echoed into HTML.
     const kept = { officeName: input.officeName, directorName: input.directorName, loginId: input.loginId, email: input.email ?? '' };
-    renderForm(res.status(400), enrol, kept, errors);
+    renderForm(res.status(400), deps.config.limits, enrol, kept, errors);
   });
   return r;
 }
 
-function renderForm(res: Response, enrol: Enrolment, values: Partial<Record<'officeName' | 'directorName' | 'loginId' | 'email', string>>, errors: SetupErrors): void {
+function renderForm(res: Response, limits: Limits, enrol: Enrolment, values: Partial<Record<'officeName' | 'directorName' | 'loginId' | 'email', string>>, errors: SetupErrors): void {
   // The page carries the TOTP secret: no browser or proxy may keep it.
   res.set('Cache-Control', 'no-store');
   res.render('setup/form', {

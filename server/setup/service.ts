@@ -1,8 +1,8 @@
 import { normaliseLoginId } from '../auth/login-service.js';
-import { appendAudit } from '../audit/service.js';
+import { requestActing } from '../audit/acting.js';
+import { record } from '../audit/record.js';
 import { hashPassword } from '../lib/passwords.js';
 import { matchTotp } from '../auth/totp.js';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { NotFound } from '../http/errors.js';
 import { generateOfficeKey, keyPassphraseProblem } from '../keys/office-key.js';
@@ -33,7 +33,7 @@ export async function issueSetupToken(deps: SetupDeps): Promise<string | null> {
   if (!(await setupNeeded(deps))) return null;
   const token = randomId(TOKEN_BYTES);
   const now = deps.clock.now();
-  await repo.replaceExpiredTokens(deps.db, sha256(token), now, new Date(now.getTime() + limits.setupTokenTtlMs));
+  await repo.replaceExpiredTokens(deps.db, sha256(token), now, new Date(now.getTime() + deps.config.limits.setupTokenTtlMs));
   return token;
 }
 
@@ -45,7 +45,7 @@ export async function issueSetupToken(deps: SetupDeps): Promise<string | null> {
 export async function announceSetup(deps: SetupDeps, print: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<void> {
   const token = await issueSetupToken(deps);
   if (!token) return;
-  const minutes = Math.round(limits.setupTokenTtlMs / 60_000);
+  const minutes = Math.round(deps.config.limits.setupTokenTtlMs / 60_000);
   print(
     `kinko: 初回設定はこのリンクから（${minutes}分間・1回限り有効） / first-run setup, open this link (valid ${minutes} min, once): ${deps.config.publicUrl}/setup/${token}`,
   );
@@ -105,7 +105,7 @@ function normaliseName(raw: string): string {
 }
 
 /** Field checks that need no database; every problem is reported at once, per field, as an i18n key. */
-export function validateSetup(input: SetupInput): SetupErrors {
+export function validateSetup(input: SetupInput, minPasswordLength: number): SetupErrors {
   const e: SetupErrors = {};
   const officeName = normaliseName(input.officeName);
   const directorName = normaliseName(input.directorName);
@@ -118,7 +118,7 @@ export function validateSetup(input: SetupInput): SetupErrors {
   if (email !== null && typeof email === 'object') e.email = email.problem;
 
   const pwLen = [...input.password].length;
-  if (pwLen < limits.password.minLength) e.password = 'setup.errors.passwordTooShort';
+  if (pwLen < minPasswordLength) e.password = 'setup.errors.passwordTooShort';
   else if (pwLen > 1024) e.password = 'setup.errors.passwordTooLong';
   else if (input.password !== input.passwordConfirm) e.passwordConfirm = 'setup.errors.passwordMismatch';
 
@@ -144,7 +144,7 @@ export async function completeSetup(deps: SetupDeps, authority: SetupAuthority, 
   if ('token' in authority && !tokenHash) throw new NotFound();
   if (!(await setupNeeded(deps))) return { ok: false, errors: { form: 'setup.errors.alreadyDone' } };
 
-  const errors = validateSetup(input);
+  const errors = validateSetup(input, deps.config.limits.password.minLength);
   const now = deps.clock.now();
   const step = /^[A-Z2-7]{16,}=*$/.test(input.totpSecret)
     ? await matchTotp(input.totpSecret, input.totpCode.normalize('NFKC').replace(/\s+/g, ''), now)
@@ -185,18 +185,15 @@ export async function completeSetup(deps: SetupDeps, authority: SetupAuthority, 
       createdBy: directorId,
       now,
     });
-    const audit = { key: deps.secrets.audit, now: () => now };
-    await appendAudit(trx, audit, {
+    // The new director acts: the first entries of the trail are theirs.
+    const acting = requestActing({ key: deps.secrets.audit, now: () => now }, { userId: directorId, role: 'director' });
+    await record(trx, acting, {
       action: 'setup.complete',
-      actorId: directorId,
-      actorRole: 'director',
       targetIds: [directorId],
       details: { via: 'token' in authority ? 'web' : 'cli', fingerprint: key.fingerprint, noticeEmail: email !== null },
     });
-    await appendAudit(trx, audit, {
+    await record(trx, acting, {
       action: 'key.holder.add',
-      actorId: directorId,
-      actorRole: 'director',
       targetIds: [directorId],
       details: { fingerprint: key.fingerprint, first: true },
     });

@@ -1,19 +1,16 @@
 import { forEachAtOnce } from '../../storage-adapters/concurrency.js';
-import { requestActing } from '../audit/acting.js';
-import { record } from '../audit/record.js';
-import type { AuditEvent } from '../audit/service.js';
 import { NotFound } from '../http/errors.js';
 import { decryptRecord, unwrapKey } from './crypto.js';
-import { RevealBlocked, RevealNotRecorded, RevealPurposeRequired, VaultKeyDamaged, VaultRecordDamaged, VaultRecordDisposed } from './errors.js';
-import { isRevealPurpose, PURPOSE_LABELS_JA, type RevealPurpose } from './purposes.js';
+import { VaultRecordDisposed } from './errors.js';
+import type { RevealPurpose } from './purposes.js';
+import { purposeBoundRead, type PurposeReader, type RevealDeps } from './purpose-read.js';
 import * as repo from './repo.js';
-import { countReveal, gate } from './reveal-limit.js';
-import { auditQuietly, officeKeyFor, readRecord, refuseIfBlocked, refuseUnlessHolder, type RevealDeps, type RevealInput } from './reveal.js';
+import { readRecord } from './reveal.js';
 
 /**
  * Many numbers of one company at once, for one statutory purpose (the
  * year-end bundles: every employee's number for the 源泉徴収票). The same
- * rules as a reveal (reveal.ts), in the same order, for who may: staff or a
+ * rules as a reveal (reveal.ts), in the same order (purpose-read.ts), for who may: staff or a
  * director (else 404), holding a usable copy of the office key (audited
  * refusal), a purpose from the statutory list, not blocked by the reveal
  * limit, and the key passphrase or this session's open unlock window.
@@ -27,7 +24,7 @@ import { auditQuietly, officeKeyFor, readRecord, refuseIfBlocked, refuseUnlessHo
  * limit is there to catch browsing one number after another. Only after that
  * entry commits are the numbers returned; they stay in memory (P3, P6).
  */
-export interface BulkReadInput extends Pick<RevealInput, 'actor' | 'passphrase' | 'requestId'> {
+export interface BulkReadInput extends PurposeReader {
   companyId: string;
   personIds: readonly string[];
   purpose: string;
@@ -48,63 +45,26 @@ export async function readNumbersForPurpose(deps: RevealDeps, input: BulkReadInp
   const ids = [...new Set(input.personIds)];
   const persons = await personsOf(deps, input.companyId, ids);
   if (!persons || ids.length === 0 || (actor.role !== 'staff' && actor.role !== 'director')) throw new NotFound();
-  const purpose = isRevealPurpose(input.purpose) ? input.purpose : null;
-  const base: Omit<AuditEvent, 'action'> = {
-    actorId: actor.userId,
-    actorRole: actor.role,
+  const numbers = new Map<string, string>();
+  const read = await purposeBoundRead(deps, {
+    reader: input,
     companyId: input.companyId,
     targetIds: ids,
-    purpose: purpose ? PURPOSE_LABELS_JA[purpose] : null,
-    requestId: input.requestId ?? null,
-  };
-
-  await refuseUnlessHolder(deps, base);
-  if (!purpose) throw new RevealPurposeRequired();
-  if (persons.some((p) => p.state !== 'held')) throw new VaultRecordDisposed();
-  await refuseIfBlocked(deps, base);
-
-  const { key, done, windowExpiresAt } = await officeKeyFor(deps, input, base);
-  const numbers = new Map<string, string>();
-  try {
-    await readAll(deps, persons, key, numbers);
-  } catch (err) {
-    numbers.clear();
-    if (err instanceof VaultRecordDamaged || err instanceof VaultKeyDamaged) {
-      deps.logger.error({ companyId: input.companyId, requestId: base.requestId, kind: err.name }, 'vault records could not be decrypted (bulk read)');
-      await auditQuietly(deps, { ...base, action: 'vault.record.damaged', result: 'failed', details: { kind: err.name, bulk: true } });
-    }
-    throw err;
-  } finally {
-    done();
-  }
-
-  const now = deps.clock.now();
-  const outcome = await deps.db
-    .transaction()
-    .execute(async (trx) => {
-      if ((await gate(trx, actor.userId, now)) !== 'ok') return 'over-limit' as const;
-      await countReveal(trx, actor.userId, now);
-      const { actorId: userId, actorRole: role, requestId, ...event } = base;
-      await record(trx, requestActing({ key: deps.secrets.audit, now: () => now }, { userId, role, requestId }), {
-        ...event,
-        action: 'vault.read.bulk',
-        result: 'ok',
-        details: { count: ids.length, purposeKey: purpose, window: windowExpiresAt !== null },
-      });
-      return 'recorded' as const;
-    })
-    .catch(async () => {
-      numbers.clear();
-      deps.logger.error({ companyId: input.companyId, requestId: base.requestId }, 'bulk read refused: its audit entry could not be written');
-      await auditQuietly(deps, { ...base, action: 'vault.reveal.denied', result: 'denied', details: { reason: 'auditFailed', bulk: true } });
-      throw new RevealNotRecorded();
-    });
-  if (outcome === 'over-limit') {
-    numbers.clear();
-    await refuseIfBlocked(deps, base);
-    throw new RevealBlocked('none'); // not reached: the gate above refuses
-  }
-  return { numbers, purpose, windowExpiresAt };
+    purpose: input.purpose,
+    allHeld: persons.every((p) => p.state === 'held'),
+    read: (key) => readAll(deps, persons, key, numbers),
+    forget: () => numbers.clear(),
+    action: 'vault.read.bulk',
+    details: (purposeKey, window) => ({ count: ids.length, purposeKey, window }),
+    damagedDetails: (kind) => ({ kind, bulk: true }),
+    failureMarks: { bulk: true },
+    log: {
+      fields: { companyId: input.companyId, requestId: input.requestId ?? null },
+      damaged: 'vault records could not be decrypted (bulk read)',
+      notRecorded: 'bulk read refused: its audit entry could not be written',
+    },
+  });
+  return { numbers, purpose: read.purpose, windowExpiresAt: read.windowExpiresAt };
 }
 
 /** The persons, every one of this company; null if any is unknown or another company's (404, as for one). */

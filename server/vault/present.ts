@@ -1,7 +1,6 @@
 import { actorOf } from '../http/locals.js';
 import type { Request, Response } from 'express';
 import { formatJst } from '../lib/jst.js';
-import type { Actor } from '../http/policies.js';
 
 /** View helpers of the vault pages. */
 
@@ -19,18 +18,6 @@ export function requestIdOf(res: Response): string | null {
 /** A named path parameter as one string ('' for anything else; the service answers 404 for it). */
 export function param(req: Request, name: string): string {
   const v = (req.params as Record<string, unknown>)[name];
-  return typeof v === 'string' ? v : '';
-}
-
-/** A flat form field as text ('' when absent or not a string). */
-export function field(req: Request, name: string): string {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  const v = Object.prototype.hasOwnProperty.call(body, name) ? body[name] : undefined;
-  return typeof v === 'string' ? v : '';
-}
-
-export function query(req: Request, name: string): string {
-  const v = (req.query as Record<string, unknown>)[name];
   return typeof v === 'string' ? v : '';
 }
 

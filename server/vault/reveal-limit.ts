@@ -1,5 +1,5 @@
-import { appendAudit, type AuditEvent } from '../audit/service.js';
-import { limits } from '../config.js';
+import { type Acting, requestActing } from '../audit/acting.js';
+import { record, type RecordedEvent } from '../audit/record.js';
 import type { Deps } from '../deps.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import { randomId } from '../lib/random.js';
@@ -27,14 +27,14 @@ export type LimitDeps = Pick<Deps, 'db' | 'clock' | 'secrets' | 'mailer' | 'logg
 export type Gate = 'ok' | 'blocked' | 'newly-blocked';
 
 /** Inside a transaction: may this person reveal one more now? Starts the block when the limit is passed. */
-export async function gate(trx: repo.Db, userId: string, now: Date): Promise<Gate> {
+export async function gate(trx: repo.Db, userId: string, now: Date, perHour: number): Promise<Gate> {
   await repo.lockUser(trx, userId);
   const block = await repo.findBlock(trx, userId);
   if (block && !block.liftedAt) return 'blocked';
   const windowStart = new Date(now.getTime() - REVEAL_WINDOW_MS).toISOString();
   const since = block?.liftedAt && block.liftedAt > windowStart ? block.liftedAt : windowStart;
   const count = await repo.countRevealsSince(trx, userId, since);
-  if (count < limits.reveal.perHour) return 'ok';
+  if (count < perHour) return 'ok';
   await repo.startBlock(trx, userId, now.toISOString());
   return 'newly-blocked';
 }
@@ -58,14 +58,21 @@ export interface Blocked {
  * the director's console, in this same transaction: the alert exists exactly
  * when the block does, whether or not any e-mail can be sent.
  */
-export async function recordBlocked(trx: repo.Db, deps: LimitDeps, g: Exclude<Gate, 'ok'>, event: Omit<AuditEvent, 'action' | 'result'>): Promise<Blocked> {
+export async function recordBlocked(
+  trx: repo.Db,
+  deps: LimitDeps,
+  g: Exclude<Gate, 'ok'>,
+  acting: Acting,
+  event: Omit<RecordedEvent, 'action' | 'result'>,
+): Promise<Blocked> {
   const now = deps.clock.now();
-  const userId = event.actorId ?? '';
-  await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+  const userId = acting.userId ?? '';
+  await record(trx, acting, {
     ...event,
+    at: now,
     action: 'vault.reveal.blocked',
     result: 'denied',
-    details: { ...(event.details ?? {}), limitPerHour: limits.reveal.perHour, newBlock: g === 'newly-blocked' },
+    details: { ...(event.details ?? {}), limitPerHour: deps.config.limits.reveal.perHour, newBlock: g === 'newly-blocked' },
   });
   const claimed = await repo.claimAlert(trx, userId, now.toISOString());
   const alertId = claimed ? await raiseDirectorAlert(trx, { kind: REVEAL_BLOCK_ALERT, aboutUserId: userId, now }) : null;
@@ -91,19 +98,17 @@ export async function alertDirectors(deps: LimitDeps, userId: string, alertId: s
     const i18n = deps.i18n;
     return blockAlertEmail(
       to,
-      { staffName: user?.displayName ?? '', loginId: user?.loginId ?? '', limit: limits.reveal.perHour, at: now, url: `${deps.config.publicUrl}/office/reveal-blocks` },
+      { staffName: user?.displayName ?? '', loginId: user?.loginId ?? '', limit: deps.config.limits.reveal.perHour, at: now, url: `${deps.config.publicUrl}/office/reveal-blocks` },
       { ja: i18n.getFixedT('ja'), en: i18n.getFixedT('en') },
     );
   });
   try {
     await deps.db.transaction().execute((trx) =>
-      appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
+      // kinko itself sends the alert, on the refused request.
+      record(trx, requestActing({ key: deps.secrets.audit, now: () => now }, { requestId }), {
         action: 'vault.reveal.alert',
-        actorId: null,
-        actorRole: null,
         targetIds: [userId, alertId],
         result: mail.state === 'failed' ? 'failed' : 'ok',
-        requestId,
         details: { recipients: mail.recipients, console: true, mail: mail.state },
       }),
     );
@@ -142,14 +147,8 @@ export async function liftRevealBlock(deps: Pick<Deps, 'db' | 'clock' | 'secrets
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     if (!(await repo.liftBlock(trx, target.id, by.id, now.toISOString()))) return { lifted: false };
-    await appendAudit(trx, { key: deps.secrets.audit, now: () => now }, {
-      action: 'vault.reveal.unblock',
-      actorId: by.id,
-      actorRole: by.role,
-      targetIds: [target.id],
-      requestId: input.requestId ?? null,
-      details: { self: by.id === target.id },
-    });
+    const acting = requestActing({ key: deps.secrets.audit, now: () => now }, { userId: by.id, role: by.role, requestId: input.requestId ?? null });
+    await record(trx, acting, { action: 'vault.reveal.unblock', targetIds: [target.id], details: { self: by.id === target.id } });
     return { lifted: true };
   });
 }

@@ -1,10 +1,11 @@
 import { Router, type Request, type Response } from 'express';
-import { limits } from '../config.js';
 import type { Deps } from '../deps.js';
 import { BadRequest } from '../http/errors.js';
 import { knownErrorKey, personRetentionSection } from '../retention/pages.js';
 import { policy } from '../http/policies.js';
-import { actorOf, field, groupNumber, jstText, param, query, requestIdOf, safeId } from './present.js';
+import { input, validate } from '../http/validate.js';
+import { actorOf, groupNumber, jstText, param, requestIdOf, safeId } from './present.js';
+import * as schema from './schema.js';
 import {
   companyHoldings,
   companyPersons,
@@ -33,9 +34,9 @@ export function vaultRoutes(deps: Deps): Router {
     res.render('office/holdings', { title: t('vault.holdings.title'), companies: await companyHoldings(deps.db) });
   });
 
-  r.get('/office/companies/:companyId/persons', staff('persons held for a company (names only, no numbers)'), async (req, res) => {
-    const page = Number.parseInt(query(req, 'page'), 10);
-    const data = await companyPersons(deps, param(req, 'companyId'), { q: query(req, 'q'), page: Number.isFinite(page) ? page : 1 });
+  r.get('/office/companies/:companyId/persons', staff('persons held for a company (names only, no numbers)'), validate(schema.personsList), async (req, res) => {
+    const { q, page } = input(res, schema.personsList).query;
+    const data = await companyPersons(deps, param(req, 'companyId'), { q, page });
     res.render('office/persons', {
       title: res.locals.t('vault.persons.title', { company: data.company.name }),
       ...data,
@@ -43,17 +44,17 @@ export function vaultRoutes(deps: Deps): Router {
     });
   });
 
-  r.get('/office/persons/:id', staff('one held person and the reveal form'), async (req, res) => {
+  r.get('/office/persons/:id', staff('one held person and the reveal form'), validate(schema.personPage), async (req, res) => {
     await renderPerson(req, res, deps, {});
   });
 
-  r.post('/office/persons/:id/reveal', staff('reveal one number for a statutory purpose (key holders; audited; hourly limit)'), async (req, res) => {
-    const purpose = field(req, 'purpose');
+  r.post('/office/persons/:id/reveal', staff('reveal one number for a statutory purpose (key holders; audited; hourly limit)'), validate(schema.reveal), async (req, res) => {
+    const { purpose, passphrase } = input(res, schema.reveal).body;
     try {
       const result = await revealNumber(deps, {
         personId: param(req, 'id'),
         actor: actorOf(res),
-        passphrase: field(req, 'passphrase'),
+        passphrase,
         purpose,
         requestId: requestIdOf(res),
       });
@@ -81,19 +82,19 @@ export function vaultRoutes(deps: Deps): Router {
     res.redirect(303, `/office/persons/${encodeURIComponent(await existingPersonId(deps, param(req, 'id')))}`);
   });
 
-  r.post('/office/reveal/lock', staff('lock the office key now (end this session’s unlock window)'), (req, res) => {
+  r.post('/office/reveal/lock', staff('lock the office key now (end this session’s unlock window)'), validate(schema.lockWindow), (_req, res) => {
     lockUnlockWindow(deps, actorOf(res));
-    const back = safeId(field(req, 'personId'));
+    const back = safeId(input(res, schema.lockWindow).body.personId);
     res.redirect(303, back ? `/office/persons/${back}?locked=1` : '/office');
   });
 
-  r.get('/office/reveal-blocks', policy({ audience: 'director', note: 'people whose reveals are blocked (hourly limit)' }), async (req, res) => {
+  r.get('/office/reveal-blocks', policy({ audience: 'director', note: 'people whose reveals are blocked (hourly limit)' }), validate(schema.revealBlocks), async (_req, res) => {
     const blocks = await listRevealBlocks(deps);
     const fresh = res.locals.stepUpFresh as ((a: unknown) => boolean) | undefined;
     res.render('office/reveal-blocks', {
       title: res.locals.t('vault.blocks.title'),
       blocks: blocks.map((b) => ({ ...b, blockedText: jstText(res, b.blockedAt) })),
-      lifted: query(req, 'lifted') === '1',
+      lifted: input(res, schema.revealBlocks).query.lifted,
       isDirector: true,
       stepUpFresh: !!fresh?.(actorOf(res)),
       stepUpUrl: `/office/step-up?next=${encodeURIComponent('/office/reveal-blocks')}`,
@@ -111,6 +112,7 @@ export function vaultRoutes(deps: Deps): Router {
 async function renderPerson(req: Request, res: Response, deps: Deps, form: { error?: string; purpose?: string }): Promise<void> {
   const actor = actorOf(res);
   const { person, employee, dependents, readiness } = await personPage(deps, param(req, 'id'), actor);
+  const query = input(res, schema.personPage).query;
   res.render('office/person', {
     title: person.name,
     person,
@@ -120,19 +122,19 @@ async function renderPerson(req: Request, res: Response, deps: Deps, form: { err
     readiness: { ...readiness, windowUntil: readiness.windowExpiresAt ? jstText(res, readiness.windowExpiresAt) : null },
     purposes: REVEAL_PURPOSES,
     windowMinutes: UNLOCK_WINDOW_MS / 60_000,
-    revealLimit: limits.reveal.perHour,
-    locked: query(req, 'locked') === '1',
+    revealLimit: deps.config.limits.reveal.perHour,
+    locked: query.locked,
     error: form.error ?? null,
     purpose: form.purpose ?? '',
-    retention: await personRetentionCard(req, res, deps, person.id, person.state),
+    retention: await personRetentionCard(res, deps, person.id, person.state, query),
   });
 }
 
 /** The retention section of the person page (retention/pages.ts), with the message of the form just sent. */
-async function personRetentionCard(req: Request, res: Response, deps: Deps, personId: string, state: string) {
+async function personRetentionCard(res: Response, deps: Deps, personId: string, state: string, query: { saved: boolean; error: string }) {
   if (state !== 'held') return null;
-  const err = knownErrorKey(req.query.error);
-  return { ...(await personRetentionSection(deps, personId, res.locals.lang === 'en' ? 'en' : 'ja')), message: err ? res.locals.t(err) : null, saved: query(req, 'saved') === '1' };
+  const err = knownErrorKey(query.error);
+  return { ...(await personRetentionSection(deps, personId, res.locals.lang === 'en' ? 'en' : 'ja')), message: err ? res.locals.t(err) : null, saved: query.saved };
 }
 
 /** The last four digits as the preview shows them; null when the row predates migration 0012. */

@@ -3,7 +3,7 @@ import type * as openpgp from 'openpgp';
 import type { Deps } from '../deps.js';
 import { randomId } from '../lib/random.js';
 import { blindIndex, encryptRecord, isToken, newToken } from './crypto.js';
-import { beginCustody, type Custody, type CustodyCandidate } from './custody.js';
+import { beginCustody, type Custody, type CustodyCandidate, type CustodyPerson } from './custody.js';
 import { blindIndexesOnThread, OFF_THREAD_INDEXES } from './index-thread.js';
 import { cohortDataKey, companyIndexKey } from './keys.js';
 import { prepareSealWorker, sealRecords } from './seal-records.js';
@@ -71,17 +71,10 @@ export interface VaultSession {
   close(): void;
 }
 
-export interface NewPersonInput {
+/** A person as custody.ts holds one (CustodyPerson), with its token and number instead of the candidate key. */
+export interface NewPersonInput extends Omit<CustodyPerson, 'key' | 'id'> {
   token: string;
   number: string;
-  name: string;
-  furigana?: string | null;
-  employeeCode?: string | null;
-  relation: string;
-  employeePersonId?: string | null;
-  sourceDropId?: string | null;
-  sourceSheet?: string | null;
-  sourceRow?: number | null;
   /** Defaults to a fresh random id. */
   id?: string;
 }
