@@ -23,10 +23,13 @@ describe('backends are loaded only when configured', () => {
       expect((await kinko.get('/drops')).status).toBeLessThan(500);
       const urls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
       // The log works: the server's own modules and its SQLite driver are in it.
-      expect(urls.some((u) => u.includes('/server/cli.ts'))).toBe(true);
+      expect(urls.some((u) => /\/dist\/kinko-[0-9a-f]{16}\/cli\.js$/.test(u))).toBe(true);
       expect(urls.some((u) => u.includes('/node_modules/better-sqlite3/'))).toBe(true);
       expect(urls.filter((u) => u.includes('/node_modules/@aws-sdk/') || u.includes('/node_modules/@smithy/'))).toEqual([]);
       expect(urls.filter((u) => /\/node_modules\/(pg|pg-pool|pg-protocol)\//.test(u))).toEqual([]);
+      // What runs is the compiled server (bin/build.js): no TypeScript compiled at start, no tsx loaded.
+      expect(urls.filter((u) => u.startsWith('file:') && u.endsWith('.ts'))).toEqual([]);
+      expect(urls.filter((u) => u.includes('/node_modules/tsx/'))).toEqual([]);
     } finally {
       await kinko.stop();
       fs.rmSync(path.dirname(log), { recursive: true, force: true });
