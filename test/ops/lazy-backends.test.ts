@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRunningKinko } from '../helpers/running-kinko.js';
+import { descendants, startRunningKinko } from '../helpers/running-kinko.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Idle memory (issue 17 §5): the embedded default (SQLite + local folders)
@@ -33,6 +34,21 @@ describe('backends are loaded only when configured', () => {
     } finally {
       await kinko.stop();
       fs.rmSync(path.dirname(log), { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('when nobody ingests, the server holds no parse process after its first pages; a key holder opening a drop starts the spare', async () => {
+    const kinko = await startRunningKinko();
+    try {
+      expect((await kinko.get('/office')).status).toBe(200);
+      expect((await kinko.get('/office/drops')).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(descendants(kinko.pid)).toEqual([]);
+      const { dropId } = await kinko.upload(Buffer.from('社員番号,氏名\n1,山田\n'), 'roster.csv');
+      expect((await kinko.get(`/office/drops/${dropId}`)).status).toBe(200);
+      await until(() => descendants(kinko.pid).length > 0, 30_000);
+    } finally {
+      await kinko.stop();
     }
   }, 120_000);
 });
