@@ -1,5 +1,7 @@
 # kinko — multi-stage image. Build: docker build -t kinko .
-# Stage 1 compiles the native SQLite binding; stage 2 carries only what runs.
+# Stage 1 compiles the native SQLite binding and the server (dist/, bin/build.js);
+# stage 2 carries only what runs. The build is named by a hash of the sources,
+# so the image's read-only /app starts it directly and never compiles at start.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -11,6 +13,7 @@ COPY storage-adapters ./storage-adapters
 COPY views ./views
 COPY static ./static
 COPY tsconfig.json ./
+RUN node bin/build.js
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production KINKO_HOST=0.0.0.0 KINKO_DATA_DIR=/data

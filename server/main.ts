@@ -39,8 +39,9 @@ export async function serve(env: Record<string, string | undefined> = process.en
     (r) => deps.logger.info(r, 'interrupted upload temp files swept'),
     (err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'interrupted upload temp files not swept; `kinko drops:sweep` retries'),
   );
-  // A spare parse thread that has loaded the parser (holding no data), so an ingest does not wait for one to start.
-  startParseWorkers().catch((err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'spare parse worker not started; each ingest starts its own'));
+  // Spare parse processes that have loaded the parser (holding no data), so an ingest does not wait for one to
+  // start: the first when a key holder opens a drop they may ingest (expectParse), not at boot (issue 17 §5).
+  startParseWorkers({ warmNow: false }).catch((err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'spare parse worker not started; each ingest starts its own'));
   await announceSetup(deps);
   await warnIfNobodyReceivesNotices(deps).catch(() => false);
   const stopNotices = startNoticeTimer(deps);

@@ -163,6 +163,15 @@ describe('the spare parse worker', () => {
     expect(spareParseWorker()).toBe('none');
   });
 
+  it('when the server starts the pool with warmNow false, no spare runs until a key holder opens a drop (expectParse)', async () => {
+    await startParseWorkers({ warmNow: false });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(spareParseWorker()).toBe('none');
+    expectParse();
+    await until(() => spareParseWorker() === 'ready');
+    expect((await parseDropInWorker(small)).persons).toHaveLength(1);
+  });
+
   it('an idle spare does not keep the process alive', async () => {
     const script = "import { startParseWorkers, spareParseWorker } from './server/ingest/worker/pool.ts'; await startParseWorkers(); console.log(spareParseWorker());";
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

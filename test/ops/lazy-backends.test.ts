@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRunningKinko } from '../helpers/running-kinko.js';
+import { descendants, startRunningKinko } from '../helpers/running-kinko.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Idle memory (issue 17 §5): the embedded default (SQLite + local folders)
@@ -23,13 +24,31 @@ describe('backends are loaded only when configured', () => {
       expect((await kinko.get('/drops')).status).toBeLessThan(500);
       const urls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
       // The log works: the server's own modules and its SQLite driver are in it.
-      expect(urls.some((u) => u.includes('/server/cli.ts'))).toBe(true);
+      expect(urls.some((u) => /\/dist\/kinko-[0-9a-f]{16}\/cli\.js$/.test(u))).toBe(true);
       expect(urls.some((u) => u.includes('/node_modules/better-sqlite3/'))).toBe(true);
       expect(urls.filter((u) => u.includes('/node_modules/@aws-sdk/') || u.includes('/node_modules/@smithy/'))).toEqual([]);
       expect(urls.filter((u) => /\/node_modules\/(pg|pg-pool|pg-protocol)\//.test(u))).toEqual([]);
+      // What runs is the compiled server (bin/build.js): no TypeScript compiled at start, no tsx loaded.
+      expect(urls.filter((u) => u.startsWith('file:') && u.endsWith('.ts'))).toEqual([]);
+      expect(urls.filter((u) => u.includes('/node_modules/tsx/'))).toEqual([]);
     } finally {
       await kinko.stop();
       fs.rmSync(path.dirname(log), { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('when nobody ingests, the server holds no parse process after its first pages; a key holder opening a drop starts the spare', async () => {
+    const kinko = await startRunningKinko();
+    try {
+      expect((await kinko.get('/office')).status).toBe(200);
+      expect((await kinko.get('/office/drops')).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(descendants(kinko.pid)).toEqual([]);
+      const { dropId } = await kinko.upload(Buffer.from('社員番号,氏名\n1,山田\n'), 'roster.csv');
+      expect((await kinko.get(`/office/drops/${dropId}`)).status).toBe(200);
+      await until(() => descendants(kinko.pid).length > 0, 30_000);
+    } finally {
+      await kinko.stop();
     }
   }, 120_000);
 });

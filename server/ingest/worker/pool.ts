@@ -199,14 +199,17 @@ export function parseWorkerDone(): void {
 }
 
 /**
- * Keep a warmed-up spare process from now on (server start). Resolves once
- * the first spare is ready (or could not start: parses then start their own
- * threads, as without the pool). It holds no data; after `idleMs` without a
- * parse it is ended until expectParse or a parse asks for one again.
+ * Keep a warmed-up spare process from now on. Resolves once the first spare
+ * is ready (or could not start: parses then start their own threads, as
+ * without the pool). It holds no data; after `idleMs` without a parse it is
+ * ended until expectParse or a parse asks for one again. With `warmNow:
+ * false` (server start) the first spare waits for expectParse too: a server
+ * nobody ingests on holds no parse process at all (≈ 110 MiB).
  */
-export async function startParseWorkers(opts: { idleMs?: number } = {}): Promise<void> {
+export async function startParseWorkers(opts: { idleMs?: number; warmNow?: boolean } = {}): Promise<void> {
   keepSpare = true;
   idleMs = opts.idleMs ?? SPARE_IDLE_MS;
+  if (opts.warmNow === false) return;
   await refill();
   await spare?.settled;
 }
