@@ -14,6 +14,12 @@ export const FAILPOINTS = [
   'ingest.after-commit',
   'ingest.after-drop-delete',
   'ingest.after-disposal-record',
+  // a disposal batch (disposal-batches/batch-run.ts), in the order it runs
+  'disposal.after-approve',
+  'disposal.after-key-destroy',
+  'disposal.after-object-delete',
+  'disposal.after-record',
+  'disposal.after-certificate',
 ] as const;
 export type FailpointName = (typeof FAILPOINTS)[number];
 

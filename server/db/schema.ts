@@ -30,6 +30,7 @@ import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 import type { AccountTables } from './tables/accounts.js';
 import type { AuditTables } from './tables/audit.js';
 import type { DisposalTables } from './tables/disposal.js';
+import type { DisposalBatchTables } from './tables/disposal-batches.js';
 import type { DirectorAlertTables } from './tables/director-alerts.js';
 import type { DropTables } from './tables/drops.js';
 import type { IngestTables } from './tables/ingest.js';
@@ -68,6 +69,8 @@ export interface Database extends DisposalTables {}
 export interface Database extends RetentionTables {}
 /** Running instances and their heartbeat (0016), merged the same way. */
 export interface Database extends InstanceTables {}
+/** Disposal batches and certificates (0020). */
+export interface Database extends DisposalBatchTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

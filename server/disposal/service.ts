@@ -32,6 +32,12 @@ export interface DisposalRequest {
   /** Crash points of the caller's flow (server/failpoints.ts). */
   failpoints?: { afterDelete?: FailpointName; afterRecord?: FailpointName };
   /**
+   * A further check after the listing showed every object gone and before
+   * anything is recorded (a retention batch's decrypt attempt). Throw to
+   * record nothing; its time is the record's `verifiedAt`.
+   */
+  beforeRecord?: () => Promise<void>;
+  /**
    * The caller's own state change, inside the record's transaction (a job →
    * done, a drop → disposed). Return false when another process finished the
    * subject meanwhile: nothing is recorded then. Throw to roll everything back.
@@ -70,6 +76,7 @@ export async function dispose(deps: Deps, req: DisposalRequest): Promise<boolean
       throw new DisposalNotVerified(req.notVerifiedMessage);
     }
   }
+  if (req.beforeRecord) await req.beforeRecord();
   const verifiedAt = deps.clock.now().toISOString();
   const objects: DisposedObject[] = req.objects.map((o) => ({
     location: o.location, backend: deps.storage[o.location].kind, key: o.key, sha256: o.sha256, size: o.size,

@@ -52,7 +52,7 @@ export async function certificatePdf(c: CertificateFacts): Promise<Buffer> {
 
   doc.fontSize(12).text('確認したこと / Verification');
   doc.fontSize(10);
-  for (const s of c.stores) doc.text(`・保存先「${s.store}」: ${s.objects} 件（${s.versions} 版）を削除し、一覧で残りがないことを確認（${jstStamp(s.verifiedAt)}）`);
+  for (const s of c.stores) doc.text(`・保存先「${s.store}」: ${s.objects} 件（${s.versions === null ? 'すべての版・削除マーカーを含む' : `${s.versions} 版`}）を削除し、一覧で残りがないことを確認（${jstStamp(s.verifiedAt)}）`);
   if (c.decryptFailedAt) doc.text(`・破棄した鍵では復号できないことを確認（${jstStamp(c.decryptFailedAt)}）`);
   doc.moveDown(0.5);
 

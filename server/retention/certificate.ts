@@ -29,8 +29,12 @@ export interface CertificateFacts {
   method: DisposalMethod;
   /** data keys destroyed (crypto-erase only) */
   keyIds: string[];
-  /** per store: objects and versions deleted, the listing that showed none left, and when */
-  stores: Array<{ store: string; objects: number; versions: number; verifiedAt: string }>;
+  /**
+   * per store: objects deleted (every version and delete marker), the listing
+   * that showed none left, and when; `versions` only where the count of
+   * versions is known (null: "all versions", without a number we did not count)
+   */
+  stores: Array<{ store: string; objects: number; versions: number | null; verifiedAt: string }>;
   /** a decrypt attempt with each destroyed key failed (crypto-erase only) */
   decryptFailedAt: string | null;
   reason: string;

@@ -13,3 +13,4 @@ export const leaversBody = z.record(z.string(), z.unknown()).transform((b) =>
     .filter(([k, v]) => /^on_[A-Za-z0-9_-]{1,64}$/.test(k) && typeof v === 'string' && v.trim() !== '')
     .map(([k, v]) => ({ personId: k.slice(3), on: (v as string).trim() })),
 );
+

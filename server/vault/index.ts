@@ -14,6 +14,8 @@
  *   revealNumber(deps, { personId, actor, passphrase, purpose })          one number (reveal.ts)
  *   readNumbersForPurpose(deps, { companyId, personIds, actor, … })       many at once (bulk-read.ts)
  * Let go: eraseCohort(deps, { companyId, cohort, actor })                 crypto-erase (erase.ts)
+ *   a disposal batch (dispose-persons.ts): reserveForDisposal · keysOnlyFor ·
+ *   destroyDataKeys · attemptDecrypt · markDisposed · checkpointAfterDisposal
  * Lifecycle: stopSealWorkers() at shutdown.
  */
 import type * as openpgp from 'openpgp';
@@ -42,5 +44,6 @@ export { stopSealWorkers } from './seal-records.js';
 export { revealNumber, type RevealInput, type RevealResult } from './reveal.js';
 export { readNumbersForPurpose, type BulkReadInput, type BulkReadResult } from './bulk-read.js';
 export { eraseCohort, type EraseInput, type EraseResult } from './erase.js';
+export { attemptDecrypt, checkpointAfterDisposal, destroyDataKeys, keysOnlyFor, markDisposed, reserveForDisposal, type PersonToDispose } from './dispose-persons.js';
 export { REVEAL_PURPOSES, isRevealPurpose, type RevealPurpose } from './purposes.js';
 export type { PersonRow } from './repo.js';

@@ -36,7 +36,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = path.join(ROOT, 'bin', 'kinko.js');
 
 /** Every failpoint, and the second vault batch (KINKO_VAULT_BATCH=2 and 4 persons: after the first batch = half the records, @2 = after the last). */
-const CASES = [...FAILPOINTS.filter((f) => f !== 'ingest.after-vault-write'), 'ingest.after-vault-write', 'ingest.after-vault-write@2'];
+const CASES = [...FAILPOINTS.filter((f) => f.startsWith('ingest.') && f !== 'ingest.after-vault-write'), 'ingest.after-vault-write', 'ingest.after-vault-write@2'];
 
 const numbers = syntheticMyNumbers(6, 9090);
 /** What the file holds: 4 persons (3 employees, 1 spouse) and 1 row that must go to review. */

@@ -1,0 +1,217 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSession } from '../../server/auth/sessions.js';
+import { loadConfig } from '../../server/config.js';
+import { buildDeps, type Deps } from '../../server/deps.js';
+import { FAILPOINTS } from '../../server/failpoints.js';
+import { createLogger } from '../../server/log/logger.js';
+import { reportDeparture, setCompanyServices } from '../../server/retention/service.js';
+import { arrangeOffice, filesContaining, numberForms, type Office } from '../helpers/ingest-office.js';
+import { syntheticMyNumbers } from '../helpers/mynumber.js';
+import { freePort } from '../helpers/servers.js';
+import { putInVault } from '../helpers/vault-office.js';
+import { DIRECTOR } from '../setup/setup-helpers.js';
+
+/**
+ * The kill-at-every-failpoint test of the ingest (test/ingest-flow/crash.test.ts),
+ * extended to disposal (security.md DISPOSAL, P9): a real `kinko serve` with
+ * KINKO_FAILPOINTS=disposal.<step>, the director approves a batch of three
+ * over HTTP until the failpoint kills the process (SIGKILL), then kinko is
+ * restarted without it. After start-up recovery the batch must be complete
+ * — key destroyed, every record gone by listing, persons 廃棄済, exactly one
+ * disposal record and one audit entry — and the batch page's "carry on"
+ * issues any certificate the crash left unissued. The company's other person
+ * keeps their record. KINKO_CRASH_ROUNDS repeats the set (20 = "20/20").
+ */
+const ROUNDS = Math.max(1, Number(process.env.KINKO_CRASH_ROUNDS ?? 1) || 1);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin', 'kinko.js');
+const CASES = FAILPOINTS.filter((f) => f.startsWith('disposal.'));
+const numbers = syntheticMyNumbers(4, 7070);
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KINKO_') && k !== 'PORT') env[k] = v;
+  return { ...env, KINKO_LOG_LEVEL: 'info', ...extra };
+}
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+  out: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+async function startKinko(dataDir: string, failpoints?: string): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    cwd: ROOT,
+    env: cleanEnv({ KINKO_DATA_DIR: dataDir, KINKO_PORT: String(port), ...(failpoints ? { KINKO_FAILPOINTS: failpoints } : {}) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const until = Date.now() + 60_000;
+  while (!text.includes('disposal recovery finished')) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`kinko exited while starting:\n${text}`);
+    if (Date.now() > until) throw new Error(`kinko did not finish starting:\n${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, port, out: () => text, exited };
+}
+
+async function stopKinko(r: Running): Promise<void> {
+  if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
+  const t = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
+  await r.exited;
+  clearTimeout(t);
+}
+
+/** A form post with the session cookie and the page's CSRF token (fetch, no redirects followed). */
+async function post(base: string, sid: string, page: string, action: string, form: Record<string, string | string[]>) {
+  const cookies = new Map([['kinko_sid', sid]]);
+  const header = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const got = await fetch(base + page, { headers: { cookie: header() }, redirect: 'manual' });
+  for (const c of got.headers.getSetCookie()) {
+    const kv = c.split(';')[0]!;
+    cookies.set(kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1));
+  }
+  const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await got.text())?.[1] ?? '';
+  const body = new URLSearchParams({ _csrf: csrf });
+  for (const [k, v] of Object.entries(form)) for (const one of ([] as string[]).concat(v)) body.append(k, one);
+  const res = await fetch(base + action, { method: 'POST', redirect: 'manual', headers: { cookie: header(), 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+  return { status: res.status, location: res.headers.get('location') ?? '', text: await res.text() };
+}
+
+const quiet = () => createLogger({ level: 'silent' });
+const openDeps = (dataDir: string, migrate = false): Promise<Deps> => buildDeps(loadConfig({ KINKO_DATA_DIR: dataDir, KINKO_LOG_LEVEL: 'silent' }), { logger: quiet(), migrate });
+
+async function stepUpSession(dataDir: string, userId: string): Promise<string> {
+  const deps = await openDeps(dataDir);
+  try {
+    return await createSession(deps.db, userId, 'full', new Date(), { ip: '127.0.0.1' }, true);
+  } finally {
+    await deps.close();
+  }
+}
+
+interface Arranged {
+  office: Office;
+  leavers: string[];
+  leaverTokens: string[];
+  stayerToken: string;
+}
+
+/** After recovery: the batch is complete, nothing is left that could decrypt the three, the stayer's record is untouched. */
+async function checkComplete(dataDir: string, a: Arranged): Promise<{ batchId: string; certificates: number }> {
+  const deps = await openDeps(dataDir);
+  try {
+    const batches = await deps.db.selectFrom('disposal_batches').selectAll().execute();
+    expect(batches).toHaveLength(1);
+    const b = batches[0]!;
+    expect(b).toMatchObject({ state: 'done', method: 'crypto-erase' });
+    const keys = await deps.db.selectFrom('data_keys').selectAll().where('id', 'in', b.key_ids.split(' ')).execute();
+    expect(keys.every((k) => k.wrapped_key === null && k.destroyed_at !== null)).toBe(true);
+    const vault: string[] = [];
+    for await (const o of deps.storage.vault.list()) vault.push(o.key);
+    expect(vault).toEqual([a.stayerToken]);
+    for (const tk of a.leaverTokens) expect(await deps.storage.vault.remnants(tk)).toEqual([]);
+    const persons = await deps.db.selectFrom('persons').select(['id', 'state', 'number_index']).where('id', 'in', a.leavers).execute();
+    expect(persons.every((p) => p.state === 'disposed' && p.number_index === '')).toBe(true);
+    expect(await deps.db.selectFrom('disposals').select('id').where('subject_kind', '=', 'cohort').execute()).toHaveLength(1);
+    expect(await deps.db.selectFrom('audit_log').select('seq').where('action', '=', 'retention.disposal').execute()).toHaveLength(1);
+    const certificates = (await deps.db.selectFrom('disposal_certificates').select('id').execute()).length;
+    return { batchId: b.id, certificates };
+  } finally {
+    await deps.close();
+  }
+}
+
+async function crashCase(template: string, a: Arranged, failpoint: string): Promise<{ logs: string; dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-dcrash-'));
+  fs.cpSync(template, dataDir, { recursive: true });
+  let logs = '';
+  const approveForm = { person: a.leavers, reason: 'retention-ended', reasonText: '', passphrase: DIRECTOR.keyPassphrase };
+  const first = await startKinko(dataDir, failpoint);
+  try {
+    const base = `http://127.0.0.1:${first.port}`;
+    const sid = await stepUpSession(dataDir, a.office.director.id);
+    const companyPage = `/office/companies/${a.office.company.id}/disposal`;
+    const died = await post(base, sid, companyPage, `/office/companies/${a.office.company.id}/disposal-batches`, approveForm).then(
+      (r) => `answered ${r.status}`,
+      () => 'died',
+    );
+    const exit = await Promise.race([first.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000).unref())]);
+    expect({ failpoint, died, signal: exit?.signal }).toEqual({ failpoint, died: 'died', signal: 'SIGKILL' });
+    expect(first.out()).toContain(`failpoint ${failpoint}`);
+  } finally {
+    await stopKinko(first);
+    logs += first.out();
+  }
+  const second = await startKinko(dataDir);
+  try {
+    const { batchId, certificates } = await checkComplete(dataDir, a);
+    if (certificates < 2) {
+      const sid = await stepUpSession(dataDir, a.office.director.id);
+      const r = await post(`http://127.0.0.1:${second.port}`, sid, `/office/disposal-batches/${batchId}`, `/office/disposal-batches/${batchId}/finish`, { passphrase: DIRECTOR.keyPassphrase });
+      expect(r.status).toBe(303);
+    }
+    expect((await checkComplete(dataDir, a)).certificates).toBe(2);
+  } finally {
+    await stopKinko(second);
+    logs += second.out();
+  }
+  return { logs, dataDir };
+}
+
+describe(`disposal crash safety: kill -9 at every disposal failpoint, restart, the batch completes (${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`, () => {
+  let template: string;
+  let a: Arranged;
+
+  beforeAll(async () => {
+    template = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-dcrash-template-'));
+    const deps = await openDeps(template, true);
+    try {
+      const office = await arrangeOffice(deps);
+      // one key holder: the director's approval runs the batch at once
+      await deps.db.deleteFrom('key_copies').where('user_id', '!=', office.director.id).execute();
+      const companyId = office.company.id;
+      const by = { userId: office.director.id, role: 'director' as const, requestId: null };
+      await setCompanyServices(deps, by, { companyId, serviceIds: ['shakai-hoken'] });
+      const gone = await putInVault(deps, { companyId, cohort: '2019', unlockAs: office.director.id, passphrase: DIRECTOR.keyPassphrase, employees: [0, 1, 2].map((i) => ({ name: `退職 ${i}郎`, number: numbers[i]!, employeeCode: `L${i}` })) });
+      const [stayer] = await putInVault(deps, { companyId, cohort: '2025', unlockAs: office.director.id, passphrase: DIRECTOR.keyPassphrase, employees: [{ name: '在職 太郎', number: numbers[3]!, employeeCode: 'S1' }] });
+      for (const p of gone) await reportDeparture(deps, by, { companyId, personId: p.id, on: '2015-03-31', via: 'office' });
+      a = { office, leavers: gone.map((p) => p.id), leaverTokens: gone.map((p) => p.token), stayerToken: stayer!.token };
+    } finally {
+      await deps.close();
+    }
+  }, 60_000);
+  afterAll(() => fs.rmSync(template, { recursive: true, force: true }));
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    it(
+      `round ${round}: every disposal failpoint (${CASES.length}) — kill, restart, the batch completes and is certified`,
+      async () => {
+        const settled = await Promise.allSettled(CASES.map((fp) => crashCase(template, a, fp)));
+        const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+        try {
+          const failed = settled.find((s) => s.status === 'rejected');
+          if (failed) throw (failed as PromiseRejectedResult).reason;
+          for (const r of results) {
+            for (const form of numberForms([...numbers])) expect(r.logs).not.toContain(form);
+            expect(filesContaining(r.dataDir, [...numbers.slice(0, 3)])).toEqual([]);
+          }
+        } finally {
+          for (const r of results) fs.rmSync(r.dataDir, { recursive: true, force: true });
+        }
+      },
+      300_000,
+    );
+  }
+});
