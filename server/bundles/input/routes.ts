@@ -34,7 +34,7 @@ export function yearEndInputRoutes(deps: Deps): Router {
     const { room } = await requireOwnRoom(deps, req.params['key'], res);
     const base = `/room/${String(req.params['key'])}`;
     const { drop, mark } = await roomYearEnd(deps, room.id, id(req));
-    res.render('room/year-end-mark', { title: res.locals.t('bundles.input.room.title'), base, drop, mark, choices: knownNenbun(), saved: req.query['saved'] === '1' });
+    res.render('room/year-end-mark', { title: res.locals.t('bundles.input.room.title'), room, base, drop, mark, choices: knownNenbun(), saved: req.query['saved'] === '1' });
   });
 
   r.post('/room/:key/drops/:id/year-end', client('mark one of the room’s drops as 年末調整データ for a 年分'), validate(schema.mark), async (req, res) => {
