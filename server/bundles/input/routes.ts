@@ -1,7 +1,8 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { requireOwnRoom } from '../../auth/room-access.js';
 import type { Deps } from '../../deps.js';
-import { AppError, BadRequest } from '../../http/errors.js';
+import { looksLikeDropId } from '../../drops/service.js';
+import { AppError, BadRequest, NotFound } from '../../http/errors.js';
 import { actorOf } from '../../http/locals.js';
 import { policy } from '../../http/policies.js';
 import { input, validate } from '../../http/validate.js';
@@ -29,6 +30,16 @@ const lang = (res: Response) => (res.locals.lang === 'en' ? 'en' : 'ja');
 
 export function yearEndInputRoutes(deps: Deps): Router {
   const r = Router();
+  // Before any body is read: a wrong room or an id that cannot be a drop is the same 404 as a random one (P7), never a 400 about the form.
+  const ownRoom: RequestHandler = async (req, res, next) => {
+    res.locals['yearEndRoom'] = await requireOwnRoom(deps, req.params['key'], res);
+    if (!looksLikeDropId(id(req))) throw new NotFound();
+    next();
+  };
+  const dropId: RequestHandler = (req, _res, next) => {
+    if (!looksLikeDropId(id(req))) throw new NotFound();
+    next();
+  };
 
   r.get('/room/:key/drops/:id/year-end', client('form: mark one of the room’s drops as 年末調整データ'), async (req, res) => {
     const { room } = await requireOwnRoom(deps, req.params['key'], res);
@@ -37,8 +48,8 @@ export function yearEndInputRoutes(deps: Deps): Router {
     res.render('room/year-end-mark', { title: res.locals.t('bundles.input.room.title'), room, base, drop, mark, choices: knownNenbun(), saved: req.query['saved'] === '1' });
   });
 
-  r.post('/room/:key/drops/:id/year-end', client('mark one of the room’s drops as 年末調整データ for a 年分'), validate(schema.mark), async (req, res) => {
-    const { room, actor } = await requireOwnRoom(deps, req.params['key'], res);
+  r.post('/room/:key/drops/:id/year-end', client('mark one of the room’s drops as 年末調整データ for a 年分'), ownRoom, validate(schema.mark), async (req, res) => {
+    const { room, actor } = res.locals['yearEndRoom'] as Awaited<ReturnType<typeof requireOwnRoom>>;
     await markYearEnd(deps, actor, room.id, id(req), input(res, schema.mark).body.nenbun, { requestId: res.locals.requestId });
     res.redirect(303, `/room/${String(req.params['key'])}/drops/${id(req)}/year-end?saved=1`);
   });
@@ -48,12 +59,12 @@ export function yearEndInputRoutes(deps: Deps): Router {
     res.set('Cache-Control', 'no-store').render('office/year-end-list', { title: res.locals.t('bundles.input.list.title'), marks });
   });
 
-  r.get('/office/year-end/:id', staff('a 年末調整データ drop: open it, or its preview (problems first) and the persons to resolve'), validate(schema.page), async (req, res) => {
+  r.get('/office/year-end/:id', staff('a 年末調整データ drop: open it, or its preview (problems first) and the persons to resolve'), dropId, validate(schema.page), async (req, res) => {
     const q = input(res, schema.page).query;
     await renderPage(req, res, q.error ? new BadRequest(`bundles.input.errors.${q.error}`) : null, q.saved);
   });
 
-  r.post('/office/year-end/:id/open', staff('key holder opens a 年末調整データ drop with their key passphrase (in memory)'), validate(schema.open), async (req, res) => {
+  r.post('/office/year-end/:id/open', staff('key holder opens a 年末調整データ drop with their key passphrase (in memory)'), dropId, validate(schema.open), async (req, res) => {
     try {
       await openYearEnd(deps, actorOf(res), id(req), input(res, schema.open).body.passphrase, { requestId: res.locals.requestId });
     } catch (err) {
@@ -63,7 +74,7 @@ export function yearEndInputRoutes(deps: Deps): Router {
     res.redirect(303, `/office/year-end/${id(req)}`);
   });
 
-  r.post('/office/year-end/:id/resolve', staff('link a row’s person to a held person, or mark 番号未提供 with a note'), validate(schema.resolve), async (req, res) => {
+  r.post('/office/year-end/:id/resolve', staff('link a row’s person to a held person, or mark 番号未提供 with a note'), dropId, validate(schema.resolve), async (req, res) => {
     try {
       await resolveSubject(deps, actorOf(res), id(req), input(res, schema.resolve).body, { requestId: res.locals.requestId });
     } catch (err) {
