@@ -28,6 +28,7 @@ import { ingestRoutes } from './ingest/routes.js';
 import { vaultRoutes } from './vault/routes.js';
 import { retentionRoutes } from './retention/routes.js';
 import { batchRoutes } from './disposal-batches/batch-routes.js';
+import { yearEndInputRoutes } from './bundles/input/routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -85,6 +86,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(vaultRoutes(deps));
   app.use(retentionRoutes(deps));
   app.use(batchRoutes(deps));
+  app.use(yearEndInputRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));

@@ -102,6 +102,7 @@ const envSchema = z.object({
   KINKO_S3_REGION: z.string().min(1).default('ap-northeast-1'),
   KINKO_S3_DROPS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
   KINKO_S3_VAULT_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  KINKO_S3_BUNDLES_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
   KINKO_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   KINKO_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   KINKO_S3_FORCE_PATH_STYLE: bool.default(false),
@@ -190,12 +191,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kind: 'local',
     dropsDir: path.join(dataDir, 'drops'),
     vaultDir: path.join(dataDir, 'vault'),
+    bundlesDir: path.join(dataDir, 'bundles'),
   };
   if (e.KINKO_STORAGE === 's3') {
     if (!e.KINKO_S3_DROPS_BUCKET) problems.push('KINKO_S3_DROPS_BUCKET: expected the bucket for incoming drops (required when KINKO_STORAGE=s3)');
     if (!e.KINKO_S3_VAULT_BUCKET) problems.push('KINKO_S3_VAULT_BUCKET: expected the bucket for vault records (required when KINKO_STORAGE=s3)');
     if (e.KINKO_S3_DROPS_BUCKET && e.KINKO_S3_DROPS_BUCKET === e.KINKO_S3_VAULT_BUCKET)
       problems.push('KINKO_S3_VAULT_BUCKET: expected a bucket separate from KINKO_S3_DROPS_BUCKET (the vault must stand alone, P2)');
+    if (!e.KINKO_S3_BUNDLES_BUCKET) problems.push('KINKO_S3_BUNDLES_BUCKET: expected the bucket for sealed year-end bundles (required when KINKO_STORAGE=s3)');
+    if (e.KINKO_S3_BUNDLES_BUCKET && (e.KINKO_S3_BUNDLES_BUCKET === e.KINKO_S3_DROPS_BUCKET || e.KINKO_S3_BUNDLES_BUCKET === e.KINKO_S3_VAULT_BUCKET))
+      problems.push('KINKO_S3_BUNDLES_BUCKET: expected a bucket separate from the drops and vault buckets');
     if (!!e.KINKO_S3_ACCESS_KEY_ID !== !!e.KINKO_S3_SECRET_ACCESS_KEY)
       problems.push('KINKO_S3_SECRET_ACCESS_KEY: expected both KINKO_S3_ACCESS_KEY_ID and KINKO_S3_SECRET_ACCESS_KEY, or neither');
     storage = {
@@ -204,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       region: e.KINKO_S3_REGION,
       dropsBucket: e.KINKO_S3_DROPS_BUCKET ?? '',
       vaultBucket: e.KINKO_S3_VAULT_BUCKET ?? '',
+      bundlesBucket: e.KINKO_S3_BUNDLES_BUCKET ?? '',
       accessKeyId: e.KINKO_S3_ACCESS_KEY_ID,
       secretAccessKey: e.KINKO_S3_SECRET_ACCESS_KEY,
       forcePathStyle: e.KINKO_S3_FORCE_PATH_STYLE,

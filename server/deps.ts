@@ -26,7 +26,7 @@ export interface Deps {
   clock: Clock;
   database: { db: Kysely<Database>; dialect: 'sqlite' | 'postgres'; ping(): Promise<void>; close(): Promise<void> };
   db: Kysely<Database>;
-  storage: { drops: StorageAdapter; vault: StorageAdapter };
+  storage: { drops: StorageAdapter; vault: StorageAdapter; bundles: StorageAdapter };
   secrets: { signing: Buffer; audit: Buffer };
   /** SMTP when configured, otherwise the data folder's outbox (server/mail/mailer.ts). */
   mailer: Mailer;

@@ -36,7 +36,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   // Scaled deployment: this instance's heartbeat; claims of instances that stopped beating are released (ingest/instances.ts).
   const stopHeartbeat = startInstanceHeartbeat(deps);
   // Ciphertext of uploads a killed process left half-written (issue 12 item 7).
-  sweepInterruptedPuts([deps.storage.drops, deps.storage.vault], { now: deps.clock.now() }).then(
+  sweepInterruptedPuts([deps.storage.drops, deps.storage.vault, deps.storage.bundles], { now: deps.clock.now() }).then(
     (r) => deps.logger.info(r, 'interrupted upload temp files swept'),
     (err: unknown) => deps.logger.warn({ err: (err as Error).name }, 'interrupted upload temp files not swept; `kinko drops:sweep` retries'),
   );

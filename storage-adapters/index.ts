@@ -1,7 +1,8 @@
 /**
- * kinko's two storage locations, built in one place from config: `drops`
- * (incoming ciphertext) and `vault` (number records). They are always two
- * separate folders or buckets, so the vault stands alone (P2).
+ * kinko's storage locations, built in one place from config: `drops`
+ * (incoming ciphertext), `vault` (number records) and `bundles` (sealed
+ * year-end bundles). They are always separate folders or buckets, so the
+ * vault stands alone (P2).
  */
 import { createLocalAdapter } from './local.js';
 import { createLocalPackAdapter } from './local-pack.js';
@@ -9,13 +10,15 @@ import type { StorageAdapter } from './types.js';
 
 /** Where the two locations are: what `buildStorage` needs of kinko's config (server/config.ts reads it from the environment). */
 export type StorageSettings = Readonly<
-  | { kind: 'local'; dropsDir: string; vaultDir: string }
+  | { kind: 'local'; dropsDir: string; vaultDir: string; bundlesDir: string }
   | {
       kind: 's3';
       endpoint?: string;
       region: string;
       dropsBucket: string;
       vaultBucket: string;
+      /** Sealed year-end bundles (issue 15). */
+      bundlesBucket: string;
       accessKeyId?: string;
       secretAccessKey?: string;
       forcePathStyle: boolean;
@@ -32,6 +35,8 @@ export interface StorageConfig {
 export interface Storage {
   drops: StorageAdapter;
   vault: StorageAdapter;
+  /** Sealed year-end bundles: OpenPGP messages only, never plaintext (issue 15). */
+  bundles: StorageAdapter;
 }
 
 /**
@@ -44,7 +49,11 @@ export async function buildStorage(config: StorageConfig, opts: { signingSecret:
     const common = { signingSecret: opts.signingSecret, baseUrl: config.publicUrl, minFreeBytes: config.limits.storage.minFreeBytes };
     // Drops are whole files, one each; vault records (40 bytes, thousands
     // per ingest) are rows of one packed file in the vault folder (local-pack.ts).
-    return { drops: createLocalAdapter({ name: 'drops', root: s.dropsDir, ...common }), vault: createLocalPackAdapter({ name: 'vault', root: s.vaultDir, ...common }) };
+    return {
+      drops: createLocalAdapter({ name: 'drops', root: s.dropsDir, ...common }),
+      vault: createLocalPackAdapter({ name: 'vault', root: s.vaultDir, ...common }),
+      bundles: createLocalAdapter({ name: 'bundles', root: s.bundlesDir, ...common }),
+    };
   }
   const { createS3Adapter } = await import('./s3.js');
   const s3 = (name: string, bucket: string) =>
@@ -57,7 +66,7 @@ export async function buildStorage(config: StorageConfig, opts: { signingSecret:
       accessKeyId: s.accessKeyId,
       secretAccessKey: s.secretAccessKey,
     });
-  return { drops: s3('drops', s.dropsBucket), vault: s3('vault', s.vaultBucket) };
+  return { drops: s3('drops', s.dropsBucket), vault: s3('vault', s.vaultBucket), bundles: s3('bundles', s.bundlesBucket) };
 }
 
 export type { ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';

@@ -39,6 +39,7 @@ import type { NotifyTables } from './tables/notify.js';
 import type { RetentionTables } from './tables/retention.js';
 import type { ThrottleTables } from './tables/throttle.js';
 import type { VaultTables } from './tables/vault.js';
+import type { BundleTables, YearEndTables } from './tables/year-end.js';
 
 /** Small facts about this installation, e.g. `install_id`, and migration smoke tests. */
 export interface KinkoMetaTable {
@@ -71,6 +72,10 @@ export interface Database extends RetentionTables {}
 export interface Database extends InstanceTables {}
 /** Disposal batches and certificates (0020). */
 export interface Database extends DisposalBatchTables {}
+/** Year-end pay-data drops and staff's match resolutions (0023). */
+export interface Database extends YearEndTables {}
+/** Sealed year-end bundles and client OpenPGP keys (0024). */
+export interface Database extends BundleTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

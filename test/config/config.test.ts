@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.dataDir).toBe(path.resolve('./data'));
     expect(c.database).toEqual({ kind: 'sqlite', file: path.resolve('./data/kinko.sqlite') });
-    expect(c.storage).toEqual({ kind: 'local', dropsDir: path.resolve('./data/drops'), vaultDir: path.resolve('./data/vault') });
+    expect(c.storage).toEqual({ kind: 'local', dropsDir: path.resolve('./data/drops'), vaultDir: path.resolve('./data/vault'), bundlesDir: path.resolve('./data/bundles') });
     expect(c.mail.kind).toBe('outbox');
     expect(c.port).toBe(3000);
     expect(c.limits).toBe(limits);
@@ -58,6 +58,7 @@ describe('loadConfig', () => {
     const c = loadConfig({
       KINKO_STORAGE: 's3', KINKO_S3_ENDPOINT: 'http://minio:9000', KINKO_S3_DROPS_BUCKET: 'kinko-drops',
       KINKO_S3_VAULT_BUCKET: 'kinko-vault', KINKO_S3_FORCE_PATH_STYLE: 'true',
+      KINKO_S3_BUNDLES_BUCKET: 'kinko-bundles',
     });
     expect(c.storage).toMatchObject({ kind: 's3', dropsBucket: 'kinko-drops', vaultBucket: 'kinko-vault', forcePathStyle: true });
   });

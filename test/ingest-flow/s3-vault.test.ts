@@ -37,6 +37,7 @@ describeWith('KINKO_TEST_MOTO_ENDPOINT', 'moto (S3)')('ingest commit with the va
       KINKO_S3_REGION: 'us-east-1',
       KINKO_S3_DROPS_BUCKET: drops.bucket,
       KINKO_S3_VAULT_BUCKET: vault.bucket,
+      KINKO_S3_BUNDLES_BUCKET: 'kinko-bundles-unused',
       KINKO_S3_ACCESS_KEY_ID: vault.accessKeyId,
       KINKO_S3_SECRET_ACCESS_KEY: vault.secretAccessKey,
       KINKO_S3_FORCE_PATH_STYLE: 'true',

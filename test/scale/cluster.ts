@@ -97,6 +97,7 @@ export async function startCluster(opts: { instances?: number; env?: Record<stri
     KINKO_S3_REGION: 'us-east-1',
     KINKO_S3_DROPS_BUCKET: drops.bucket,
     KINKO_S3_VAULT_BUCKET: vault.bucket,
+    KINKO_S3_BUNDLES_BUCKET: 'kinko-bundles-unused',
     KINKO_S3_ACCESS_KEY_ID: drops.accessKeyId,
     KINKO_S3_SECRET_ACCESS_KEY: drops.secretAccessKey,
     KINKO_SMTP_URL: smtp.url,

@@ -21,6 +21,10 @@ describe('buildStorage', () => {
       expect(await readText(await drops.get('same-id'))).toBe('drop');
       expect(fs.existsSync(path.join(dir, 'drops', 'same-id'))).toBe(true);
       expect(await drops.downloadUrl('same-id', 60)).toMatch(/^https:\/\/kinko\.example\.jp\/files\/drops\/same-id\?exp=\d+&sig=/);
+      // Sealed year-end bundles: a third folder of their own (issue 15).
+      const { bundles } = await buildStorage(config, { signingSecret });
+      expect([bundles.name, bundles.kind]).toEqual(['bundles', 'local']);
+      await expect(bundles.head('same-id')).rejects.toThrow('no such object');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -32,9 +36,11 @@ describe('buildStorage', () => {
       KINKO_S3_ENDPOINT: 'http://127.0.0.1:1',
       KINKO_S3_DROPS_BUCKET: 'kinko-drops',
       KINKO_S3_VAULT_BUCKET: 'kinko-vault',
+      KINKO_S3_BUNDLES_BUCKET: 'kinko-bundles',
       KINKO_S3_FORCE_PATH_STYLE: 'true',
     });
-    const { drops, vault } = await buildStorage(config, { signingSecret });
+    const { drops, vault, bundles } = await buildStorage(config, { signingSecret });
     expect([drops.name, drops.kind, vault.name, vault.kind]).toEqual(['drops', 's3', 'vault', 's3']);
+    expect([bundles.name, bundles.kind]).toEqual(['bundles', 's3']);
   });
 });

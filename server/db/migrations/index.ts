@@ -14,6 +14,8 @@ import * as m0015 from './0015-disposals.js';
 import * as m0016 from './0016-instances.js';
 import * as m0019 from './0019-retention.js';
 import * as m0020 from './0020-disposal-batches.js';
+import * as m0023 from './0023-year-end-inputs.js';
+import * as m0024 from './0024-bundles.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -41,4 +43,6 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0016-instances': m0016,
   '0019-retention': m0019,
   '0020-disposal-batches': m0020,
+  '0023-year-end-inputs': m0023,
+  '0024-bundles': m0024,
 });

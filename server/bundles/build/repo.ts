@@ -1,0 +1,47 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+/** Queries of the sealed bundles (migration 0024). Rows hold counts, hashes and manifests — never a number (P3). */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export interface NewBundle {
+  id: string;
+  companyId: string;
+  dropId: string;
+  nenbun: number;
+  destination: 'tax-office' | 'municipal' | 'self-copy';
+  municipalityCode: string | null;
+  rows: number;
+  storedKey: string;
+  size: number;
+  sha256: string;
+  sealedTo: 'client-key' | 'passphrase';
+  recipientFingerprint: string | null;
+  manifest: string;
+  expiresAt: string | null;
+  builtBy: string;
+  at: string;
+  /** For the audit entry only; not stored in the row. */
+  personIds: string[];
+}
+
+export async function insertBundle(db: Db, b: NewBundle): Promise<void> {
+  await db
+    .insertInto('bundles')
+    .values({
+      id: b.id, company_id: b.companyId, drop_id: b.dropId, nenbun: b.nenbun, destination: b.destination, municipality_code: b.municipalityCode,
+      rows: b.rows, numbered: b.destination === 'self-copy' ? 0 : 1, stored_key: b.storedKey, size: b.size, sha256: b.sha256, sealed_to: b.sealedTo,
+      recipient_fingerprint: b.recipientFingerprint, manifest: b.manifest, state: 'sealed', expires_at: b.expiresAt, built_by: b.builtBy, created_at: b.at, updated_at: b.at,
+    })
+    .execute();
+}
+
+export async function liveBundleOfDrop(db: Db, dropId: string): Promise<boolean> {
+  const r = await db.selectFrom('bundles').select('id').where('drop_id', '=', dropId).where('state', '!=', 'disposed').executeTakeFirst();
+  return r !== undefined;
+}
+
+export async function clientKey(db: Db, companyId: string): Promise<{ fingerprint: string; publicKey: string } | null> {
+  const r = await db.selectFrom('company_client_keys').select(['fingerprint', 'public_key']).where('company_id', '=', companyId).executeTakeFirst();
+  return r ? { fingerprint: r.fingerprint, publicKey: r.public_key } : null;
+}
