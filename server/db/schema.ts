@@ -32,6 +32,7 @@ import type { AuditTables } from './tables/audit.js';
 import type { DisposalTables } from './tables/disposal.js';
 import type { DirectorAlertTables } from './tables/director-alerts.js';
 import type { DropTables } from './tables/drops.js';
+import type { CollectTables } from './tables/collect.js';
 import type { IngestTables } from './tables/ingest.js';
 import type { InstanceTables } from './tables/instances.js';
 import type { NotifyTables } from './tables/notify.js';
@@ -68,6 +69,8 @@ export interface Database extends DisposalTables {}
 export interface Database extends RetentionTables {}
 /** Running instances and their heartbeat (0016), merged the same way. */
 export interface Database extends InstanceTables {}
+/** Collection straight from the employee (0026), merged the same way. */
+export interface Database extends CollectTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

@@ -13,6 +13,7 @@ import * as m0014 from './0014-throttle-claims.js';
 import * as m0015 from './0015-disposals.js';
 import * as m0016 from './0016-instances.js';
 import * as m0019 from './0019-retention.js';
+import * as m0026 from './0026-collect.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -39,4 +40,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0015-disposals': m0015,
   '0016-instances': m0016,
   '0019-retention': m0019,
+  '0026-collect': m0026,
 });
