@@ -28,6 +28,7 @@ import { ingestRoutes } from './ingest/routes.js';
 import { vaultRoutes } from './vault/routes.js';
 import { retentionRoutes } from './retention/routes.js';
 import { collectRoutes } from './collect/routes.js';
+import { employeeRoutes } from './collect/employee-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -85,6 +86,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(vaultRoutes(deps));
   app.use(retentionRoutes(deps));
   app.use(collectRoutes(deps));
+  app.use(employeeRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));

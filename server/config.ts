@@ -73,6 +73,12 @@ export const limits = Object.freeze({
     guessBlockMs: 30 * 60_000,
     reasonMaxChars: 500,
     noticeMaxChars: 4000,
+    /** Each identity image as chosen or taken (checked in the browser before encrypting). */
+    maxImageBytes: 10 * 1024 * 1024,
+    maxImages: 4,
+    maxFamily: 10,
+    /** One submission: the encrypted message of the form and its images. */
+    maxSubmissionBytes: 64 * 1024 * 1024,
   }),
   downloadUrlTtlSeconds: 300,
 });

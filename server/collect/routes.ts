@@ -6,7 +6,8 @@ import { policy } from '../http/policies.js';
 import { input, validate } from '../http/validate.js';
 import { formatJst } from '../lib/jst.js';
 import { signedInActing } from './acting.js';
-import { requestForm } from './schema.js';
+import { currentNotice, saveNotice } from './notice.js';
+import { noticeForm, requestForm } from './schema.js';
 import { issueRequests, listRequests, revokeRequest, type Issued } from './service.js';
 
 /**
@@ -81,6 +82,17 @@ export function collectRoutes(deps: Deps): Router {
     const company = await companyOfOffice(deps, param(req, 'id'));
     await revokeRequest(deps, signedInActing(deps, req, res), { companyId: company.id, requestId: param(req, 'rid') });
     res.redirect(303, `/office/companies/${company.id}/collect`);
+  });
+
+  r.get('/office/companies/:id/collect/notice', policy({ audience: 'staff', note: "the company's 利用目的 notice shown to employees (versioned)" }), async (req, res) => {
+    const company = await companyOfOffice(deps, param(req, 'id'));
+    res.render('collect/notice-edit', { company, notice: await currentNotice(deps, company.id), saved: req.query.saved === '1', when: when(res) });
+  });
+
+  r.post('/office/companies/:id/collect/notice', policy({ audience: 'staff', note: 'save a new version of the 利用目的 notice' }), companyFirst(deps), validate(noticeForm), async (req, res) => {
+    const company = res.locals.collectCompany as OfficeCompany;
+    await saveNotice(deps, signedInActing(deps, req, res), { companyId: company.id, body: input(res, noticeForm).body.body });
+    res.redirect(303, `/office/companies/${company.id}/collect/notice?saved=1`);
   });
 
   return r;

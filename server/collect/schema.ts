@@ -51,3 +51,15 @@ export const noticeForm = {
     ),
   }),
 };
+
+/** The employee's forms on their link page. */
+export const acknowledgeForm = {
+  body: z.object({ version: z.preprocess((v) => Number(v), z.number().int().min(0).catch(-1)) }),
+};
+
+export const declineForm = {
+  body: z.object({ reason: text.pipe(z.string().trim().max(limits.collect.reasonMaxChars, 'collect.errors.reasonTooLong')) }),
+};
+
+/** The browser's own id of one sending attempt (a retry sends the same). */
+export const submitHeaders = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);

@@ -14,6 +14,11 @@ import type { Kysely } from 'kysely';
  * - `collect_notices`: the office's 利用目的 text per company, versioned
  *   (a new text is a new row; old versions stay, so an acknowledgement can be
  *   traced to the words the employee saw).
+ * - `collect_submissions`: what an employee sent — one OpenPGP message to
+ *   the office key, stored in the drops location under a random key; here
+ *   only its key, size and SHA-256. `client_ref` is the browser's own id
+ *   for the attempt, so a retry after a lost answer is recognised as the
+ *   same submission instead of failing on a used link.
  * - `collect_link_throttle`: link guesses per client address, claimed before
  *   each lookup (the login throttle's shape, auth/throttle.ts).
  *
@@ -56,6 +61,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await db.schema
+    .createTable('collect_submissions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('request_id', 'text', (c) => c.notNull().references('collect_requests.id'))
+    .addColumn('company_id', 'text', (c) => c.notNull().references('companies.id'))
+    .addColumn('client_ref', 'text', (c) => c.notNull())
+    .addColumn('stored_key', 'text', (c) => c.notNull().unique())
+    .addColumn('size', 'bigint', (c) => c.notNull())
+    .addColumn('sha256', 'text', (c) => c.notNull())
+    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('collect_submissions_request').on('collect_submissions').columns(['request_id', 'created_at']).execute();
+
+  await db.schema
     .createTable('collect_link_throttle')
     .addColumn('ip', 'text', (c) => c.primaryKey())
     .addColumn('failures', 'integer', (c) => c.notNull())
@@ -66,6 +86,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('collect_link_throttle').execute();
+  await db.schema.dropTable('collect_submissions').execute();
   await db.schema.dropTable('collect_notices').execute();
   await db.schema.dropTable('collect_requests').execute();
 }

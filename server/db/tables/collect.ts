@@ -38,6 +38,21 @@ export interface CollectNoticesTable {
   created_at: string;
 }
 
+export interface CollectSubmissionsTable {
+  id: string;
+  request_id: string;
+  company_id: string;
+  client_ref: string;
+  /** Random key in the drops location (ciphertext to the office key only). */
+  stored_key: string;
+  size: number;
+  sha256: string;
+  /** received → (issue 18 §3: confirmed / returned, then disposed). */
+  state: 'received' | (string & {});
+  created_at: string;
+  updated_at: string;
+}
+
 export interface CollectLinkThrottleTable {
   ip: string;
   failures: number;
@@ -48,5 +63,6 @@ export interface CollectLinkThrottleTable {
 export interface CollectTables {
   collect_requests: CollectRequestsTable;
   collect_notices: CollectNoticesTable;
+  collect_submissions: CollectSubmissionsTable;
   collect_link_throttle: CollectLinkThrottleTable;
 }
