@@ -11,6 +11,7 @@ import { syntheticMyNumbers, STANDALONE_TWELVE_DIGITS } from '../helpers/mynumbe
 import { freePort } from '../helpers/servers.js';
 import { startSmtpSink, type SmtpSink } from '../notify/smtp-sink.js';
 import { describeWithChromium, launchChromium, listenOn, MovableClock } from './browser.js';
+import { layoutProblems } from './layout-check.js';
 import { arrangeIngestOffice, filesUnder, findInFiles, numberNeedles, signIn, type IngestOffice } from './ingest-helpers.js';
 
 /**
@@ -24,7 +25,12 @@ import { arrangeIngestOffice, filesUnder, findInFiles, numberNeedles, signIn, ty
  * Assertions compare labels and booleans, never print a number.
  */
 const COMPANY = 'さくら精機株式会社';
-const shot = (name: string) => path.join('/tmp', `kinko-collect-${name}.png`);
+const shotPath = (name: string) => path.join('/tmp', `kinko-collect-${name}.png`);
+/** A screenshot at phone width, and the page must not scroll sideways there. */
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: shotPath(name), fullPage: true });
+  expect({ name, overflow: (await layoutProblems(page)).overflow }).toEqual({ name, overflow: null });
+}
 const PHONE = { width: 390, height: 844 };
 const LINK = /http:\/\/127\.0\.0\.1:\d+\/c\/([A-Za-z0-9_-]{32})/;
 
@@ -88,13 +94,13 @@ describeWithChromium()('collection straight from the employee, at 390 px in real
       await page.locator('input[name="code"]').nth(i).fill(`E00${i + 1}`);
       await page.locator('input[name="email"]').nth(i).fill(`worker${i}@example.jp`);
     }
-    await page.screenshot({ path: shot('room-form'), fullPage: true });
+    await shot(page, 'room-form');
     await Promise.all([page.waitForURL(/\?sent=5$/), page.click('form.collect-request button[type=submit]')]);
     await smtp.waitFor(5);
     for (const i of people.keys()) links.push(LINK.exec(smtp.messages.find((m) => m.rcptTo[0] === `worker${i}@example.jp`)!.text)![1]!);
     expect(new Set(links).size).toBe(5);
-    expect(await page.locator('tr[data-status="requested"]').count()).toBe(5);
-    await page.screenshot({ path: shot('room-requested'), fullPage: true });
+    expect(await page.locator('li[data-status="requested"]').count()).toBe(5);
+    await shot(page, 'room-requested');
   }, 60_000);
 
   async function openAndAcknowledge(link: string): Promise<Page> {
@@ -135,7 +141,7 @@ describeWithChromium()('collection straight from the employee, at 390 px in real
     const page = await phone();
     await page.goto(`${origin}/c/${links[0]}`);
     expect(await page.locator('h2:has-text("利用目的のお知らせ")').count()).toBe(1);
-    await page.screenshot({ path: shot('employee-notice'), fullPage: true });
+    await shot(page, 'employee-notice');
     await Promise.all([page.waitForURL(`${origin}/c/${links[0]}`), page.click('button:has-text("確認して次へ進む")')]);
     await page.locator('#collect-form').waitFor({ state: 'visible' });
     expect(await page.locator('#js-missing').count()).toBe(0);
@@ -158,14 +164,14 @@ describeWithChromium()('collection straight from the employee, at 390 px in real
     await page.setInputFiles('#img-cardBack', { name: 'doc.pdf', mimeType: 'image/jpeg', buffer: Buffer.from('%PDF-1.7 not an image') });
     await page.locator('[data-role="cardBack"] .check[data-state="wrong"]').waitFor();
     expect(await page.locator('[data-role="cardBack"] .check').textContent()).toContain('使えません');
-    await page.screenshot({ path: shot('employee-problems'), fullPage: true });
+    await shot(page, 'employee-problems');
     expect(posts).toBe(0);
 
     await fill(page, people[0]!, []);
     expect(await page.locator('#self-number-check').textContent()).toContain('正しいです');
-    await page.screenshot({ path: shot('employee-form'), fullPage: true });
+    await shot(page, 'employee-form');
     await sendAndWait(page);
-    await page.screenshot({ path: shot('employee-done'), fullPage: true });
+    await shot(page, 'employee-done');
   }, 90_000);
 
   it('the second employee adds a spouse and a child; the third uses the notification card; both are sent', async () => {
@@ -174,7 +180,7 @@ describeWithChromium()('collection straight from the employee, at 390 px in real
       { relation: 'spouse', name: '佐藤 健', birth: '1984-04-04', number: numbers.shift()! },
       { relation: 'child', name: '佐藤 蓮', birth: '2015-10-10', number: numbers.shift()! },
     ]);
-    await second.screenshot({ path: shot('employee-family'), fullPage: true });
+    await shot(second, 'employee-family');
     await sendAndWait(second);
     const third = await openAndAcknowledge(links[2]!);
     await fill(third, people[2]!, [], 'notification');
@@ -202,7 +208,7 @@ describeWithChromium()('collection straight from the employee, at 390 px in real
     await page.goto(`${origin}/c/${links[4]}`);
     await page.click('details.decline summary');
     await page.fill('#decline-reason', '海外赴任中のため、帰国後に提出します。');
-    await page.screenshot({ path: shot('employee-decline'), fullPage: true });
+    await shot(page, 'employee-decline');
     await Promise.all([page.waitForLoadState(), page.click('details.decline button[type=submit]')]);
     expect(await page.locator('h1').textContent()).toContain('辞退を受け付けました');
   }, 60_000);
@@ -231,12 +237,12 @@ describeWithChromium()('collection straight from the employee, at 390 px in real
     const room = `${origin}/room/${office.company.accessKey}`;
     await signIn(page, clock, room, office.client, room);
     await page.goto(`${room}/collect`);
-    expect(await page.locator('tr[data-status="submitted"]').count()).toBe(4);
-    expect(await page.locator('tr[data-status="declined"]').count()).toBe(1);
+    expect(await page.locator('li[data-status="submitted"]').count()).toBe(4);
+    expect(await page.locator('li[data-status="declined"]').count()).toBe(1);
     const text = (await page.locator('main').textContent()) ?? '';
     expect(STANDALONE_TWELVE_DIGITS.test(text.replace(/\s/g, ' '))).toBe(false);
     expect(text).not.toContain('海外赴任');
-    await page.screenshot({ path: shot('room-statuses'), fullPage: true });
+    await shot(page, 'room-statuses');
   }, 60_000);
 
   it('no number and no image bytes in the clear on disk, in the logs or in any e-mail; every step is in the audit trail', async () => {
