@@ -29,6 +29,7 @@ import { vaultRoutes } from './vault/routes.js';
 import { retentionRoutes } from './retention/routes.js';
 import { collectRoutes } from './collect/routes.js';
 import { employeeRoutes } from './collect/employee-routes.js';
+import { arrivalRoutes } from './collect/arrival-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -87,6 +88,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(retentionRoutes(deps));
   app.use(collectRoutes(deps));
   app.use(employeeRoutes(deps));
+  app.use(arrivalRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));

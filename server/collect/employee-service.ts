@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import type { Acting } from '../audit/acting.js';
 import { record } from '../audit/record.js';
 import { officeRecipient } from '../drops/office-recipient.js';
+import { noteArrival } from '../notify/service.js';
 import { looksArmored, sniffOpenPgp } from '../drops/openpgp-sniff.js';
 import { BadRequest, NotFound, TooManyRequests } from '../http/errors.js';
 import { randomId } from '../lib/random.js';
@@ -130,5 +131,7 @@ export async function submit(deps: Deps, acting: (companyId: string) => Acting, 
     await deps.storage.drops.delete(storedKey).catch(() => undefined);
     throw err;
   }
+  // The office hears of it as of any drop: the room and a count, nothing else (noteArrival never rejects).
+  await noteArrival(deps, { companyId: row.company_id, dropIds: [id] });
   return { submissionId: id, sha256 };
 }

@@ -12,6 +12,8 @@ export interface RequestMailFacts {
   personName: string;
   url: string;
   expiresAt: Date;
+  /** Set when the office sent a submission back: its reason (numbers already removed). */
+  returnReason?: string;
 }
 
 export function requestEmail(to: string, facts: RequestMailFacts, t: Translators): MailMessage {
@@ -19,6 +21,7 @@ export function requestEmail(to: string, facts: RequestMailFacts, t: Translators
   return bilingualMessage([to], t, 'collect.mail.subject', v, (tl) => [
     tl('collect.mail.greeting', v),
     '',
+    ...(facts.returnReason ? [tl('collect.mail.returned'), oneLine(facts.returnReason), ''] : []),
     tl('collect.mail.asked', v),
     tl('collect.mail.open'),
     facts.url,

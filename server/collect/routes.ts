@@ -7,6 +7,7 @@ import { input, validate } from '../http/validate.js';
 import { formatJst } from '../lib/jst.js';
 import { signedInActing } from './acting.js';
 import { currentNotice, saveNotice } from './notice.js';
+import { receivedSubmissions } from './arrival-service.js';
 import { noticeForm, requestForm } from './schema.js';
 import { issueRequests, listRequests, revokeRequest, type Issued } from './service.js';
 
@@ -46,7 +47,8 @@ function renderIssued(res: Response, back: string, companyName: string, issued: 
 
 export function collectRoutes(deps: Deps): Router {
   const r = Router();
-  const sent = (req: Request) => Math.max(0, Number.parseInt(String(req.query.sent ?? ''), 10) || 0);
+  const count = (v: unknown) => Math.max(0, Number.parseInt(String(v ?? ''), 10) || 0);
+  const sent = (req: Request) => count(req.query.sent);
 
   r.get('/room/:key/collect', policy({ audience: 'client', tenant: true, note: 'ask employees for their own My Number: the form and each request’s status (no numbers)' }), async (req, res) => {
     const { room } = await requireOwnRoom(deps, req.params.key, res);
@@ -69,7 +71,8 @@ export function collectRoutes(deps: Deps): Router {
   r.get('/office/companies/:id/collect', policy({ audience: 'staff', note: "a company's collection requests (statuses only) and the form to ask employees" }), async (req, res) => {
     const company = await companyOfOffice(deps, param(req, 'id'));
     res.set('Cache-Control', 'no-store');
-    res.render('collect/office', { company, requests: await listRequests(deps, company.id), sent: sent(req), when: when(res) });
+    const done = { confirmed: count(req.query.confirmed), returned: req.query.returned === '1' };
+    res.render('collect/office', { company, requests: await listRequests(deps, company.id), submissions: await receivedSubmissions(deps, company.id), sent: sent(req), done, when: when(res) });
   });
 
   r.post('/office/companies/:id/collect', policy({ audience: 'staff', note: 'issue one-time collection links for employees of this company' }), companyFirst(deps), validate(requestForm), async (req, res) => {

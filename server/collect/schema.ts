@@ -63,3 +63,12 @@ export const declineForm = {
 
 /** The browser's own id of one sending attempt (a retry sends the same). */
 export const submitHeaders = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+
+/** The key passphrase (checked by the office key's unlock guard, never stored or logged). */
+export const passphraseForm = {
+  body: z.object({ passphrase: text.pipe(z.string().min(1, 'collect.errors.passphraseRequired').max(1024, 'collect.errors.passphraseRequired')) }),
+};
+
+export const returnForm = {
+  body: z.object({ reason: text.pipe(z.string().trim().min(1, 'collect.errors.returnReasonRequired').max(limits.collect.reasonMaxChars, 'collect.errors.reasonTooLong')) }),
+};

@@ -53,7 +53,7 @@ export async function issueRequests(deps: Deps, acting: Acting, input: { company
         id, company_id: company.id, person_name: person.name, employee_code: person.employeeCode, email: person.email,
         delivery: person.email ? 'mail' : 'slip', status: 'requested', link_hash: collectLinkHash(link),
         expires_at: expiresAt.toISOString(), links_issued: 1, opened_at: null, notice_version: null, acknowledged_at: null,
-        submitted_at: null, declined_at: null, decline_reason: null, requested_by: acting.userId ?? '',
+        submitted_at: null, declined_at: null, decline_reason: null, return_reason: null, requested_by: acting.userId ?? '',
         created_at: now.toISOString(), updated_at: now.toISOString(),
       })),
     );

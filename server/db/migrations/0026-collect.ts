@@ -44,6 +44,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('submitted_at', 'text')
     .addColumn('declined_at', 'text')
     .addColumn('decline_reason', 'text')
+    .addColumn('return_reason', 'text')
     .addColumn('requested_by', 'text', (c) => c.notNull().references('users.id'))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())

@@ -25,6 +25,8 @@ export interface CollectRequestsTable {
   declined_at: string | null;
   /** The employee's own words, numbers redacted. */
   decline_reason: string | null;
+  /** Why the office sent the last submission back (numbers redacted), shown to the employee with the new link. */
+  return_reason: string | null;
   requested_by: string;
   created_at: string;
   updated_at: string;
