@@ -33,6 +33,8 @@ export interface OpenRequest {
   acknowledged: boolean;
   noticeVersion: number | null;
   expiresAt: string;
+  /** Why the office sent the last submission back, if it did (numbers already removed). */
+  returnReason: string | null;
 }
 
 type Row = NonNullable<Awaited<ReturnType<typeof repo.requestByLinkHash>>>;
@@ -50,7 +52,7 @@ async function resolve(deps: Deps, ip: string, link: unknown, accept: (row: Row)
 
 const view = (r: Row): OpenRequest => ({
   id: r.id, companyId: r.company_id, companyName: r.company_name, personName: r.person_name,
-  acknowledged: r.acknowledged_at !== null, noticeVersion: r.notice_version, expiresAt: r.expires_at,
+  acknowledged: r.acknowledged_at !== null, noticeVersion: r.notice_version, expiresAt: r.expires_at, returnReason: r.return_reason,
 });
 
 /** Opening the link: the first opening is audited; the notice comes with it. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { limits } from '../../server/config.js';
 import { unlockOfficeKey } from '../../server/keys/office-key.js';
+import { ingestCohort, openVaultSession } from '../../server/vault/index.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { syntheticMyNumbers, STANDALONE_TWELVE_DIGITS } from '../helpers/mynumber.js';
 import { freePort } from '../helpers/servers.js';
@@ -20,8 +21,11 @@ import { arrangeIngestOffice, filesUnder, findInFiles, numberNeedles, signIn, ty
  * acknowledges the purpose notice, and submits — one with two dependents, one
  * through a dropped connection, one declines. Then: each stored submission
  * is an OpenPGP message that the office key opens to exactly what was typed;
- * the room shows statuses only; no number (or image bytes) in the clear on
- * disk, in the logs or in any e-mail. Staff confirmation (§3) is not built.
+ * the room shows statuses only; staff open each with the key passphrase,
+ * confirm three, send one back with a reason (the employee submits again
+ * through the new link, and that one is confirmed); the vault then holds
+ * exactly the numbers entered; no number (or image bytes) in the clear on
+ * disk, in the logs or in any e-mail; every step is in the audit trail.
  * Assertions compare labels and booleans, never print a number.
  */
 const COMPANY = 'さくら精機株式会社';
@@ -245,9 +249,80 @@ describeWithChromium()('collection straight from the employee, at 390 px in real
     await shot(page, 'room-statuses');
   }, 60_000);
 
+
+  async function staffPage(): Promise<Page> {
+    const page = await phone();
+    await signIn(page, clock, `${origin}/office/login`, office.holder, `${origin}/office`);
+    return page;
+  }
+
+  async function openSubmission(page: Page, who: string) {
+    await page.goto(`${origin}/office/companies/${office.company.id}/collect`);
+    await page.locator('li', { hasText: who }).locator('a:has-text("提出内容を開く")').click();
+    await page.fill('#passphrase', office.holder.keyPassphrase);
+    await Promise.all([page.waitForURL(/\/open$/), page.click('button:has-text("開いて確認する")')]);
+  }
+
+  it('staff open each submission with the key passphrase (persons masked beside the images, no-store), confirm three and send one back with a reason; the employee gets a new link, submits again, and that one is confirmed too', async () => {
+    const page = await staffPage();
+    for (const [i, who] of people.slice(0, 4).entries()) {
+      await openSubmission(page, who);
+      const html = await page.content();
+      expect(STANDALONE_TWELVE_DIGITS.test(html.replace(/data:image[^"]+/g, ''))).toBe(false);
+      expect(await page.locator('.id-images img').count()).toBe(2);
+      if (i === 1) await shot(page, 'staff-open');
+      if (i === 3) {
+        await page.fill('#return-reason', 'カードの裏面が写っていません。もう一度撮ってください。');
+        smtp.messages.length = 0;
+        await Promise.all([page.waitForURL(/returned=1$/), page.click('#return')]);
+        continue;
+      }
+      await page.fill('#confirm-passphrase', office.holder.keyPassphrase);
+      await Promise.all([page.waitForURL(/confirmed=\d+$/), page.click('#confirm')]);
+    }
+    await shot(page, 'staff-company');
+    await smtp.waitFor(1);
+    const mail = smtp.messages[0]!;
+    expect(mail.text).toContain('カードの裏面が写っていません');
+    const fresh = LINK.exec(mail.text)![1]!;
+    expect(fresh).not.toBe(links[3]);
+    const old = await (await phone()).goto(`${origin}/c/${links[3]}`);
+    expect(old?.status()).toBe(404);
+
+    const again = await phone();
+    await again.goto(`${origin}/c/${fresh}`);
+    expect(await again.locator('.message[role=alert]').textContent()).toContain('カードの裏面が写っていません');
+    await shot(again, 'employee-returned');
+    await Promise.all([again.waitForURL(`${origin}/c/${fresh}`), again.click('button:has-text("確認して次へ進む")')]);
+    await again.locator('#collect-form').waitFor({ state: 'visible' });
+    const before = entered.get(people[3]!)!;
+    numbers.unshift(before[0]!.number); // the same person, the same number
+    pictures.set(`${people[3]!} (sent back)`, pictures.get(people[3]!)!);
+    await fill(again, people[3]!, []);
+    await sendAndWait(again);
+
+    await openSubmission(page, people[3]!);
+    await page.fill('#confirm-passphrase', office.holder.keyPassphrase);
+    await Promise.all([page.waitForURL(/confirmed=1$/), page.click('#confirm')]);
+  }, 180_000);
+
+  it('the vault holds exactly the numbers entered, under the names entered; every submission is destroyed with a disposal record', async () => {
+    const key = await unlockOfficeKey(t.deps, office.holder.id, office.holder.keyPassphrase);
+    const session = await openVaultSession(t.deps, { companyId: office.company.id, officeKey: key, cohort: ingestCohort(t.deps.clock.now()) });
+    const expected = [...entered.values()].flat();
+    const found = await Promise.all(expected.map(async (p) => (await session.findByNumber(t.deps.db, p.number))?.name ?? null));
+    expect(found).toEqual(expected.map((p) => p.name));
+    const persons = await t.deps.db.selectFrom('persons').select('id').where('company_id', '=', office.company.id).execute();
+    expect(persons).toHaveLength(expected.length);
+    const subs = await t.deps.db.selectFrom('collect_submissions').select(['id', 'state']).execute();
+    expect(subs.map((s) => s.state)).toEqual(subs.map(() => 'disposed'));
+    const disposals = await t.deps.db.selectFrom('disposals').select(['subject_id', 'reason']).execute();
+    expect(disposals.map((d) => d.reason).sort()).toEqual(['collect-confirmed', 'collect-confirmed', 'collect-confirmed', 'collect-confirmed', 'collect-returned']);
+  }, 60_000);
+
   it('no number and no image bytes in the clear on disk, in the logs or in any e-mail; every step is in the audit trail', async () => {
     const all = [...entered.values()].flat().map((p) => p.number);
-    expect(all).toHaveLength(6);
+    expect(all).toHaveLength(6); // 4 employees + spouse + child (the returned one sent the same number again)
     const needles = new Map<string, Buffer[]>(all.map((n, i) => [`number ${i + 1}`, numberNeedles([n])]));
     for (const [who, pics] of pictures) pics.forEach((p, i) => needles.set(`image ${i + 1} of ${who}`, [p.subarray(100, 164)]));
     expect(findInFiles(filesUnder(t.dataDir), needles)).toEqual([]);
@@ -257,8 +332,12 @@ describeWithChromium()('collection straight from the employee, at 390 px in real
 
     const actions = (await t.deps.db.selectFrom('audit_log').select('action').where('action', 'like', 'collect.%').execute()).map((a) => a.action);
     const count = (a: string) => actions.filter((x) => x === a).length;
-    expect({ requested: count('collect.requested'), opened: count('collect.opened'), acknowledged: count('collect.acknowledged'), submitted: count('collect.submitted'), declined: count('collect.declined') })
-      .toEqual({ requested: 5, opened: 5, acknowledged: 4, submitted: 4, declined: 1 });
+    expect({
+      requested: count('collect.requested'), opened: count('collect.opened'), acknowledged: count('collect.acknowledged'), submitted: count('collect.submitted'),
+      declined: count('collect.declined'), viewed: count('collect.viewed'), confirmed: count('collect.confirmed'), returned: count('collect.returned'), disposed: count('collect.disposed'),
+    }).toEqual({ requested: 5, opened: 6, acknowledged: 5, submitted: 5, declined: 1, viewed: 5, confirmed: 4, returned: 1, disposed: 5 });
+    const details = (await t.deps.db.selectFrom('audit_log').select(['details', 'target_ids', 'purpose']).execute()).map((a) => `${a.details} ${a.target_ids} ${a.purpose ?? ''}`).join('\n');
+    expect(STANDALONE_TWELVE_DIGITS.test(details)).toBe(false);
     expect(problems).toEqual([]);
   }, 60_000);
 });
