@@ -43,8 +43,16 @@ interface Entered { relation: string; name: string; birth: string; number: strin
 describeWithChromium()('collection straight from the employee, at 390 px in real Chromium (e2e)', () => {
   const clock = new MovableClock();
   const numbers = syntheticMyNumbers(8, 1818);
-  const image = (tag: string) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(3000), Buffer.from(`IMG-${tag}`)]);
-  const imageTags = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
+  /** A real photo-like PNG (Chromium draws a card with a tag and random noise), so the staff page shows actual pictures. */
+  async function image(tag: string): Promise<Buffer> {
+    const page = await browser.newPage({ viewport: { width: 320, height: 200 } });
+    const noise = crypto.randomBytes(24).toString('hex');
+    await page.setContent(`<body style="margin:0;background:#d8e6f3;font:24px sans-serif"><div style="margin:20px;padding:20px;border:3px solid #235;border-radius:12px">本人確認 ${tag}<br><small>${noise}</small></div></body>`);
+    const png = await page.screenshot({ type: 'png' });
+    await page.close();
+    return png;
+  }
+  const imageTags = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliett'];
   let t: TestApp;
   let smtp: SmtpSink;
   let server: { close(): Promise<void> };
@@ -129,8 +137,9 @@ describeWithChromium()('collection straight from the employee, at 390 px in real
     }
     const roles = kind === 'card' ? ['cardFront', 'cardBack'] : ['notificationCard', 'photoId'];
     if (kind === 'notification') await page.check('input[name="idkind"][value="notification"]');
-    const pics = roles.map(() => image(imageTags.shift()!));
-    for (const [i, role] of roles.entries()) await page.setInputFiles(`#img-${role}`, { name: `${role}.jpg`, mimeType: 'image/jpeg', buffer: pics[i]! });
+    const pics: Buffer[] = [];
+    for (const _ of roles) pics.push(await image(imageTags.shift()!));
+    for (const [i, role] of roles.entries()) await page.setInputFiles(`#img-${role}`, { name: `${role}.png`, mimeType: 'image/png', buffer: pics[i]! });
     entered.set(who, [self, ...family]);
     pictures.set(who, pics);
   }
