@@ -29,6 +29,9 @@ import { vaultRoutes } from './vault/routes.js';
 import { retentionRoutes } from './retention/routes.js';
 import { batchRoutes } from './disposal-batches/batch-routes.js';
 import { yearEndInputRoutes } from './bundles/input/routes.js';
+import { collectRoutes } from './collect/routes.js';
+import { employeeRoutes } from './collect/employee-routes.js';
+import { arrivalRoutes } from './collect/arrival-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -87,6 +90,9 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(retentionRoutes(deps));
   app.use(batchRoutes(deps));
   app.use(yearEndInputRoutes(deps));
+  app.use(collectRoutes(deps));
+  app.use(employeeRoutes(deps));
+  app.use(arrivalRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));

@@ -64,6 +64,22 @@ export const limits = Object.freeze({
   /** A local storage folder with less free space than this is reported failing (health, doctor). */
   storage: Object.freeze({ minFreeBytes: 8 * 1024 * 1024 }),
   setupTokenTtlMs: 30 * 60_000,
+  /** Collection from the employee (issue 18): one-time links and the guessing brake on them. */
+  collect: Object.freeze({
+    linkTtlMs: 14 * 24 * 60 * 60_000,
+    maxPeoplePerRequest: 50,
+    guessFailures: 20,
+    guessWindowMs: 10 * 60_000,
+    guessBlockMs: 30 * 60_000,
+    reasonMaxChars: 500,
+    noticeMaxChars: 4000,
+    /** Each identity image as chosen or taken (checked in the browser before encrypting). */
+    maxImageBytes: 10 * 1024 * 1024,
+    maxImages: 4,
+    maxFamily: 10,
+    /** One submission: the encrypted message of the form and its images. */
+    maxSubmissionBytes: 64 * 1024 * 1024,
+  }),
   downloadUrlTtlSeconds: 300,
 });
 

@@ -33,6 +33,7 @@ import type { DisposalTables } from './tables/disposal.js';
 import type { DisposalBatchTables } from './tables/disposal-batches.js';
 import type { DirectorAlertTables } from './tables/director-alerts.js';
 import type { DropTables } from './tables/drops.js';
+import type { CollectTables } from './tables/collect.js';
 import type { IngestTables } from './tables/ingest.js';
 import type { InstanceTables } from './tables/instances.js';
 import type { NotifyTables } from './tables/notify.js';
@@ -76,6 +77,8 @@ export interface Database extends DisposalBatchTables {}
 export interface Database extends YearEndTables {}
 /** Sealed year-end bundles and client OpenPGP keys (0024). */
 export interface Database extends BundleTables {}
+/** Collection straight from the employee (0026), merged the same way. */
+export interface Database extends CollectTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

@@ -16,6 +16,7 @@ import * as m0019 from './0019-retention.js';
 import * as m0020 from './0020-disposal-batches.js';
 import * as m0023 from './0023-year-end-inputs.js';
 import * as m0024 from './0024-bundles.js';
+import * as m0026 from './0026-collect.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -45,4 +46,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0020-disposal-batches': m0020,
   '0023-year-end-inputs': m0023,
   '0024-bundles': m0024,
+  '0026-collect': m0026,
 });
