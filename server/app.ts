@@ -27,6 +27,7 @@ import { setupRoutes } from './setup/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { vaultRoutes } from './vault/routes.js';
 import { retentionRoutes } from './retention/routes.js';
+import { oversightRoutes } from './oversight/routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -83,6 +84,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(ingestRoutes(deps));
   app.use(vaultRoutes(deps));
   app.use(retentionRoutes(deps));
+  app.use(oversightRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));
