@@ -28,6 +28,7 @@ import { ingestRoutes } from './ingest/routes.js';
 import { vaultRoutes } from './vault/routes.js';
 import { retentionRoutes } from './retention/routes.js';
 import { oversightRoutes } from './oversight/routes.js';
+import { custodyRoutes } from './oversight/custody-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -85,6 +86,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(vaultRoutes(deps));
   app.use(retentionRoutes(deps));
   app.use(oversightRoutes(deps));
+  app.use(custodyRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));

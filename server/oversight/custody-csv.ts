@@ -4,8 +4,8 @@ import type { CustodyReport } from './custody-report.js';
 
 /**
  * The custody report as one CSV (section, item, detail, count), Japanese
- * labels, for the client's own records. Not yet linked from any page: the
- * room and company-page routes, the PDF and the signature are still to come.
+ * labels, for the client's own records (custody-routes.ts). The PDF and the
+ * signature are still to come.
  */
 const NA = '該当なし（この機能は未導入）';
 const RELATION = { self: '本人', spouse: '配偶者', dependent: '扶養親族' } as const;

@@ -7,7 +7,7 @@ import { STANDALONE_TWELVE_DIGITS, syntheticMyNumbers } from '../helpers/mynumbe
 import { makeCompany, makeVaultOffice, numbersIn, PASSPHRASES, putInVault, type VaultOffice } from '../helpers/vault-office.js';
 
 /**
- * The custody report's facts (not yet served: routes, PDF and signature are
+ * The custody report's facts and its CSV download (PDF and signature are
  * still to come): every count is checked against what the test did, and the
  * CSV holds no number.
  */
@@ -65,5 +65,30 @@ describe('custody report facts', () => {
 
   it('when the company is unknown, it is not found', async () => {
     await expect(custodyReport(t.deps, 'no-such-company')).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('custody report downloads', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it('when the client downloads its report from the room it gets its own CSV; another company\'s room answers 404', async () => {
+    const { makeUser, signedInAgent } = await import('../helpers/actors.js');
+    const a = await makeCompany(t.deps, '青葉商事株式会社');
+    const b = await makeCompany(t.deps, '白川工業株式会社');
+    const client = await makeUser(t.deps, { role: 'client', companyId: a.id });
+    const { agent } = await signedInAgent(t.app, t.deps, client);
+    const own = await agent.get(`/room/${a.accessKey}/custody-report.csv`);
+    expect(own.status).toBe(200);
+    expect(own.headers['content-type']).toMatch(/text\/csv/);
+    expect(own.text).toContain('青葉商事株式会社');
+    expect((await agent.get(`/room/${b.accessKey}/custody-report.csv`)).status).toBe(404);
+    const staff = await makeUser(t.deps, { role: 'staff' });
+    const office = (await signedInAgent(t.app, t.deps, staff)).agent;
+    expect((await office.get(`/office/companies/${b.id}/custody-report.csv`)).text).toContain('白川工業株式会社');
+    expect((await office.get('/office/companies/nope/custody-report.csv')).status).toBe(404);
   });
 });
