@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { custodyCsv } from '../../server/oversight/custody-csv.js';
+import { custodyPdf } from '../../server/oversight/custody-pdf.js';
 import { custodyReport } from '../../server/oversight/custody-report.js';
 import { readNumbersForPurpose, revealNumber } from '../../server/vault/index.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
@@ -61,6 +66,15 @@ describe('custody report facts', () => {
     expect(csv).not.toContain('青葉 一郎');
     expect(numbersIn(csv, NUMBERS)).toEqual([]);
     expect(csv).not.toMatch(STANDALONE_TWELVE_DIGITS);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-custody-'));
+    fs.writeFileSync(path.join(dir, 'r.pdf'), await custodyPdf(r));
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', path.join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(text).toContain('青葉商事株式会社');
+    expect(text).toMatch(/表示 2 回/);
+    expect(text).toContain('該当なし（この機能は未導入）');
+    expect(numbersIn(text, NUMBERS)).toEqual([]);
+    expect(text).not.toMatch(STANDALONE_TWELVE_DIGITS);
   });
 
   it('when the company is unknown, it is not found', async () => {
@@ -86,6 +100,9 @@ describe('custody report downloads', () => {
     expect(own.headers['content-type']).toMatch(/text\/csv/);
     expect(own.text).toContain('青葉商事株式会社');
     expect((await agent.get(`/room/${b.accessKey}/custody-report.csv`)).status).toBe(404);
+    const pdf = await agent.get(`/room/${a.accessKey}/custody-report.pdf`).buffer(true);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
     const staff = await makeUser(t.deps, { role: 'staff' });
     const office = (await signedInAgent(t.app, t.deps, staff)).agent;
     expect((await office.get(`/office/companies/${b.id}/custody-report.csv`)).text).toContain('白川工業株式会社');
