@@ -32,6 +32,8 @@ import { yearEndInputRoutes } from './bundles/input/routes.js';
 import { collectRoutes } from './collect/routes.js';
 import { employeeRoutes } from './collect/employee-routes.js';
 import { arrivalRoutes } from './collect/arrival-routes.js';
+import { oversightRoutes } from './oversight/routes.js';
+import { custodyRoutes } from './oversight/custody-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -93,6 +95,8 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(collectRoutes(deps));
   app.use(employeeRoutes(deps));
   app.use(arrivalRoutes(deps));
+  app.use(oversightRoutes(deps));
+  app.use(custodyRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));
