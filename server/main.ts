@@ -26,7 +26,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   const deps = await buildDeps(config, { backgroundCheckpoints: true });
   const app = await createApp(deps);
   const server = http.createServer({ requestTimeout: 0, headersTimeout: 30_000 }, app);
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = 5_000; // docs/nginx.conf closes its idle connections at 4 s, before this
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

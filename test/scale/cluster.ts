@@ -212,7 +212,8 @@ http {
   uwsgi_temp_path ${prefix}/temp/uwsgi;
   scgi_temp_path ${prefix}/temp/scgi;
 ${fs.readFileSync(path.join(ROOT, 'docs', 'nginx.conf'), 'utf8')
-  .replace(/upstream kinko \{[^}]*\}/, `upstream kinko { ${upstreams.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join(' ')} keepalive 32; }`)
+  .replace(/^\s*server kinko-\d+:3000 .*\n/gm, '')
+  .replace(/upstream kinko \{/, `upstream kinko { ${upstreams.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join(' ')}`)
   .replace(/listen 80;/, `listen 127.0.0.1:${port};`)}
 }
 `;
