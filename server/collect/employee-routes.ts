@@ -6,7 +6,7 @@ import { policy } from '../http/policies.js';
 import { input, validate } from '../http/validate.js';
 import { formatJst } from '../lib/jst.js';
 import { employeeActing } from './acting.js';
-import { acknowledgeNotice, decline, openLink, submit } from './employee-service.js';
+import { acknowledgeNotice, admitSubmission, decline, openLink, submit, type AdmittedLink } from './employee-service.js';
 import { acknowledgeForm, declineForm, submitHeaders } from './schema.js';
 
 /**
@@ -46,13 +46,17 @@ export function employeeRoutes(deps: Deps): Router {
   r.post(
     '/c/:token/submit',
     policy({ audience: 'public', note: 'the employee sends the form and images, encrypted in the browser to the office key' }),
+    // The link first, before the body is read: a wrong link is a 404 at once, whatever is being sent.
+    async (req, res, next) => {
+      noStore(res);
+      res.locals.admitted = await admitSubmission(deps, clientIp(req), tokenOf(req));
+      next();
+    },
     express.raw({ type: 'application/octet-stream', limit: limits.collect.maxSubmissionBytes }),
     async (req, res) => {
-      noStore(res);
-      // Checked by the service after the link: a wrong link is a 404 whatever the body.
       const ref = submitHeaders.safeParse(req.get('X-Kinko-Ref')).data ?? null;
       const body = Buffer.isBuffer(req.body) ? req.body : null;
-      const done = await submit(deps, acting(req, res), clientIp(req), tokenOf(req), body, ref);
+      const done = await submit(deps, acting(req, res), res.locals.admitted as AdmittedLink, body, ref);
       res.status(201).json({ ok: true, receipt: done.submissionId, sha256: done.sha256 });
     },
   );

@@ -104,8 +104,19 @@ export async function decline(deps: Deps, acting: (companyId: string) => Acting,
  * given only after the object is stored and the row committed; the same
  * `clientRef` again (a retry after a lost answer) gets the same answer.
  */
-export async function submit(deps: Deps, acting: (companyId: string) => Acting, ip: string, link: unknown, body: Buffer | null, clientRef: string | null): Promise<{ submissionId: string; sha256: string }> {
-  const row = await resolve(deps, ip, link, (r) => r.status === 'requested' || r.status === 'submitted');
+export type AdmittedLink = Row;
+
+/**
+ * The link of a submission, checked (under the guessing brake) before a byte
+ * of the body is read: a wrong link is refused at once, so no one can make the
+ * server take in 48 MiB per guess. A sent submission's link stays admitted, for
+ * the retry with the same attempt id.
+ */
+export function admitSubmission(deps: Deps, ip: string, link: unknown): Promise<AdmittedLink> {
+  return resolve(deps, ip, link, (r) => r.status === 'requested' || r.status === 'submitted');
+}
+
+export async function submit(deps: Deps, acting: (companyId: string) => Acting, row: AdmittedLink, body: Buffer | null, clientRef: string | null): Promise<{ submissionId: string; sha256: string }> {
   if (!body || !clientRef) throw new BadRequest('collect.errors.badSubmission');
   if (row.status === 'submitted') {
     const same = await deps.db.selectFrom('collect_submissions').select(['id', 'sha256', 'client_ref']).where('request_id', '=', row.id).where('client_ref', '=', clientRef).executeTakeFirst();

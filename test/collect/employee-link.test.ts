@@ -1,4 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import request from 'supertest';
 import { limits } from '../../server/config.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
@@ -149,6 +152,37 @@ describe.each(testDatabases())("the employee's link (issue 18 §2), on $name", (
     for await (const k of t.deps.storage.drops.list('')) keys.push(String(k));
     expect(keys).toHaveLength(0);
     expect(numbersIn(t.logs.text, [own!, spouse!])).toEqual([]);
+  });
+
+  it('when a submission is sent to a wrong link, it is refused with the plain 404 while the body is still coming, before the server takes it in', async () => {
+    const [link] = await ask(['山田 太郎']);
+    const server = http.createServer(t.app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // A real browser session (cookie, CSRF token of the page it has open) sending to a link that does not exist.
+      const page = await fetch(`http://127.0.0.1:${port}/c/${link}`);
+      const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())![1]!;
+      const declared = 48 * 1024 * 1024;
+      const answer = new Promise<{ status: number; sentBytes: number }>((resolve, reject) => {
+        let sent = 0;
+        const req = http.request({
+          host: '127.0.0.1', port, method: 'POST', path: `/c/${'B'.repeat(32)}/submit`,
+          headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': declared, 'X-CSRF-Token': csrf, 'X-Kinko-Ref': 'attempt-wrong-0123456789', Accept: 'application/json', Cookie: cookie },
+        }, (res) => { res.resume(); resolve({ status: res.statusCode!, sentBytes: sent }); });
+        req.on('error', reject);
+        // 1 MiB of the declared 48 MiB, then nothing: only an answer given before the body is read can arrive.
+        req.write(Buffer.alloc(1024 * 1024), () => { sent = 1024 * 1024; });
+        setTimeout(() => { req.destroy(); reject(new Error('no answer while the body was coming: the server waited for all of it')); }, 10_000).unref();
+      });
+      const got = await answer;
+      expect(got.status).toBe(404);
+      expect(got.sentBytes).toBeLessThan(declared);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('when the employee has not acknowledged the notice, a submission is refused', async () => {
