@@ -153,10 +153,14 @@ export async function startCluster(opts: { instances?: number; env?: Record<stri
       },
     };
     instances[i] = inst;
+    // Restarted behind a running nginx: nginx still counts it as failed (fail_timeout) until a request reaches it again.
+    // Wait for that, so the next test starts with both instances in the rotation (else a kill -9 of the other one
+    // inside those seconds leaves nginx with no live upstream at all).
+    if (nginx) await untilRouted(nginx, lb, port);
     return inst;
   };
   // One after the other: both would run the (idempotent) start-up recovery at once otherwise, which is fine but noisy.
-  let nginx: Awaited<ReturnType<typeof startNginx>>;
+  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
   try {
     for (let i = 0; i < count; i++) await start(i);
     nginx = await startNginx(dir, lbPort, ports);
@@ -173,10 +177,10 @@ export async function startCluster(opts: { instances?: number; env?: Record<stri
     deps,
     smtp,
     start,
-    upstreams: () => (fs.existsSync(nginx.accessLog) ? fs.readFileSync(nginx.accessLog, 'utf8').split('\n').filter(Boolean) : []),
-    nginxErrors: () => (fs.existsSync(nginx.errorLog) ? fs.readFileSync(nginx.errorLog, 'utf8') : ''),
+    upstreams: () => (fs.existsSync(nginx!.accessLog) ? fs.readFileSync(nginx!.accessLog, 'utf8').split('\n').filter(Boolean) : []),
+    nginxErrors: () => (fs.existsSync(nginx!.errorLog) ? fs.readFileSync(nginx!.errorLog, 'utf8') : ''),
     async stop() {
-      await nginx.stop();
+      await nginx!.stop();
       await Promise.all(instances.map((i) => i.stop()));
       await deps.close();
       await smtp.close();
@@ -184,6 +188,18 @@ export async function startCluster(opts: { instances?: number; env?: Record<stri
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Sends /healthz through nginx until its access log shows one answered by the instance on `port` (≤ 20 s). */
+async function untilRouted(nginx: { accessLog: string }, lb: string, port: number): Promise<void> {
+  const answered = () => fs.existsSync(nginx.accessLog) ? fs.readFileSync(nginx.accessLog, 'utf8').split('\n').filter((l) => l.endsWith(`/healthz 200 127.0.0.1:${port}`)).length : 0;
+  const before = answered();
+  const until = Date.now() + 20_000;
+  while (answered() === before) {
+    if (Date.now() > until) throw new Error(`nginx did not route to 127.0.0.1:${port} again within 20 s`);
+    await fetch(`${lb}/healthz`).then((r) => r.arrayBuffer()).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**
