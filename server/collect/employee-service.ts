@@ -8,7 +8,7 @@ import { officeRecipient } from '../drops/office-recipient.js';
 import { noteArrival } from '../notify/service.js';
 import { looksArmored, sniffOpenPgp } from '../drops/openpgp-sniff.js';
 import { BadRequest, NotFound, TooManyRequests } from '../http/errors.js';
-import { randomId } from '../lib/random.js';
+import { randomId, randomStorageKey } from '../lib/random.js';
 import { claimLinkLookup, releaseLinkLookup } from './link-throttle.js';
 import { collectLinkHash, looksLikeCollectLink } from './links.js';
 import { currentNotice, type Notice } from './notice.js';
@@ -129,7 +129,7 @@ export async function submit(deps: Deps, acting: (companyId: string) => Acting, 
   const head = body.subarray(0, 64 * 1024);
   if (looksArmored(head) || sniffOpenPgp(head, await officeRecipient(deps.db)) !== 'office') throw new BadRequest('collect.errors.notEncrypted');
   const id = randomId();
-  const storedKey = randomId(24);
+  const storedKey = randomStorageKey('c');
   const sha256 = createHash('sha256').update(body).digest('hex');
   await deps.storage.drops.put(storedKey, Readable.from([body]));
   const at = deps.clock.now().toISOString();

@@ -7,7 +7,7 @@ import { sessionStillLive } from '../auth/repo.js';
 import type { Deps } from '../deps.js';
 import { NotFound, Unauthorized } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
-import { randomId } from '../lib/random.js';
+import { randomId, randomStorageKey } from '../lib/random.js';
 import { noteArrival } from '../notify/service.js';
 import { officeRecipient } from './office-recipient.js';
 import { receiptKey, receiptOf, signReceipt, type SignedReceipt } from './receipts.js';
@@ -57,7 +57,7 @@ export function looksLikeDropId(id: string): boolean {
 
 /** Storage keys start with a letter (the storage key rules) and carry 144 random bits. */
 function newStorageKey(): string {
-  return `d${randomId(18)}`;
+  return randomStorageKey('d');
 }
 
 export async function receiveDrops(deps: Deps, who: Uploader, upload: Upload, meta: { requestId?: string } = {}): Promise<DropRecord[]> {

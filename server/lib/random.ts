@@ -60,6 +60,16 @@ export function randomId(bytes = 16): string {
   return randomString(bytes, 'base64url');
 }
 
+/**
+ * A key for the storage locations: a letter naming what it holds (`d` drop,
+ * `b` bundle, `c` collected submission), then a random id. The letter is the
+ * point: a bare base64url id starts with `-` or `_` one time in 32, which the
+ * storage key rules refuse (storage-adapters/keys.ts) — a 500 for one upload in 32.
+ */
+export function randomStorageKey(kind: 'd' | 'b' | 'c'): string {
+  return `${kind}${randomId(18)}`;
+}
+
 /** Random text from an alphabet without look-alikes (0/O, 1/l/I), for things people type from paper. */
 export function randomReadable(length: number, alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789'): string {
   const out: string[] = [];

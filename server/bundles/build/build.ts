@@ -7,7 +7,7 @@ import type { Deps } from '../../deps.js';
 import { BadRequest, Conflict } from '../../http/errors.js';
 import type { Actor } from '../../http/policies.js';
 import { unlockOfficeKey } from '../../keys/office-key.js';
-import { randomId } from '../../lib/random.js';
+import { randomId, randomStorageKey } from '../../lib/random.js';
 import { readNumbersForPurpose } from '../../vault/index.js';
 import { readyToBuild, type PreviewFacts } from '../input/preview.js';
 import { yearEndPage } from '../input/service.js';
@@ -123,7 +123,7 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
       const files = [{ name: csvName, bytes: written.bytes }, { name: 'manifest.json', bytes: Buffer.from(JSON.stringify(manifest, null, 2)) }];
       const sealed = await sealBundle(files, `kinko_R${String(nenbun).padStart(2, '0')}_${tag}.zip`, officeKey, to);
       written.bytes.fill(0);
-      const key = `b${randomId(18)}`;
+      const key = randomStorageKey('b');
       await deps.storage.bundles.put(key, Readable.from([Buffer.from(sealed.message)]));
       put.push(key);
       rows.push({
