@@ -109,7 +109,7 @@ export type AdmittedLink = Row;
 /**
  * The link of a submission, checked (under the guessing brake) before a byte
  * of the body is read: a wrong link is refused at once, so no one can make the
- * server take in 48 MiB per guess. A sent submission's link stays admitted, for
+ * server take in a whole submission (up to 64 MiB) per guess. A sent submission's link stays admitted, for
  * the retry with the same attempt id.
  */
 export function admitSubmission(deps: Deps, ip: string, link: unknown): Promise<AdmittedLink> {
