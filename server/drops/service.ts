@@ -55,18 +55,13 @@ export function looksLikeDropId(id: string): boolean {
   return /^[A-Za-z0-9_-]{22}$/.test(id);
 }
 
-/** Storage keys start with a letter (the storage key rules) and carry 144 random bits. */
-function newStorageKey(): string {
-  return randomStorageKey('d');
-}
-
 export async function receiveDrops(deps: Deps, who: Uploader, upload: Upload, meta: { requestId?: string } = {}): Promise<DropRecord[]> {
   const recipient = await officeRecipient(deps.db);
   const stored = await receiveFiles(upload.headers, upload.body, {
     storage: deps.storage.drops,
     recipient,
     limits: deps.config.limits.upload,
-    newKey: newStorageKey,
+    newKey: () => randomStorageKey('d'),
   });
 
   const createdAt = deps.clock.now().toISOString();

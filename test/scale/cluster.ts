@@ -177,7 +177,7 @@ export async function startCluster(opts: { instances?: number; env?: Record<stri
     deps,
     smtp,
     start,
-    upstreams: () => (fs.existsSync(nginx!.accessLog) ? fs.readFileSync(nginx!.accessLog, 'utf8').split('\n').filter(Boolean) : []),
+    upstreams: () => accessLines(nginx!),
     nginxErrors: () => (fs.existsSync(nginx!.errorLog) ? fs.readFileSync(nginx!.errorLog, 'utf8') : ''),
     async stop() {
       await nginx!.stop();
@@ -190,9 +190,14 @@ export async function startCluster(opts: { instances?: number; env?: Record<stri
   };
 }
 
+/** nginx's access log, a line per request: method, path, status, the instance that answered. */
+function accessLines(nginx: { accessLog: string }): string[] {
+  return fs.existsSync(nginx.accessLog) ? fs.readFileSync(nginx.accessLog, 'utf8').split('\n').filter(Boolean) : [];
+}
+
 /** Sends /healthz through nginx until its access log shows one answered by the instance on `port` (≤ 20 s). */
 async function untilRouted(nginx: { accessLog: string }, lb: string, port: number): Promise<void> {
-  const answered = () => fs.existsSync(nginx.accessLog) ? fs.readFileSync(nginx.accessLog, 'utf8').split('\n').filter((l) => l.endsWith(`/healthz 200 127.0.0.1:${port}`)).length : 0;
+  const answered = () => accessLines(nginx).filter((l) => l.endsWith(`/healthz 200 127.0.0.1:${port}`)).length;
   const before = answered();
   const until = Date.now() + 20_000;
   while (answered() === before) {
