@@ -36,8 +36,8 @@ export function auditContext(deps: { secrets: { audit: Buffer }; clock: { now():
  * PostgreSQL; SQLite serialises writers) so concurrent appends cannot fork the chain.
  */
 export async function appendAudit(trx: Transaction<Database> | Kysely<Database>, ctx: AuditContext, event: AuditEvent): Promise<number> {
-  const head = await lockedForUpdate(trx, trx.selectFrom('audit_head').select(['seq', 'mac']).where('id', '=', 1)).executeTakeFirst();
-  const seq = head ? Number(head.seq) + 1 : 1;
+  const head = await lockedHead(trx);
+  const seq = Number(head.seq) + 1;
   const fields: ChainFields = {
     seq,
     at: ctx.now().toISOString(),
@@ -52,13 +52,32 @@ export async function appendAudit(trx: Transaction<Database> | Kysely<Database>,
     result: event.result ?? 'ok',
     request_id: event.requestId ?? null,
     details: JSON.stringify(redactDetails(event.details ?? {})),
-    prev_hash: head?.mac ?? GENESIS,
+    prev_hash: head.mac,
   };
   const mac = macOf(ctx.key, fields);
   await trx.insertInto('audit_log').values({ ...fields, result: fields.result as AuditResult, mac }).execute();
-  if (head) await trx.updateTable('audit_head').set({ seq, mac }).where('id', '=', 1).execute();
-  else await trx.insertInto('audit_head').values({ id: 1, seq, mac }).execute();
+  await trx.updateTable('audit_head').set({ seq, mac }).where('id', '=', 1).execute();
   return seq;
+}
+
+/**
+ * The chain head, locked until the caller's transaction ends. A trail that has
+ * no head row yet (nothing ever recorded) gets the empty head first — seq 0 and
+ * the genesis value, which verify and checkpoints read exactly as "no row" —
+ * because FOR UPDATE on a row that does not exist locks nothing: the first
+ * appends of a new trail, racing on PostgreSQL, all took seq 1 and all but one
+ * failed (parallel first logins answered 500). ON CONFLICT DO NOTHING waits for
+ * a racing insert of the row to commit, and the select after it, a statement of
+ * its own, then sees that head and waits for its lock.
+ */
+async function lockedHead(trx: Transaction<Database> | Kysely<Database>): Promise<{ seq: number; mac: string }> {
+  const select = () => lockedForUpdate(trx, trx.selectFrom('audit_head').select(['seq', 'mac']).where('id', '=', 1)).executeTakeFirst();
+  const head = await select();
+  if (head) return head;
+  await trx.insertInto('audit_head').values({ id: 1, seq: 0, mac: GENESIS }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  const created = await select();
+  if (!created) throw new Error('audit head row missing right after it was created');
+  return created;
 }
 
 /**

@@ -67,6 +67,24 @@ describe.each(testDatabases())('audit chain on $name (P6)', (target) => {
       );
       expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: 21, lastSeq: 21, tail: 'unprovable' });
     });
+
+    it('when the very first 20 appends of a new trail race, none fails and the chain does not fork: seqs 1..20', async () => {
+      // No head row yet: a row lock on nothing serialises nothing (the 500s of parallel first logins on PostgreSQL).
+      // Each transaction stays open 50 ms after its append, as a real one does for its other writes,
+      // so the others start while the first entry is not yet committed.
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          conn.db.transaction().execute(async (trx) => {
+            const seq = await appendAudit(trx, { key, now: () => new Date() }, { action: 'test.race', details: { i } });
+            await new Promise((r) => setTimeout(r, 50));
+            return seq;
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+      expect(results.map((r) => (r as PromiseFulfilledResult<number>).value).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await verifyAudit(conn.db, key)).toEqual({ ok: true, checked: 20, lastSeq: 20, tail: 'unprovable' });
+    });
   });
 
   describe('tampering is found at the first bad entry', () => {
