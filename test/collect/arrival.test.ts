@@ -70,8 +70,7 @@ describe.each(testDatabases())('arrival of a submission in the office (issue 18 
     const cipher = await encryptToOffice(t.deps.db, Buffer.from(JSON.stringify(payload(numbers))));
     const res = await agent.post(`/c/${link}/submit`).set('X-CSRF-Token', csrf).set('X-Kinko-Ref', `ref-${crypto.randomBytes(9).toString('hex')}`).set('Content-Type', 'application/octet-stream').set('Accept', 'application/json').send(cipher);
     if (res.status !== 201) {
-      const errors = t.logs.text.split('\n').filter((l) => l.includes('"level":50')).join('\n');
-      throw new Error(`submit answered ${res.status}: ${res.text}\nerror log lines:\n${errors}`);
+      throw new Error(`submit answered ${res.status}: ${res.text}\nerror log lines:\n${t.logs.errorLines().join('\n')}`);
     }
     return res.body.receipt as string;
   }

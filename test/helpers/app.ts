@@ -18,6 +18,10 @@ export class LogSink extends Writable {
   get text(): string {
     return this.lines.join('\n');
   }
+  /** The lines logged at error level or worse: the cause of a 500, for a failure message. */
+  errorLines(): string[] {
+    return this.lines.filter((l) => /"level":(50|60)\b/.test(l));
+  }
 }
 
 export interface TestApp {
