@@ -20,6 +20,9 @@ export const FAILPOINTS = [
   'disposal.after-object-delete',
   'disposal.after-record',
   'disposal.after-certificate',
+  // moving persons into their disposal cohort (vault/reseal.ts)
+  'reseal.after-write',
+  'reseal.after-commit',
 ] as const;
 export type FailpointName = (typeof FAILPOINTS)[number];
 

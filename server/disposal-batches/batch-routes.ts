@@ -10,6 +10,8 @@ import { input, validate } from '../http/validate.js';
 import { approveBatch, confirmBatch, finishBatch } from './batch.js';
 import { batchPage, certificateFile, companyDisposalPage, disposalsList, roomCertificates } from './batch-pages.js';
 import { approveBody, passphraseBody } from './schema.js';
+import { resealWaiting } from './reseal.js';
+import { schedulePage } from '../retention/pages.js';
 
 /**
  * Disposal batches (issue 14 §5–7): the director approves on the company's
@@ -70,6 +72,16 @@ export function batchRoutes(deps: Deps): Router {
   r.post('/office/disposal-batches/:batchId/finish', policy({ audience: 'director', stepUp: true, note: 'carry on an interrupted disposal batch and issue its certificates' }), validate({ body: passphraseBody }), async (req, res) => {
     const { passphrase } = input(res, { body: passphraseBody }).body;
     await act(res, (err) => renderBatch(deps, req, res, err), () => finishBatch(deps, acting(res), { batchId: id(req, 'batchId'), passphrase }));
+  });
+
+  r.post('/office/retention/reseal', policy({ audience: 'staff', note: "a key holder moves the numbers waiting into their disposal month's key" }), validate({ body: passphraseBody }), async (req, res) => {
+    try {
+      const out = await resealWaiting(deps, acting(res), input(res, { body: passphraseBody }).body);
+      res.redirect(303, `/office/retention?moved=${out.moved}`);
+    } catch (err) {
+      if (!shown(err)) throw err;
+      res.status(err.status).render('office/retention', { title: res.locals.t('retention.page.title'), ...(await schedulePage(deps)), moved: null, message: res.locals.t(err.messageKey, err.params) });
+    }
   });
 
   r.get('/office/disposals', policy({ audience: 'staff', note: 'everything kinko destroyed (drops after ingest, person batches) with the certificates' }), async (_req, res) => {

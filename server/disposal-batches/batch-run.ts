@@ -4,7 +4,7 @@ import { DisposalNotVerified } from '../disposal/errors.js';
 import { dispose } from '../disposal/service.js';
 import { AppError } from '../lib/app-error.js';
 import { failpoint } from '../failpoints.js';
-import { attemptDecrypt, checkpointAfterDisposal, destroyDataKeys, ingestCohort, keysOnlyFor, markDisposed } from '../vault/index.js';
+import { attemptDecrypt, checkpointAfterDisposal, destroyDataKeys, ingestCohort, keysOnlyFor, markDisposed, purgeRetiredRecords } from '../vault/index.js';
 
 /**
  * Carrying out an approved disposal batch (issue 14 §5, P5, P9). Each step is
@@ -35,6 +35,11 @@ export async function runBatch(deps: Deps, batchId: string, by: Acting | null): 
   const personIds = persons.map((p) => p.person_id);
 
   if (batch.state === 'approved') {
+    // A reseal's replaced records must be gone first: under a key that stays live they would outlive the erase.
+    if ((await purgeRetiredRecords(deps, batch.company_id)) > 0) {
+      deps.logger.error({ batchId }, 'disposal batch: records replaced by a reseal could not be deleted yet; nothing destroyed');
+      throw new DisposalNotVerified('retention.batch.errors.deleteRefused');
+    }
     const at = deps.clock.now().toISOString();
     await deps.db.transaction().execute(async (trx) => {
       const keyIds = await keysOnlyFor(trx, personIds, persons.map((p) => p.data_key_id), ingestCohort(deps.clock.now()));
@@ -103,8 +108,14 @@ export async function runBatch(deps: Deps, batchId: string, by: Acting | null): 
   return 'done';
 }
 
-/** Start-up: every approved batch a crash left unfinished is carried on (by kinko itself: no user). */
+/**
+ * Start-up: the records reseals replaced that a crash (or a refusing store)
+ * left are deleted, then every approved batch a crash left unfinished is
+ * carried on (by kinko itself: no user).
+ */
 export async function resumeDisposalBatches(deps: Deps): Promise<number> {
+  const retiredLeft = await purgeRetiredRecords(deps).catch(() => -1);
+  if (retiredLeft !== 0) deps.logger.warn({ retiredLeft }, 'records replaced by a reseal are not all deleted yet; the next reseal or disposal batch retries');
   const open = await deps.db.selectFrom('disposal_batches').select('id').where('state', 'in', ['approved', 'keys-destroyed']).execute();
   let n = 0;
   for (const b of open) {

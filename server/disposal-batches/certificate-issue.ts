@@ -57,6 +57,9 @@ export async function certificateFacts(deps: Pick<Deps, 'db'>, batchId: string, 
   for (const o of objects) stores.set(`${o.location}（${o.backend}）`, (stores.get(`${o.location}（${o.backend}）`) ?? 0) + 1);
   const crypto = batch.method === 'crypto-erase';
   const keyIds = crypto && batch.key_ids ? batch.key_ids.split(' ') : [];
+  // Moved into a disposal-month key (vault reseal): a vault backup from before the move holds the old record under a key still live.
+  const cohorts = keyIds.length > 0 ? await deps.db.selectFrom('data_keys').select('cohort').where('id', 'in', keyIds).execute() : [];
+  const resealed = cohorts.some((k) => k.cohort === 'hold' || k.cohort.startsWith('end-'));
   return {
     certificateId: randomId(12),
     batchId,
@@ -73,7 +76,12 @@ export async function certificateFacts(deps: Pick<Deps, 'db'>, batchId: string, 
     approver: { name: approver?.name ?? '', role: ROLE_JA[approver?.role ?? ''] ?? '' },
     executor: confirmer ? { name: confirmer.name, role: ROLE_JA[confirmer.role] ?? confirmer.role } : { name: 'kinko', role: ROLE_JA.system! },
     backups: crypto
-      ? [{ where: `鍵の破棄（${jstStamp(batch.keys_destroyed_at ?? record.verified_at)}）より前に kinko の外で取得したデータベースのバックアップ・複製`, until: null }]
+      ? [
+          { where: `鍵の破棄（${jstStamp(batch.keys_destroyed_at ?? record.verified_at)}）より前に kinko の外で取得したデータベースのバックアップ・複製`, until: null },
+          ...(resealed
+            ? [{ where: '保存先（vault）のバックアップ・複製が kinko の外にあり、廃棄月ごとの鍵への付け替えより前に取得されたものである場合、その中の付け替え前の記録（元の鍵はこの会社の他の方のために残っています）', until: null }]
+            : []),
+        ]
       : [
           { where: '保存先（vault）のバックアップ・複製が kinko の外にある場合、その中の記録（この会社の他の方のために鍵は残っています）', until: null },
           { where: 'kinko の外で取得したデータベースのバックアップ・複製', until: null },

@@ -7,8 +7,7 @@ import type { DisposalSubjectKind } from '../db/tables/disposal.js';
 import type { Deps } from '../deps.js';
 import { failpoint, type FailpointName } from '../failpoints.js';
 import { randomId } from '../lib/random.js';
-import { StorageNotFoundError } from '../../storage-adapters/errors.js';
-import type { StorageAdapter } from '../../storage-adapters/types.js';
+import { whatIsLeft } from '../../storage-adapters/gone.js';
 import { DisposalNotVerified } from './errors.js';
 import { insertDisposal, type DisposedObject } from './repo.js';
 
@@ -70,7 +69,7 @@ export async function dispose(deps: Deps, req: DisposalRequest): Promise<boolean
   if (req.failpoints?.afterDelete) failpoint(req.failpoints.afterDelete);
 
   for (const o of req.objects) {
-    const left = await stillThere(deps.storage[o.location], o.key);
+    const left = await whatIsLeft(deps.storage[o.location], o.key);
     if (left.remnants > 0 || !left.headGone) {
       deps.logger.error({ subject: req.subject, location: o.location, ...left }, 'object still present after delete; disposal not recorded');
       throw new DisposalNotVerified(req.notVerifiedMessage);
@@ -101,16 +100,4 @@ export async function dispose(deps: Deps, req: DisposalRequest): Promise<boolean
   if (!recorded) return false;
   if (req.failpoints?.afterRecord) failpoint(req.failpoints.afterRecord);
   return true;
-}
-
-async function stillThere(store: StorageAdapter, key: string): Promise<{ remnants: number; headGone: boolean }> {
-  const remnants = (await store.remnants(key)).length;
-  const headGone = await store.head(key).then(
-    () => false,
-    (e: unknown) => {
-      if (e instanceof StorageNotFoundError) return true;
-      throw e;
-    },
-  );
-  return { remnants, headGone };
 }

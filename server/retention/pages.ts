@@ -3,6 +3,8 @@ import { NotFound } from '../http/errors.js';
 import { basisLineText, retentionSummary } from './basis-text.js';
 import { japanToday } from './calendar.js';
 import { companyFacts, loadRules, retentionOfCompany } from './repo.js';
+import { pendingMoveCount } from './reseal.js';
+import { disposalSchedule, type Schedule } from './schedule.js';
 
 /**
  * What the retention pages show, worked out without req/res: a company's
@@ -74,4 +76,10 @@ export async function roomLeavers(deps: Pick<Deps, 'db' | 'clock'>, companyId: s
     today: japanToday(deps.clock.now()),
     persons: persons.map((p) => ({ personId: p.personId, name: p.name, relation: p.relation, employeeCode: p.employeeCode, departureOn: told.get(p.personId) ?? null })),
   };
+}
+
+/** The 廃棄予定 page: counts per company and month, and how many numbers wait to be moved into their month's key. */
+export async function schedulePage(deps: Pick<Deps, 'db' | 'clock'>): Promise<{ today: string; schedule: Schedule; waiting: number }> {
+  const today = japanToday(deps.clock.now());
+  return { today, schedule: await disposalSchedule(deps.db, today), waiting: await pendingMoveCount(deps) };
 }

@@ -5,9 +5,7 @@ import { requireOwnRoom } from '../auth/room-access.js';
 import type { Deps } from '../deps.js';
 import { BadRequest } from '../http/errors.js';
 import { policy, type Actor } from '../http/policies.js';
-import { japanToday } from './calendar.js';
-import { companyOfPerson, companyRetentionPage, knownErrorKey, roomLeavers } from './pages.js';
-import { disposalSchedule } from './schedule.js';
+import { companyOfPerson, companyRetentionPage, knownErrorKey, roomLeavers, schedulePage } from './pages.js';
 import { dateBody, departureBody, holdBody, leaversBody, servicesBody } from './schema.js';
 import { bookDisposal, reportDeparture, reportDepartures, setCompanyServices, setContractEnd, setHold } from './service.js';
 
@@ -43,9 +41,9 @@ export function retentionRoutes(deps: Deps): Router {
   const staff = (note: string) => policy({ audience: 'staff', note });
   const director = (note: string) => policy({ audience: 'director', note });
 
-  r.get('/office/retention', staff('廃棄予定: numbers due per company and month (counts only)'), async (_req, res) => {
-    const today = japanToday(deps.clock.now());
-    res.render('office/retention', { title: res.locals.t('retention.page.title'), today, schedule: await disposalSchedule(deps.db, today) });
+  r.get('/office/retention', staff('廃棄予定: numbers due per company and month (counts only)'), async (req, res) => {
+    const moved = typeof req.query.moved === 'string' && /^[0-9]{1,7}$/.test(req.query.moved) ? Number(req.query.moved) : null;
+    res.render('office/retention', { title: res.locals.t('retention.page.title'), ...(await schedulePage(deps)), moved, message: null });
   });
 
   r.get('/office/companies/:companyId/retention', staff("a company's services, contract end and each person's disposal date with its basis"), async (req, res) => {

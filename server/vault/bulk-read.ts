@@ -1,11 +1,11 @@
 import { forEachAtOnce } from '../../storage-adapters/concurrency.js';
 import { NotFound } from '../http/errors.js';
-import { decryptRecord, unwrapKey } from './crypto.js';
+import { unwrapKey } from './crypto.js';
 import { VaultRecordDisposed } from './errors.js';
 import type { RevealPurpose } from './purposes.js';
 import { purposeBoundRead, type PurposeReader, type RevealDeps } from './purpose-read.js';
 import * as repo from './repo.js';
-import { readRecord } from './reveal.js';
+import { readCurrentNumber } from './reveal.js';
 
 /**
  * Many numbers of one company at once, for one statutory purpose (the
@@ -77,20 +77,25 @@ async function personsOf(deps: RevealDeps, companyId: string, ids: readonly stri
   return rows.length === ids.length ? rows : null;
 }
 
-/** Each data key unwrapped once, each record read and decrypted; keys zeroed when done. */
+/** Each data key unwrapped once, each record read and decrypted (where its row names it now); keys zeroed when done. */
 async function readAll(deps: RevealDeps, persons: readonly repo.PersonRow[], officeKey: Parameters<typeof unwrapKey>[1], into: Map<string, string>): Promise<void> {
-  const keys = new Map<string, Buffer>();
-  try {
-    for (const id of new Set(persons.map((p) => p.data_key_id))) {
-      const dk = await repo.findDataKey(deps.db, id);
-      if (!dk || dk.destroyedAt || !dk.wrapped) throw new VaultRecordDisposed();
-      keys.set(id, await unwrapKey(dk.wrapped, officeKey));
+  const keys = new Map<string, Promise<Buffer>>();
+  const dataKey = (id: string) => {
+    let raw = keys.get(id);
+    if (!raw) {
+      raw = repo.findDataKey(deps.db, id).then((dk) => {
+        if (!dk || dk.destroyedAt || !dk.wrapped) throw new VaultRecordDisposed();
+        return unwrapKey(dk.wrapped, officeKey);
+      });
+      keys.set(id, raw);
     }
+    return raw;
+  };
+  try {
     await forEachAtOnce(persons, READS_AT_ONCE, async (p) => {
-      const bytes = await readRecord(deps, p.token);
-      into.set(p.id, decryptRecord(keys.get(p.data_key_id)!, p.token, bytes));
+      into.set(p.id, await readCurrentNumber(deps, p, dataKey));
     });
   } finally {
-    for (const raw of keys.values()) raw.fill(0);
+    for (const raw of keys.values()) await raw.then((b) => b.fill(0), () => {});
   }
 }

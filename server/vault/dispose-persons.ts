@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { isPostgres } from '../db/dialect.js';
+import { isPostgres, lockedForUpdate } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { StorageNotFoundError } from '../../storage-adapters/errors.js';
@@ -53,7 +53,8 @@ export async function reserveForDisposal(trx: Trx, companyId: string, personIds:
 export async function keysOnlyFor(trx: Trx, personIds: readonly string[], keyIds: readonly string[], liveCohort: string): Promise<string[]> {
   const keys = [...new Set(keyIds)];
   if (keys.length === 0) return [];
-  const live = await trx.selectFrom('data_keys').select(['id', 'cohort']).where('id', 'in', keys).where('destroyed_at', 'is', null).execute();
+  // Locked first (PostgreSQL): a reseal moving a person into one of these keys commits before this reads its persons, or waits and finds it destroyed.
+  const live = await lockedForUpdate(trx, trx.selectFrom('data_keys').select(['id', 'cohort']).where('id', 'in', keys).where('destroyed_at', 'is', null).orderBy('id')).execute();
   const mine = new Set(personIds);
   const out: string[] = [];
   for (const k of live) {

@@ -16,6 +16,8 @@
  * Let go: eraseCohort(deps, { companyId, cohort, actor })                 crypto-erase (erase.ts)
  *   a disposal batch (dispose-persons.ts): reserveForDisposal · keysOnlyFor ·
  *   destroyDataKeys · attemptDecrypt · markDisposed · checkpointAfterDisposal
+ *   resealPersons(deps, { companyId, moves, officeKey, actor })   into their disposal cohort (reseal.ts)
+ *   purgeRetiredRecords(deps, companyId?)   the records a reseal replaced, every version, verified
  * Lifecycle: stopSealWorkers() at shutdown.
  */
 import type * as openpgp from 'openpgp';
@@ -30,8 +32,10 @@ export function openVaultSession(deps: VaultDeps, opts: { companyId: string; off
 
 /**
  * The retention cohort new records join: one per calendar year of ingest
- * (e.g. "2025"), so a cohort's data key can be destroyed (eraseCohort) once
- * every record ingested that year has passed its retention end (design §3).
+ * (e.g. "2025"). Once a person's retention end is known, the retention flow
+ * moves them (resealPersons) into the cohort of their disposal month
+ * (retention/reseal.ts names those cohorts), so that one key's destruction
+ * erases exactly the people due together (design §3).
  */
 export function ingestCohort(now: Date): string {
   return String(now.getUTCFullYear());
@@ -44,6 +48,7 @@ export { stopSealWorkers } from './seal-records.js';
 export { revealNumber, type RevealInput, type RevealResult } from './reveal.js';
 export { readNumbersForPurpose, type BulkReadInput, type BulkReadResult } from './bulk-read.js';
 export { eraseCohort, type EraseInput, type EraseResult } from './erase.js';
+export { purgeRetiredRecords, resealPersons, RESEAL_SLICE, type ResealInput, type ResealMove, type ResealResult } from './reseal.js';
 export { attemptDecrypt, checkpointAfterDisposal, destroyDataKeys, keysOnlyFor, markDisposed, reserveForDisposal, type PersonToDispose } from './dispose-persons.js';
 export { REVEAL_PURPOSES, isRevealPurpose, type RevealPurpose } from './purposes.js';
 export type { PersonRow } from './repo.js';

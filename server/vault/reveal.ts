@@ -71,14 +71,40 @@ export async function revealNumber(deps: RevealDeps, input: RevealInput): Promis
 
 /** Data key → vault object → number. Every failure on the way is "damaged" (or "disposed"). */
 async function readNumber(deps: RevealDeps, person: repo.PersonRow, officeKey: openpgp.PrivateKey): Promise<string> {
-  const dk = await repo.findDataKey(deps.db, person.data_key_id);
-  if (!dk || dk.destroyedAt || !dk.wrapped) throw new VaultRecordDisposed();
-  const bytes = await readRecord(deps, person.token);
-  const raw = await unwrapKey(dk.wrapped, officeKey);
+  const raws: Buffer[] = [];
   try {
-    return decryptRecord(raw, person.token, bytes);
+    return await readCurrentNumber(deps, person, async (dataKeyId) => {
+      const dk = await repo.findDataKey(deps.db, dataKeyId);
+      if (!dk || dk.destroyedAt || !dk.wrapped) throw new VaultRecordDisposed();
+      const raw = await unwrapKey(dk.wrapped, officeKey);
+      raws.push(raw);
+      return raw;
+    });
   } finally {
-    raw.fill(0);
+    for (const raw of raws) raw.fill(0);
+  }
+}
+
+/**
+ * The person's number under the token and key their row names now. A reseal
+ * (reseal.ts) may move the record between the caller's read of the row and
+ * this one: the row is read again, and when the record is missing because
+ * the row moved meanwhile, the new one is read — never a false "damaged".
+ */
+export async function readCurrentNumber(deps: RevealDeps, person: repo.PersonRow, dataKey: (dataKeyId: string) => Promise<Buffer>): Promise<string> {
+  let row = person;
+  for (let attempt = 0; ; attempt++) {
+    const now = await repo.findPerson(deps.db, person.id);
+    if (!now || now.state !== 'held') throw new VaultRecordDisposed();
+    row = now;
+    try {
+      const bytes = await readRecord(deps, row.token);
+      return decryptRecord(await dataKey(row.data_key_id), row.token, bytes);
+    } catch (err) {
+      const moved = (await repo.findPerson(deps.db, person.id))?.token !== row.token;
+      if (attempt < 2 && moved && err instanceof VaultRecordDamaged) continue;
+      throw err;
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import * as m0020 from './0020-disposal-batches.js';
 import * as m0023 from './0023-year-end-inputs.js';
 import * as m0024 from './0024-bundles.js';
 import * as m0026 from './0026-collect.js';
+import * as m0027 from './0027-vault-retired-records.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -47,4 +48,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0023-year-end-inputs': m0023,
   '0024-bundles': m0024,
   '0026-collect': m0026,
+  '0027-vault-retired-records': m0027,
 });

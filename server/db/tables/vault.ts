@@ -76,4 +76,12 @@ export interface VaultTables {
   persons: PersonsTable;
   reveal_events: RevealEventsTable;
   reveal_blocks: RevealBlocksTable;
+  vault_retired_records: VaultRetiredRecordsTable;
+}
+
+/** A record replaced by a reseal, to be deleted (every version) and then forgotten (migration 0027). */
+export interface VaultRetiredRecordsTable {
+  token: string;
+  company_id: string;
+  retired_at: string;
 }
