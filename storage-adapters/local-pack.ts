@@ -223,6 +223,10 @@ export function createLocalPackAdapter(opts: LocalPackOptions): StorageAdapter {
       assertValidKey(key);
       return row(key) ? [key] : [];
     },
+    remnantsMany: async (keys) => {
+      for (const key of keys) assertValidKey(key);
+      return new Map(keys.filter((key) => row(key)).map((key) => [key, [key]]));
+    },
     list,
     downloadUrl: async (key, ttlSeconds, o) => {
       assertValidKey(key);

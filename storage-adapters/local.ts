@@ -264,6 +264,14 @@ export function createLocalAdapter(opts: LocalAdapterOptions): StorageAdapter {
     delete: del,
     deleteMany: delMany,
     remnants,
+    remnantsMany: async (keys) => {
+      const out = new Map<string, string[]>();
+      for (const key of keys) {
+        const left = await remnants(key);
+        if (left.length) out.set(key, left);
+      }
+      return out;
+    },
     list,
     downloadUrl: async (key, ttlSeconds, o) => {
       assertValidKey(key);

@@ -148,6 +148,83 @@ export async function deleteCopies(t: Target, key: string): Promise<void> {
   });
 }
 
+/** From this many keys on, one listing of the whole bucket beats one listing per key (a listing answers 1,000 at a time). */
+export const BULK_FROM = 64;
+
+/**
+ * listCopies for many keys with one pass over the bucket's versions and
+ * incomplete uploads (pages of `pageSize`), instead of two listings per key:
+ * for 25,000 records of a disposal, 25 pages instead of 50,000 requests.
+ * Only keys with a copy appear in the answer.
+ */
+export async function listCopiesOfMany(t: Target, keys: readonly string[]): Promise<Map<string, Copy[]>> {
+  const wanted = new Set(keys);
+  const out = new Map<string, Copy[]>();
+  const add = (key: string | undefined, c: Copy) => {
+    if (key === undefined || !wanted.has(key)) return;
+    const list = out.get(key);
+    if (list) list.push(c);
+    else out.set(key, [c]);
+  };
+  try {
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (;;) {
+      const r = await listWithRetry(() => t.client.send(new ListObjectVersionsCommand({ Bucket: t.bucket, KeyMarker, VersionIdMarker, MaxKeys: t.pageSize })));
+      for (const v of r.Versions ?? []) add(v.Key, { kind: 'version', id: v.VersionId ?? 'null' });
+      for (const m of r.DeleteMarkers ?? []) add(m.Key, { kind: 'delete-marker', id: m.VersionId ?? 'null' });
+      if (!r.IsTruncated) break;
+      KeyMarker = r.NextKeyMarker;
+      VersionIdMarker = r.NextVersionIdMarker;
+    }
+  } catch (e) {
+    if (!isUnsupported(e)) throw e;
+    // no versioning API (s3rver): the plain object is all there is, key by key
+    out.clear();
+    for (const key of keys) for (const c of await listCopies(t, key)) add(key, c);
+    return out;
+  }
+  try {
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (;;) {
+      const r = await listWithRetry(() => t.client.send(new ListMultipartUploadsCommand({ Bucket: t.bucket, KeyMarker, UploadIdMarker, MaxUploads: t.pageSize })));
+      for (const u of r.Uploads ?? []) if (u.UploadId) add(u.Key, { kind: 'multipart-upload', id: u.UploadId });
+      if (!r.IsTruncated) break;
+      KeyMarker = r.NextKeyMarker;
+      UploadIdMarker = r.NextUploadIdMarker;
+    }
+  } catch (e) {
+    if (!isUnsupported(e)) throw e;
+  }
+  return out;
+}
+
+/** deleteCopies for many keys: one listing (listCopiesOfMany), then DeleteObjects by version id, 1,000 per call. */
+export async function deleteCopiesOfMany(t: Target, keys: readonly string[]): Promise<void> {
+  const copies = await listCopiesOfMany(t, keys);
+  const versions: Array<{ Key: string; VersionId?: string }> = [];
+  const uploads: Array<{ key: string; id: string }> = [];
+  for (const [key, list] of copies) {
+    for (const c of list) {
+      if (c.kind === 'multipart-upload') uploads.push({ key, id: c.id! });
+      else versions.push(c.kind === 'object' ? { Key: key } : { Key: key, VersionId: c.id });
+    }
+  }
+  for (let i = 0; i < versions.length; i += 1000) {
+    const r = await t.client.send(new DeleteObjectsCommand({ Bucket: t.bucket, Delete: { Objects: versions.slice(i, i + 1000), Quiet: true } }));
+    if (r.Errors?.length) {
+      const e = r.Errors[0]!;
+      throw new StorageError(`could not delete a version of the object (${e.Code}: ${e.Message})`, e.Key ?? '');
+    }
+  }
+  for (const u of uploads) {
+    await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: u.key, UploadId: u.id })).catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
+  }
+}
+
 /**
  * Aborts the bucket's incomplete multipart uploads started before `cutoff`
  * (a killed process never completes nor aborts its own). S3 reports when an

@@ -23,7 +23,7 @@ import { forEachAtOnce } from './concurrency.js';
 import { contentDisposition } from './content-disposition.js';
 import { StorageError, StorageExistsError, StorageNotFoundError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
-import { abortStaleUploads, deleteCopies, isNotFound, listCopies } from './s3-copies.js';
+import { abortStaleUploads, BULK_FROM, deleteCopies, deleteCopiesOfMany, isNotFound, listCopies, listCopiesOfMany } from './s3-copies.js';
 import type { NewObject, ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
 
 /** PutObjects in flight at once in createMany (the SDK pools up to 50 sockets). */
@@ -247,6 +247,12 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
     },
     deleteMany: async (keys) => {
       for (const key of keys) assertValidKey(key);
+      if (keys.length >= BULK_FROM) {
+        await deleteCopiesOfMany(target, keys).catch((e) => {
+          throw mapError(e, '');
+        });
+        return;
+      }
       await forEachAtOnce(keys, DELETE_AT_ONCE, (key) =>
         deleteCopies(target, key).catch((e) => {
           throw mapError(e, key);
@@ -257,6 +263,22 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
       assertValidKey(key);
       const copies = await listCopies(target, key);
       return copies.map((c) => (c.id ? `${c.kind} ${c.id}` : c.kind));
+    },
+    remnantsMany: async (keys) => {
+      for (const key of keys) assertValidKey(key);
+      const out = new Map<string, string[]>();
+      if (keys.length >= BULK_FROM) {
+        const copies = await listCopiesOfMany(target, keys).catch((e) => {
+          throw mapError(e, '');
+        });
+        for (const [key, list] of copies) out.set(key, list.map((c) => (c.id ? `${c.kind} ${c.id}` : c.kind)));
+        return out;
+      }
+      for (const key of keys) {
+        const list = (await listCopies(target, key)).map((c) => (c.id ? `${c.kind} ${c.id}` : c.kind));
+        if (list.length) out.set(key, list);
+      }
+      return out;
     },
     downloadUrl: async (key, ttlSeconds, o) => {
       assertValidKey(key);

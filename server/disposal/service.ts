@@ -15,6 +15,10 @@ import { insertDisposal, type DisposedObject } from './repo.js';
 export const DELETE_ALL_VERSIONS = 'storage-delete-all-versions';
 /** How the record says absence was checked: the adapter lists no remnant and `head` answers not-found. */
 export const VERIFIED_BY_LISTING = 'remnants-empty-and-head-not-found';
+/** The same for many objects at once: one listing of the store (remnantsMany) shows none of them, the objects themselves included. */
+export const VERIFIED_BY_BULK_LISTING = 'remnants-empty-by-store-listing';
+/** From this many objects in one store, verify with one listing rather than two requests per object. */
+const VERIFY_IN_BULK_FROM = 64;
 
 export type StorageLocation = keyof Deps['storage'];
 
@@ -68,12 +72,26 @@ export async function dispose(deps: Deps, req: DisposalRequest): Promise<boolean
   }
   if (req.failpoints?.afterDelete) failpoint(req.failpoints.afterDelete);
 
-  for (const o of req.objects) {
-    const left = await whatIsLeft(deps.storage[o.location], o.key);
-    if (left.remnants > 0 || !left.headGone) {
-      deps.logger.error({ subject: req.subject, location: o.location, ...left }, 'object still present after delete; disposal not recorded');
+  let verification = VERIFIED_BY_LISTING;
+  for (const [location, keys] of byLocation) {
+    const store = deps.storage[location];
+    if (keys.length < VERIFY_IN_BULK_FROM) {
+      for (const key of keys) {
+        const left = await whatIsLeft(store, key);
+        if (left.remnants > 0 || !left.headGone) {
+          deps.logger.error({ subject: req.subject, location, ...left }, 'object still present after delete; disposal not recorded');
+          throw new DisposalNotVerified(req.notVerifiedMessage);
+        }
+      }
+      continue;
+    }
+    // Many objects (a cohort's records): one listing answers for all of them; a remnant includes the object itself.
+    const left = await store.remnantsMany(keys);
+    if (left.size > 0) {
+      deps.logger.error({ subject: req.subject, location, objectsLeft: left.size }, 'objects still present after delete; disposal not recorded');
       throw new DisposalNotVerified(req.notVerifiedMessage);
     }
+    verification = VERIFIED_BY_BULK_LISTING;
   }
   if (req.beforeRecord) await req.beforeRecord();
   const verifiedAt = deps.clock.now().toISOString();
@@ -85,7 +103,7 @@ export async function dispose(deps: Deps, req: DisposalRequest): Promise<boolean
     if (!(await req.within(trx, verifiedAt))) return false;
     await insertDisposal(trx, {
       id: randomId(16), companyId: req.companyId, subject: req.subject, reason: req.reason, method: DELETE_ALL_VERSIONS,
-      verification: VERIFIED_BY_LISTING, verifiedAt, byUser: req.by.userId, createdAt: verifiedAt, objects,
+      verification, verifiedAt, byUser: req.by.userId, createdAt: verifiedAt, objects,
     });
     const acting = requestActing(auditContext(deps), { userId: req.by.userId, role: req.by.role ?? 'system', requestId: req.by.requestId ?? null });
     await record(trx, acting, {

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { isPostgres, lockedForUpdate } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
+import { forEachAtOnce } from '../../storage-adapters/concurrency.js';
 import { StorageNotFoundError } from '../../storage-adapters/errors.js';
 
 /**
@@ -82,8 +83,9 @@ export async function attemptDecrypt(deps: Pick<Deps, 'db' | 'storage'>, input: 
     const keys = await deps.db.selectFrom('data_keys').select(['id', 'wrapped_key', 'destroyed_at']).where('id', 'in', [...input.keyIds]).execute();
     if (keys.length !== input.keyIds.length || keys.some((k) => k.wrapped_key !== null || k.destroyed_at === null)) throw new Error('decrypt attempt: a destroyed data key still has key material');
   }
-  for (const token of input.tokens) {
-    const readable = await deps.storage.vault.get(token).then(
+  let readable = false;
+  await forEachAtOnce(input.tokens, DECRYPT_ATTEMPTS_AT_ONCE, async (token) => {
+    if (await deps.storage.vault.get(token).then(
       (s) => {
         s.destroy();
         return true;
@@ -92,10 +94,13 @@ export async function attemptDecrypt(deps: Pick<Deps, 'db' | 'storage'>, input: 
         if (e instanceof StorageNotFoundError) return false;
         throw e;
       },
-    );
-    if (readable) throw new Error('decrypt attempt: a record can still be read');
-  }
+    )) readable = true;
+  });
+  if (readable) throw new Error('decrypt attempt: a record can still be read');
 }
+
+/** Record reads in flight at once in attemptDecrypt (S3: a GET each). */
+const DECRYPT_ATTEMPTS_AT_ONCE = 16;
 
 /**
  * 廃棄済: the persons leave custody. Name and relation stay (the client's

@@ -1,6 +1,5 @@
 import type * as openpgp from 'openpgp';
 import { forEachAtOnce } from '../../storage-adapters/concurrency.js';
-import { whatIsLeft } from '../../storage-adapters/gone.js';
 import { requestActing } from '../audit/acting.js';
 import { record } from '../audit/record.js';
 import { auditContext } from '../audit/service.js';
@@ -182,12 +181,9 @@ export async function purgeRetiredRecords(deps: Pick<Deps, 'db' | 'storage'>, co
       left += batch.length; // a store that refused (S3 AccessDenied, network): the rows stay for the next run
       continue;
     }
-    const gone: string[] = [];
-    for (const token of batch) {
-      const l = await whatIsLeft(deps.storage.vault, token);
-      if (l.remnants === 0 && l.headGone) gone.push(token);
-      else left++;
-    }
+    const still = await deps.storage.vault.remnantsMany(batch);
+    const gone = batch.filter((token) => !still.has(token));
+    left += still.size;
     if (gone.length > 0) await deps.db.deleteFrom('vault_retired_records').where('token', 'in', gone).execute();
   }
   return left;

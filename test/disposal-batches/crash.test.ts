@@ -10,6 +10,7 @@ import { buildDeps, type Deps } from '../../server/deps.js';
 import { FAILPOINTS } from '../../server/failpoints.js';
 import { createLogger } from '../../server/log/logger.js';
 import { reportDeparture, setCompanyServices } from '../../server/retention/service.js';
+import { revealNumber } from '../../server/vault/index.js';
 import { arrangeOffice, filesContaining, numberForms, type Office } from '../helpers/ingest-office.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { freePort } from '../helpers/servers.js';
@@ -206,6 +207,123 @@ describe(`disposal crash safety: kill -9 at every disposal failpoint, restart, t
           for (const r of results) {
             for (const form of numberForms([...numbers])) expect(r.logs).not.toContain(form);
             expect(filesContaining(r.dataDir, [...numbers.slice(0, 3)])).toEqual([]);
+          }
+        } finally {
+          for (const r of results) fs.rmSync(r.dataDir, { recursive: true, force: true });
+        }
+      },
+      300_000,
+    );
+  }
+});
+
+/**
+ * The same, for moving leavers into the key of their disposal month
+ * (vault/reseal.ts): a key holder presses 付け替える, kinko is killed after
+ * the new records are written or after the rows moved; after the restart
+ * nothing is lost and nothing is left over — the vault holds exactly the
+ * records the rows name (no orphan, no replaced record), every person is
+ * either still in the ingest cohort or in their month's key, a second press
+ * finishes the move, and every number still decrypts to what it was.
+ */
+const RESEAL_CASES = FAILPOINTS.filter((f) => f.startsWith('reseal.'));
+const resealNumbers = syntheticMyNumbers(4, 7171);
+
+interface ResealArranged {
+  office: Office;
+  leavers: string[];
+  all: string[];
+}
+
+async function resealState(dataDir: string, a: ResealArranged) {
+  const deps = await openDeps(dataDir);
+  try {
+    const rows = await deps.db.selectFrom('persons').select(['id', 'token', 'cohort', 'state']).where('id', 'in', a.all).orderBy('id').execute();
+    const vault: string[] = [];
+    for await (const o of deps.storage.vault.list()) vault.push(o.key);
+    const retired = await deps.db.selectFrom('vault_retired_records').select('token').execute();
+    const numbersNow: string[] = [];
+    for (const id of a.all) {
+      const r = await revealNumber(deps, { personId: id, actor: { userId: a.office.director.id, role: 'director' }, passphrase: DIRECTOR.keyPassphrase, purpose: 'health-pension' });
+      numbersNow.push(r.number);
+    }
+    return { rows, vault: vault.sort(), retired: retired.length, numbers: numbersNow };
+  } finally {
+    await deps.close();
+  }
+}
+
+async function resealCrashCase(template: string, a: ResealArranged, failpoint: string): Promise<{ logs: string; dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-rcrash-'));
+  fs.cpSync(template, dataDir, { recursive: true });
+  let logs = '';
+  const press = async (port: number) => post(`http://127.0.0.1:${port}`, await stepUpSession(dataDir, a.office.director.id), '/office/retention', '/office/retention/reseal', { passphrase: DIRECTOR.keyPassphrase });
+  const first = await startKinko(dataDir, failpoint);
+  try {
+    const died = await press(first.port).then((r) => `answered ${r.status}`, () => 'died');
+    const exit = await Promise.race([first.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000).unref())]);
+    expect({ failpoint, died, signal: exit?.signal }).toEqual({ failpoint, died: 'died', signal: 'SIGKILL' });
+  } finally {
+    await stopKinko(first);
+    logs += first.out();
+  }
+  const second = await startKinko(dataDir);
+  try {
+    const after = await resealState(dataDir, a);
+    // nothing left over, nothing lost: the vault is exactly the rows' records, and the numbers are unchanged
+    expect({ failpoint, vault: after.vault, retired: after.retired }).toEqual({ failpoint, vault: after.rows.map((r) => r.token).sort(), retired: 0 });
+    expect(after.numbers).toEqual([...resealNumbers]);
+    const moved = after.rows.filter((r) => a.leavers.includes(r.id) && r.cohort.startsWith('end-')).length;
+    expect({ failpoint, moved }).toEqual({ failpoint, moved: failpoint === 'reseal.after-commit' ? 3 : 0 });
+    // the key holder presses again: whatever was not moved moves now
+    const again = await press(second.port);
+    expect(again.location).toBe(`/office/retention?moved=${3 - moved}`);
+    const done = await resealState(dataDir, a);
+    expect(done.rows.filter((r) => a.leavers.includes(r.id)).every((r) => r.cohort.startsWith('end-'))).toBe(true);
+    expect(done.rows.find((r) => !a.leavers.includes(r.id))!.cohort).toBe('2025');
+    expect({ vault: done.vault, retired: done.retired }).toEqual({ vault: done.rows.map((r) => r.token).sort(), retired: 0 });
+    expect(done.numbers).toEqual([...resealNumbers]);
+  } finally {
+    await stopKinko(second);
+    logs += second.out();
+  }
+  return { logs, dataDir };
+}
+
+describe(`reseal crash safety: kill -9 at every reseal failpoint, restart, nothing lost or left over (${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`, () => {
+  let template: string;
+  let a: ResealArranged;
+
+  beforeAll(async () => {
+    template = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-rcrash-template-'));
+    const deps = await openDeps(template, true);
+    try {
+      const office = await arrangeOffice(deps);
+      const companyId = office.company.id;
+      const by = { userId: office.director.id, role: 'director' as const, requestId: null };
+      await setCompanyServices(deps, by, { companyId, serviceIds: ['shakai-hoken'] });
+      // one ingest cohort holding three leavers (due the same month) and one who stays
+      const put = await putInVault(deps, { companyId, cohort: '2025', unlockAs: office.director.id, passphrase: DIRECTOR.keyPassphrase, employees: resealNumbers.map((n, i) => ({ name: `付替 ${i}郎`, number: n, employeeCode: `R${i}` })) });
+      for (const p of put.slice(0, 3)) await reportDeparture(deps, by, { companyId, personId: p.id, on: '2025-03-31', via: 'office' });
+      a = { office, leavers: put.slice(0, 3).map((p) => p.id), all: put.map((p) => p.id) };
+    } finally {
+      await deps.close();
+    }
+  }, 60_000);
+  afterAll(() => fs.rmSync(template, { recursive: true, force: true }));
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    it(
+      `round ${round}: every reseal failpoint (${RESEAL_CASES.length}) — kill, restart, press again, the move completes`,
+      async () => {
+        const settled = await Promise.allSettled(RESEAL_CASES.map((fp) => resealCrashCase(template, a, fp)));
+        const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+        try {
+          const failed = settled.find((s) => s.status === 'rejected');
+          if (failed) throw (failed as PromiseRejectedResult).reason;
+          for (const r of results) {
+            for (const form of numberForms([...resealNumbers])) expect(r.logs).not.toContain(form);
+            expect(filesContaining(r.dataDir, [...resealNumbers])).toEqual([]);
           }
         } finally {
           for (const r of results) fs.rmSync(r.dataDir, { recursive: true, force: true });

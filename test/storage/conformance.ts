@@ -190,6 +190,23 @@ export function runStorageConformance(name: string, makeAdapter: () => Promise<H
       await a.deleteMany([]);
     });
 
+    it('when 70 keys (enough for the one-listing path) are deleted at once, every version goes, the ones kept stay, and remnantsMany names exactly the ones kept', async () => {
+      const items = Array.from({ length: 75 }, (_, i) => ({ key: `${run}/bulk/${String(i).padStart(2, '0')}`, bytes: randomBytes(40) }));
+      await a.createMany(items);
+      await put(a, items[0]!.key, 'a second version');
+      const gone = items.slice(0, 70).map((x) => x.key);
+      const kept = items.slice(70).map((x) => x.key);
+      await a.deleteMany([...gone, `${run}/bulk/never-existed`]);
+      expect(await allKeys(a, `${run}/bulk/`)).toEqual(kept);
+      for (const key of [gone[0]!, gone[69]!]) expect(await a.remnants(key)).toEqual([]);
+      const left = await a.remnantsMany([...gone, ...kept]);
+      expect([...left.keys()].sort()).toEqual(kept);
+      for (const key of kept) expect(left.get(key)!.length).toBeGreaterThan(0);
+      expect((await a.remnantsMany(gone)).size).toBe(0);
+      await a.deleteMany(kept);
+      expect((await a.remnantsMany(kept)).size).toBe(0);
+    });
+
     it('when listing a prefix, then every object under it comes back (across pages where the adapter pages), and nothing else', async () => {
       const base = `${run}/list`;
       const inside = [...Array.from({ length: 7 }, (_, i) => `${base}/a-${i}`), `${base}/b-0`, `${base}/sub/a-9`];
