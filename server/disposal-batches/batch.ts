@@ -90,7 +90,10 @@ export async function approveBatch(deps: Deps, acting: Acting, input: ApproveInp
         approved_by: acting.userId, approved_at: now, confirmed_by: null, confirmed_at: null, method: null, key_ids: '', keys_destroyed_at: null, decrypt_failed_at: null, done_at: null,
       })
       .execute();
-    await trx.insertInto('disposal_batch_persons').values(reserved.map((p) => ({ batch_id: batchId, person_id: p.personId, token: p.token, data_key_id: p.dataKeyId }))).execute();
+    // 500 rows per statement: SQLite takes at most 32,766 parameters in one (a cohort may be 25,000 people)
+    for (let i = 0; i < reserved.length; i += 500) {
+      await trx.insertInto('disposal_batch_persons').values(reserved.slice(i, i + 500).map((p) => ({ batch_id: batchId, person_id: p.personId, token: p.token, data_key_id: p.dataKeyId }))).execute();
+    }
   });
   failpoint('disposal.after-approve');
   if (needsConfirmation) return { batchId, state: 'awaiting-confirmation', certified: false };

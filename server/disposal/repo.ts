@@ -36,10 +36,13 @@ export async function insertDisposal(db: Db, d: DisposalRecord): Promise<void> {
     })
     .execute();
   if (d.objects.length === 0) return;
-  await db
-    .insertInto('disposal_objects')
-    .values(d.objects.map((o) => ({ disposal_id: d.id, location: o.location, backend: o.backend, object_key: o.key, sha256: o.sha256, size: o.size })))
-    .execute();
+  // 500 rows per statement: SQLite takes at most 32,766 parameters in one (a cohort's records may be 25,000)
+  for (let i = 0; i < d.objects.length; i += 500) {
+    await db
+      .insertInto('disposal_objects')
+      .values(d.objects.slice(i, i + 500).map((o) => ({ disposal_id: d.id, location: o.location, backend: o.backend, object_key: o.key, sha256: o.sha256, size: o.size })))
+      .execute();
+  }
 }
 
 /** The record of one subject's disposal, or null while it has none. */

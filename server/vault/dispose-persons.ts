@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { isPostgres, lockedForUpdate } from '../db/dialect.js';
+import { isPostgres, lockedForUpdate, oneOfValues } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { forEachAtOnce } from '../../storage-adapters/concurrency.js';
@@ -35,12 +35,13 @@ export interface PersonToDispose {
  */
 export async function reserveForDisposal(trx: Trx, companyId: string, personIds: readonly string[]): Promise<PersonToDispose[] | { notHeld: string[]; notFound: string[] }> {
   const ids = [...new Set(personIds)];
-  const rows = ids.length === 0 ? [] : await trx.selectFrom('persons').select(['id', 'token', 'data_key_id', 'state', 'name', 'relation']).where('company_id', '=', companyId).where('id', 'in', ids).execute();
-  const notFound = ids.filter((id) => !rows.some((r) => r.id === id));
+  const rows = ids.length === 0 ? [] : await trx.selectFrom('persons').select(['id', 'token', 'data_key_id', 'state', 'name', 'relation']).where('company_id', '=', companyId).where(oneOfValues(trx, 'id', ids)).execute();
+  const found = new Set(rows.map((r) => r.id));
+  const notFound = ids.filter((id) => !found.has(id));
   const notHeld = rows.filter((r) => r.state !== 'held').map((r) => r.id);
   if (notFound.length > 0 || notHeld.length > 0) return { notHeld, notFound };
   // Conditional: a concurrent approval that got in first leaves fewer rows to update.
-  const upd = await trx.updateTable('persons').set({ state: 'disposing' }).where('company_id', '=', companyId).where('id', 'in', ids).where('state', '=', 'held').executeTakeFirst();
+  const upd = await trx.updateTable('persons').set({ state: 'disposing' }).where('company_id', '=', companyId).where(oneOfValues(trx, 'id', ids)).where('state', '=', 'held').executeTakeFirst();
   if (Number(upd.numUpdatedRows) !== ids.length) return { notHeld: ids, notFound: [] };
   return rows.map((r) => ({ personId: r.id, token: r.token, dataKeyId: r.data_key_id, name: r.name, relation: r.relation }));
 }
@@ -113,7 +114,7 @@ export async function markDisposed(trx: Trx, personIds: readonly string[]): Prom
   const r = await trx
     .updateTable('persons')
     .set({ state: 'disposed', number_index: '', number_last4: null, furigana: null, employee_code: null, source_drop_id: null, source_sheet: null, source_row: null })
-    .where('id', 'in', [...personIds])
+    .where(oneOfValues(trx, 'id', personIds))
     .where('state', '=', 'disposing')
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
