@@ -4,25 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Acting } from '../../server/accounts/acting.js';
 import { openDirectorAlerts } from '../../server/notify/director-alerts.js';
 import { dueByCompany, runRetentionCheck } from '../../server/retention/alarms.js';
+import { mailText } from '../helpers/outbox.js';
 import { reportDeparture, setCompanyServices, setHold } from '../../server/retention/service.js';
 import { makeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { databaseUrl } from '../helpers/databases.js';
 import { makeHeldFamily, type HeldFamily } from '../helpers/held-family.js';
-
-/** The text of a single-part outbox message, decoded from the transfer encoding nodemailer chose. */
-function mailText(raw: string): string {
-  const cut = raw.search(/\r?\n\r?\n/);
-  const head = raw.slice(0, cut);
-  const body = raw.slice(cut).trim();
-  if (/Content-Transfer-Encoding: base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (/Content-Transfer-Encoding: quoted-printable/i.test(head)) {
-    const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-    return Buffer.from(bytes, 'latin1').toString('utf8');
-  }
-  return body;
-}
 
 describe.each(testDatabases())('廃棄アラーム on $name', (target) => {
   let db: OpenedTestDatabase;
