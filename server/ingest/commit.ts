@@ -15,6 +15,9 @@ import { candidateNumbers, planIngest, rowKey, type PlannedPerson, type PreviewE
 import * as repo from './repo.js';
 import { insertReviewRows, type ReviewInsert } from './review-repo.js';
 import { ingestRuntime } from './runtime.js';
+import { departureReports, rosterDepartures } from './departures.js';
+import { japanToday } from '../retention/calendar.js';
+import { recordDepartures } from '../retention/service.js';
 import { NumberInPersonRow, type Custody, type CustodyPerson } from '../vault/index.js';
 
 export interface CommitCounts {
@@ -53,7 +56,7 @@ export async function confirmIngest(
   deps: Deps,
   actor: Actor,
   jobId: string,
-  form: Selection & { version: number },
+  form: Selection & { version: number; departures?: boolean },
   meta: { requestId?: string } = {},
 ): Promise<CommitOutcome> {
   const rt = ingestRuntime(deps);
@@ -92,13 +95,19 @@ export async function confirmIngest(
 
     // A long write to a remote vault keeps its job fresh, so nobody takes it for abandoned.
     const keepAlive = () => repo.moveJob(deps.db, job.id, job.attempt, ['committing'], 'committing', deps.clock.now().toISOString()).then(() => {});
-    await custody.stage(await personRows(entry, adds, plan.persons), { keepAlive });
+    const custodyPersons = await personRows(entry, adds, plan.persons);
+    // The roster's 退職日, recorded only when staff ticked it on the preview (departures.ts).
+    const departures = form.departures ? departureReports(rosterDepartures(plan, japanToday(deps.clock.now())), new Map(custodyPersons.map((p) => [p.key, p.id]))) : [];
+    await custody.stage(custodyPersons, { keepAlive });
 
     await deps.db.transaction().execute(async (trx) => {
       if (!(await repo.markCommitted(trx, { id: job.id, attempt: job.attempt, userId: actor.userId, now, counts }))) throw new PreviewGone();
       if (!(await markIngested(trx, job.dropId, now))) throw new Conflict('ingestFlow.errors.notIngestable');
       await custody.commit(trx);
       await insertReviewRows(trx, reviewRows);
+      if (departures.length > 0) {
+        await recordDepartures(trx, deps, { userId: actor.userId, role: actor.role, requestId: meta.requestId ?? null }, { companyId: job.companyId, via: 'ingest', reports: departures });
+      }
       await record(trx, requestActing(auditContext(deps), { userId: actor.userId, role: actor.role, requestId: meta.requestId ?? null }), {
         action: 'ingest.commit',
         companyId: job.companyId,

@@ -1,5 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { Actor } from '../http/policies.js';
+import { rosterDepartures } from './departures.js';
+import { japanToday } from '../retention/calendar.js';
 import { livePreview } from './columns.js';
 import { confirmIngest } from './commit.js';
 import { applyPageChoices, planOnce, selectionOf, type PageChoices } from './preview-cache.js';
@@ -18,7 +20,7 @@ import * as repo from './repo.js';
 export async function previewPlan(deps: Deps, actor: Actor, jobId: string) {
   const live = await livePreview(deps, actor, jobId);
   const { plan, selection } = await planOnce(live.entry, deps.clock.now().getTime(), (sel) => planIngest(deps.db, live.entry, sel));
-  return { ...live, plan, selection };
+  return { ...live, plan, selection, departures: rosterDepartures(plan, japanToday(deps.clock.now())) };
 }
 
 /** Keeps one page's ticks; 'changed' (and nothing kept) when the file was read again since the page was made. */
@@ -33,11 +35,11 @@ export async function savePageChoices(deps: Deps, actor: Actor, jobId: string, f
  * Confirms with the saved choices and this page's boxes as they are now (what
  * the page says: the confirm button takes both, no need to save first).
  */
-export async function confirmFromPage(deps: Deps, actor: Actor, jobId: string, form: { version: number; choices: PageChoices }, meta: { requestId?: string }) {
+export async function confirmFromPage(deps: Deps, actor: Actor, jobId: string, form: { version: number; choices: PageChoices; departures?: boolean }, meta: { requestId?: string }) {
   const { entry } = await livePreview(deps, actor, jobId);
   if (entry.version === form.version) applyPageChoices(entry, form.choices);
   const sel = selectionOf(entry);
-  return confirmIngest(deps, actor, jobId, { exclude: new Set(sel.exclude), repair: new Set(sel.repair), version: form.version }, meta);
+  return confirmIngest(deps, actor, jobId, { exclude: new Set(sel.exclude), repair: new Set(sel.repair), version: form.version, departures: form.departures === true }, meta);
 }
 
 /** The drop a job is for (the "gone" page links back to it), or null. */

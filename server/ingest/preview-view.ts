@@ -15,6 +15,8 @@ import type { JobRecord } from './repo.js';
 type Lang = 'ja' | 'en';
 
 /** People per page of the preview's person list, and rows per page of its review list. */
+import type { RosterDepartures } from './departures.js';
+
 export const PREVIEW_PAGE_SIZE = 50;
 export const REVIEW_PAGE_SIZE = 40;
 // Why not 100: one page's form posts one field per ticked box, and the form
@@ -107,6 +109,7 @@ export function previewView(
   plan: Plan,
   selection: { exclude: ReadonlySet<string>; repair: ReadonlySet<string> },
   place: PreviewPlace = { page: 1, status: 'all', rpage: 1 },
+  departures: RosterDepartures = { record: [], later: 0 },
 ) {
   const statusKey = (s: string) => (s === 'number-change' ? 'numberChange' : s);
   const fmt = (n: number) => n.toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-US');
@@ -207,5 +210,7 @@ export function previewView(
       candidates: a.candidates.map((c, candidate) => ({ candidate, letter: c.letter, header: c.header })),
     })),
     warnings: entry.result.warnings.map((w) => t(w.key, { count: w.count })),
+    /** The roster's 退職日 column: how many can be recorded as leavers (only if ticked), and how many lie ahead. */
+    departures: { count: departures.record.length, countText: fmt(departures.record.length), later: departures.later, laterText: fmt(departures.later) },
   };
 }

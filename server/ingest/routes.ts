@@ -85,7 +85,7 @@ export function ingestRoutes(deps: Deps): Router {
     const t = res.locals.t;
     noStore(res).render('office/ingest-preview', {
       title: t('ingestFlow.preview.title'),
-      p: previewView(t, res.locals.lang, live.job, live.entry, live.plan, live.selection, { page: q.page, status: q.status, rpage: q.rpage }),
+      p: previewView(t, res.locals.lang, live.job, live.entry, live.plan, live.selection, { page: q.page, status: q.status, rpage: q.rpage }, live.departures),
       changed: q.changed,
       rereadFailed: q.reread ? t(`ingest.errors.${q.reread}`) : null,
       saved: q.saved,

@@ -55,7 +55,8 @@ export const selection = {
     .transform((b) => ({ version: b.version, goto: b.goto, choices: choicesOf(b) })),
 };
 
-export const confirm = { body: pageForm.transform((b) => ({ version: b.version, choices: choicesOf(b) })) };
+/** The confirmation: the page's boxes, and whether to record the roster's 退職日 column as departures (an unticked box sends nothing). */
+export const confirm = { body: pageForm.extend({ departures: flag }).transform((b) => ({ version: b.version, choices: choicesOf(b), departures: b.departures })) };
 
 /** `col<group>=<candidate>`: the My Number column staff chose for each group; other fields are ignored. */
 export const columns = {

@@ -53,9 +53,20 @@ export async function reportDeparture(deps: RetentionDeps, acting: Acting, input
  * checked and recorded in one transaction, so one bad date records none —
  * nothing half-done. Without a kind, the relation decides it.
  */
-export async function reportDepartures(deps: RetentionDeps, acting: Acting, input: { companyId: string; via: 'room' | 'office' | 'ingest'; reports: Array<{ personId: string; on: string; kind?: DepartureKind }> }) {
+export async function reportDepartures(deps: RetentionDeps, acting: Acting, input: DeparturesInput) {
+  await deps.db.transaction().execute((trx) => recordDepartures(trx, deps, acting, input));
+}
+
+export interface DeparturesInput {
+  companyId: string;
+  via: 'room' | 'office' | 'ingest';
+  reports: Array<{ personId: string; on: string; kind?: DepartureKind }>;
+}
+
+/** reportDepartures inside the caller's transaction (an ingest's commit records a roster's 退職日 with its persons). */
+export async function recordDepartures(trx: Trx, deps: RetentionDeps, acting: Acting, input: DeparturesInput) {
   const checked = input.reports.map((r) => ({ ...r, on: checkedDate(deps, r.on, { past: true }) }));
-  await deps.db.transaction().execute(async (trx) => {
+  {
     for (const r of checked) {
       const p = await heldPerson(trx, input.companyId, r.personId);
       const kind: DepartureKind = r.kind ?? (isEmployee(p.relation) ? 'left' : 'left-household');
@@ -64,7 +75,7 @@ export async function reportDepartures(deps: RetentionDeps, acting: Acting, inpu
       await upsert(trx, p.id, kind === 'left' ? { left_on: r.on, reported_by: acting.userId, reported_at: now } : { left_household_on: r.on, reported_by: acting.userId, reported_at: now });
       await auditAs(trx, deps, acting, { action: 'retention.departure', companyId: input.companyId, targetIds: [p.id], details: { kind, on: r.on, via: input.via } });
     }
-  });
+  }
 }
 
 /** 保留 with a reason stops disposal; `reason: null` lifts it. */

@@ -1,6 +1,7 @@
 import { checkMyNumberCell, looksNumeric } from '../../mynumber/cell.js';
 import { maskNumber } from '../../mynumber/mask.js';
 import { cellText, furiganaOf, nameOf, squash } from './cell-text.js';
+import { dateCell } from './dates.js';
 import { Collector } from './collector.js';
 import { settleDuplicates } from './duplicates.js';
 import { relationFromLabel } from './headers.js';
@@ -184,6 +185,10 @@ function extractRows(sheet: SheetGrid, layout: SheetLayout, groups: ColumnGroup[
       if (employeeCode) entry.employeeCode = employeeCode;
       entry.relation = relation;
       if (relationLabel) entry.relationLabel = relationLabel;
+      if (relation.kind === 'self' && layout.leftOn !== undefined) {
+        const leftOn = dateCell(cellText(sheet, r, layout.leftOn), sheet.numeric?.[r]?.[layout.leftOn]);
+        if (leftOn) entry.leftOn = leftOn;
+      }
       const check = checkMyNumberCell(text, raw);
       if (!name) {
         entry.reason = 'no-name';

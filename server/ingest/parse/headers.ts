@@ -4,7 +4,7 @@
  * 扶養親族１ 個人番号, My Number … in any width, spacing and brackets.
  * Pure string work on short texts; the only regexes are linear.
  */
-export type HeaderRole = 'number' | 'name' | 'sei' | 'mei' | 'furigana' | 'seiKana' | 'meiKana' | 'code' | 'relationLabel';
+export type HeaderRole = 'number' | 'name' | 'sei' | 'mei' | 'furigana' | 'seiKana' | 'meiKana' | 'code' | 'relationLabel' | 'leftOn';
 export type RelationKind = 'self' | 'spouse' | 'dependent';
 
 export interface HeaderInfo {
@@ -34,6 +34,8 @@ const NUMBER = /個人番号|マイナンバー|mynumber|myno|個人no|individua
 const NOT_NUMBER = /カード|card|有無|提出|確認|写し|写|済|種類|書類|通知|一覧|名簿|台帳|リスト|list|年分|交付|期限|日付|取得日|記載|方法|変更/;
 const CODE = /(社員|従業員|職員|スタッフ|staff|employee)(番号|コード|no|number|code|cd|id)|個人コード|^id$|^コード$/;
 const RELATION_LABEL = /続柄|続き柄|つづきがら|relationship|^relation$/;
+/** The employee's 退職日 (a roster may carry it: ingest offers it as a departure to record). */
+const LEFT_ON = /^(退職|退社|離職)(年月日|日|日付)$|^(dateofleaving|leavingdate|terminationdate)$/;
 const SPOUSE = /控除対象配偶者|源泉控除対象配偶者|配偶者|spouse|妻|夫/;
 const DEPENDENT = /控除対象扶養親族|扶養親族|被扶養者|扶養家族|扶養者|扶養|家族|親族|dependents?|dependants?/;
 const SELF = /本人|従業員|社員|職員|employee|staff/;
@@ -70,6 +72,7 @@ export function classifyHeader(raw: string): HeaderInfo | null {
   const base = { relation: rel.relation, index: rel.index, explicitRelation: rel.explicit, norm };
   if (NUMBER.test(norm)) return NOT_NUMBER.test(norm) ? null : { ...base, role: 'number' };
   if (CODE.test(norm)) return { ...base, relation: 'self', index: undefined, role: 'code' };
+  if (LEFT_ON.test(norm)) return { ...base, relation: 'self', index: undefined, role: 'leftOn' };
   if (RELATION_LABEL.test(norm)) return { ...base, role: 'relationLabel' };
   const rest = stripFiller(rel.rest);
   if (/^(セイ|せい)$/.test(rest)) return { ...base, role: 'seiKana' };

@@ -26,6 +26,8 @@ export interface SheetLayout {
   headers: Map<number, string>;
   groups: ColumnGroup[];
   code?: number;
+  /** The employee's 退職日 column, when the roster has one. */
+  leftOn?: number;
 }
 
 const HEADER_SCAN_ROWS = 60;
@@ -127,6 +129,7 @@ export function readLayout(sheet: SheetGrid, headerRow: number): SheetLayout {
   const groups = new Map<string, ColumnGroup>();
   const headers = new Map<number, string>();
   let code: number | undefined;
+  let leftOn: number | undefined;
   // Dependents' groups that name no index (扶養親族氏名, 扶養親族個人番号, 扶養親族氏名 …) are counted in order.
   let autoIndex = 0;
   let autoRoles = new Set<HeaderRole>();
@@ -137,6 +140,10 @@ export function readLayout(sheet: SheetGrid, headerRow: number): SheetLayout {
     if (!info) continue;
     if (info.role === 'code') {
       code ??= c;
+      continue;
+    }
+    if (info.role === 'leftOn') {
+      leftOn ??= c;
       continue;
     }
     let relation = info.relation;
@@ -184,7 +191,7 @@ export function readLayout(sheet: SheetGrid, headerRow: number): SheetLayout {
       g.mei = undefined;
     }
   }
-  return { headerRow, headers, groups: [...groups.values()], code };
+  return { headerRow, headers, groups: [...groups.values()], code, leftOn };
 }
 
 export function headerText(layout: SheetLayout, column: number): string {

@@ -31,6 +31,8 @@ export interface ExtractedPerson extends SourceRef {
   employeeName?: string;
   /** 12 ASCII digits with a valid check digit. In memory only. */
   number: string;
+  /** 本人 only: the 退職日 the roster gives (YYYY-MM-DD), when it has such a column and the cell is a date. */
+  leftOn?: string;
 }
 
 export type ReviewReason =
