@@ -69,6 +69,13 @@ module.exports = {
       from: { path: '^server/bundles/self-copy' },
       to: { path: '^server/(vault|db|ingest|keys)/|^server/bundles/(read|write)/', reachable: true },
     },
+    {
+      name: 'collect-employee-side-opens-nothing',
+      comment: 'The employee’s page (issue 18) takes what the phone encrypted to the office key and stores it as it came: nothing on that path may reach, even through a helper, what holds numbers or reads them out of a file — the vault, the ingest readers, the submission’s decoder and the arrival side (payload.ts, arrival-*.ts, which staff run after unlocking). (It does read the office public key, to check what arrives is encrypted to it.)',
+      severity: 'error',
+      from: { path: '^server/collect/employee-' },
+      to: { path: '^server/(vault|ingest)/|^server/collect/(payload|arrival-)', reachable: true },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -63,6 +63,10 @@ function brokenTree(): string {
     'server/vault/routes.ts': 'export const r = 1;\n',
     'server/ingest/commit.ts': "import { open } from '../vault/index.js';\nimport { open as raw } from '../vault/repo.js';\nexport const c = [open, raw];\n",
     'server/app.ts': "import { r } from './vault/routes.js';\nimport { k } from './vault/keys.js';\nexport const app = [r, k];\n",
+    // the employee's collection page reaching the submission decoder through a helper
+    'server/collect/employee-service.ts': "import { g } from './glue.js';\nexport const e = g;\n",
+    'server/collect/glue.ts': "import { decode } from './payload.js';\nexport const g = decode;\n",
+    'server/collect/payload.ts': 'export const decode = 1;\n',
     // a browser script importing server code
     'static/js/page.js': "import { x } from '../../server/config.js';\nexport const page = x;\n",
   };
@@ -91,5 +95,6 @@ describe('the layer rules', () => {
     expect(found('vault-only-through-its-api')).toEqual(['server/ingest/commit.ts → server/vault/repo.ts']);
     expect(found('vault-routes-only-mounted')).toEqual(['server/app.ts → server/vault/keys.ts']);
     expect(found('browser-code-knows-no-server')).toEqual(['static/js/page.js → server/config.ts']);
+    expect(found('collect-employee-side-opens-nothing')).toEqual(['server/collect/employee-service.ts → server/collect/payload.ts']);
   }, 120_000);
 });
