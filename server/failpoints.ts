@@ -23,6 +23,10 @@ export const FAILPOINTS = [
   // moving persons into their disposal cohort (vault/reseal.ts)
   'reseal.after-write',
   'reseal.after-commit',
+  // a collected submission confirmed or sent back (collect/arrival-service.ts)
+  'collect.after-commit',
+  'collect.after-return',
+  'collect.after-delete',
 ] as const;
 export type FailpointName = (typeof FAILPOINTS)[number];
 

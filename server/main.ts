@@ -11,6 +11,7 @@ import { sweepInterruptedPuts } from './drops/reconcile.js';
 import { startCheckpointTimer } from './audit/checkpoint-timer.js';
 import { startRetentionAlarms } from './retention/alarm-timer.js';
 import { resumeDisposalBatches } from './disposal-batches/batch-run.js';
+import { resumeCollectDisposals } from './collect/arrival-service.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
 import { stopSealWorkers } from './vault/index.js';
 import { stopUnlockThread } from './keys/unlock-thread.js';
@@ -32,7 +33,10 @@ export async function serve(env: Record<string, string | undefined> = process.en
     server.listen(config.port, config.host, () => resolve());
   });
   deps.logger.info({ url: config.publicUrl, host: config.host, port: config.port, database: config.database.kind, storage: config.storage.kind }, 'kinko is listening');
-  void recoverOnStart(deps).then(() => resumeDisposalBatches(deps)).catch(() => undefined);
+  void recoverOnStart(deps)
+    .then(() => resumeCollectDisposals(deps).then((n) => deps.logger.info({ destroyed: n }, 'collected submissions recovery finished')))
+    .then(() => resumeDisposalBatches(deps))
+    .catch(() => undefined);
   // Scaled deployment: this instance's heartbeat; claims of instances that stopped beating are released (ingest/instances.ts).
   const stopHeartbeat = startInstanceHeartbeat(deps);
   // Ciphertext of uploads a killed process left half-written (issue 12 item 7).

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Deps } from '../deps.js';
+import { failpoint } from '../failpoints.js';
 import type { Acting } from '../audit/acting.js';
 import { record } from '../audit/record.js';
 import { dispose } from '../disposal/service.js';
@@ -122,12 +123,13 @@ export async function confirmSubmission(deps: Deps, acting: Acting, actor: { use
     if (err instanceof NumberInPersonRow) throw new BadRequest('collect.errors.numberInText');
     throw err;
   }
+  failpoint('collect.after-commit');
   await destroySubmission(deps, actor, row, 'collect-confirmed');
   return { added: adds.length, duplicates: payload.persons.length - adds.length };
 }
 
 /** The submission (form and identity images) deleted in every version, verified, recorded (disposal/). */
-async function destroySubmission(deps: Deps, actor: { userId: string; role: string }, row: Row, reason: string): Promise<void> {
+async function destroySubmission(deps: Deps, actor: { userId: string | null; role: string }, row: Row, reason: string): Promise<void> {
   await dispose(deps, {
     subject: { kind: 'drop', id: row.id },
     companyId: row.company_id,
@@ -136,6 +138,7 @@ async function destroySubmission(deps: Deps, actor: { userId: string; role: stri
     by: { userId: actor.userId, role: actor.role },
     audit: { action: 'collect.disposed', purpose: '本人確認書類・提出内容の廃棄', targetIds: [row.request_id, row.id], details: { reason } },
     notVerifiedMessage: 'collect.errors.notDisposed',
+    failpoints: { afterDelete: 'collect.after-delete' },
     within: async (trx, verifiedAt) => {
       const r = await trx.updateTable('collect_submissions').set({ state: 'disposed', updated_at: verifiedAt }).where('id', '=', row.id).where('state', 'in', ['confirmed', 'returned']).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
@@ -165,6 +168,7 @@ export async function returnSubmission(deps: Deps, acting: Acting, actor: { user
     });
     await record(trx, acting, { action: 'collect.returned', companyId: row.company_id, targetIds: [row.request_id, row.id], details: { reasonGiven: true } });
   });
+  failpoint('collect.after-return');
   await destroySubmission(deps, actor, row, 'collect-returned');
   let mailed = false;
   if (row.email) {
@@ -178,6 +182,30 @@ export async function returnSubmission(deps: Deps, acting: Acting, actor: { user
     }
   }
   return { mailed, link };
+}
+
+/**
+ * Start-up (P9): a submission whose confirmation or return committed but
+ * whose destruction a crash cut short (state confirmed / returned) is
+ * destroyed now, with its disposal record — by kinko itself. A return's new
+ * link was committed with it; its e-mail, if the crash came first, is not
+ * sent again (the link is not kept anywhere to send): staff see the request
+ * as 依頼済 and can issue the link again.
+ */
+export async function resumeCollectDisposals(deps: Deps): Promise<number> {
+  const rows = await deps.db.selectFrom('collect_submissions').select('id').where('state', 'in', ['confirmed', 'returned']).execute();
+  let done = 0;
+  for (const { id } of rows) {
+    const row = await submissionRow(deps, id);
+    if (!row) continue;
+    try {
+      await destroySubmission(deps, { userId: null, role: 'system' }, row, row.state === 'confirmed' ? 'collect-confirmed' : 'collect-returned');
+      done++;
+    } catch (err) {
+      deps.logger.error({ submission: id, err: (err as Error).name }, 'collected submission not destroyed yet; the next start retries');
+    }
+  }
+  return done;
 }
 
 /** Who and which company a received submission is about (no content): 404 for anything else. */
