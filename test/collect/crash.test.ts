@@ -9,8 +9,8 @@ import { requestActing } from '../../server/audit/acting.js';
 import { auditContext } from '../../server/audit/service.js';
 import { issueRequests } from '../../server/collect/service.js';
 import { FAILPOINTS } from '../../server/failpoints.js';
-import { openDeps, post, startKinko, stepUpSession, stopKinko } from '../helpers/crash-kinko.js';
-import { arrangeOffice, encryptToOffice, filesContaining, numberForms, STAFF_PASSPHRASE, type Office } from '../helpers/ingest-office.js';
+import { copyOf, everyCaseOnce, expectKilled, openDeps, post, startKinko, stepUpSession, stopKinko } from '../helpers/crash-kinko.js';
+import { arrangeOffice, encryptToOffice, STAFF_PASSPHRASE, type Office } from '../helpers/ingest-office.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 
 /**
@@ -52,16 +52,13 @@ async function state(dataDir: string, a: Arranged) {
 }
 
 async function crashCase(template: string, a: Arranged, c: (typeof CASES)[number]) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-ccrash-'));
-  fs.cpSync(template, dataDir, { recursive: true });
+  const dataDir = copyOf(template, 'kinko-ccrash-');
   let logs = '';
   const first = await startKinko(dataDir, c.fp);
   try {
     const sid = await stepUpSession(dataDir, a.office.holder.id);
     const form: Record<string, string> = c.action === 'confirm' ? { passphrase: STAFF_PASSPHRASE } : { reason: '写真がぼやけて読めません。撮り直してください。' };
-    const died = await post(`http://127.0.0.1:${first.port}`, sid, `/office/collect/${a.submissionId}`, `/office/collect/${a.submissionId}/${c.action}`, form).then((r) => `answered ${r.status}`, () => 'died');
-    const exit = await Promise.race([first.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000).unref())]);
-    expect({ ...c, died, signal: exit?.signal }).toEqual({ ...c, died: 'died', signal: 'SIGKILL' });
+    await expectKilled(first, `${c.fp} (${c.action})`, () => post(`http://127.0.0.1:${first.port}`, sid, `/office/collect/${a.submissionId}`, `/office/collect/${a.submissionId}/${c.action}`, form));
   } finally {
     await stopKinko(first);
     logs += first.out();
@@ -123,18 +120,7 @@ describe(`collection crash safety: kill -9 at every confirm / return failpoint, 
     it(
       `round ${round}: every collection failpoint (${CASES.length}) — kill, restart, destroyed and recorded once`,
       async () => {
-        const settled = await Promise.allSettled(CASES.map((c) => crashCase(template, a, c)));
-        const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-        try {
-          const failed = settled.find((s) => s.status === 'rejected');
-          if (failed) throw (failed as PromiseRejectedResult).reason;
-          for (const r of results) {
-            for (const form of numberForms([own!, spouse!])) expect(r.logs).not.toContain(form);
-            expect(filesContaining(r.dataDir, [own!, spouse!])).toEqual([]);
-          }
-        } finally {
-          for (const r of results) fs.rmSync(r.dataDir, { recursive: true, force: true });
-        }
+        await everyCaseOnce(CASES, (c: (typeof CASES)[number]) => crashCase(template, a, c), [own!, spouse!]);
       },
       300_000,
     );

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { FAILPOINTS } from '../../server/failpoints.js';
 import { reportDeparture, setCompanyServices } from '../../server/retention/service.js';
 import { revealNumber } from '../../server/vault/index.js';
-import { arrangeOffice, filesContaining, numberForms, type Office } from '../helpers/ingest-office.js';
-import { openDeps, post, startKinko, stepUpSession, stopKinko } from '../helpers/crash-kinko.js';
+import { arrangeOffice, type Office } from '../helpers/ingest-office.js';
+import { copyOf, everyCaseOnce, expectKilled, openDeps, post, startKinko, stepUpSession, stopKinko } from '../helpers/crash-kinko.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { putInVault } from '../helpers/vault-office.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
@@ -59,8 +59,7 @@ async function checkComplete(dataDir: string, a: Arranged): Promise<{ batchId: s
 }
 
 async function crashCase(template: string, a: Arranged, failpoint: string): Promise<{ logs: string; dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-dcrash-'));
-  fs.cpSync(template, dataDir, { recursive: true });
+  const dataDir = copyOf(template, 'kinko-dcrash-');
   let logs = '';
   const approveForm = { person: a.leavers, reason: 'retention-ended', reasonText: '', passphrase: DIRECTOR.keyPassphrase };
   const first = await startKinko(dataDir, failpoint);
@@ -68,12 +67,7 @@ async function crashCase(template: string, a: Arranged, failpoint: string): Prom
     const base = `http://127.0.0.1:${first.port}`;
     const sid = await stepUpSession(dataDir, a.office.director.id);
     const companyPage = `/office/companies/${a.office.company.id}/disposal`;
-    const died = await post(base, sid, companyPage, `/office/companies/${a.office.company.id}/disposal-batches`, approveForm).then(
-      (r) => `answered ${r.status}`,
-      () => 'died',
-    );
-    const exit = await Promise.race([first.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000).unref())]);
-    expect({ failpoint, died, signal: exit?.signal }).toEqual({ failpoint, died: 'died', signal: 'SIGKILL' });
+    await expectKilled(first, failpoint, () => post(base, sid, companyPage, `/office/companies/${a.office.company.id}/disposal-batches`, approveForm));
     expect(first.out()).toContain(`failpoint ${failpoint}`);
   } finally {
     await stopKinko(first);
@@ -123,18 +117,7 @@ describe(`disposal crash safety: kill -9 at every disposal failpoint, restart, t
     it(
       `round ${round}: every disposal failpoint (${CASES.length}) — kill, restart, the batch completes and is certified`,
       async () => {
-        const settled = await Promise.allSettled(CASES.map((fp) => crashCase(template, a, fp)));
-        const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-        try {
-          const failed = settled.find((s) => s.status === 'rejected');
-          if (failed) throw (failed as PromiseRejectedResult).reason;
-          for (const r of results) {
-            for (const form of numberForms([...numbers])) expect(r.logs).not.toContain(form);
-            expect(filesContaining(r.dataDir, [...numbers.slice(0, 3)])).toEqual([]);
-          }
-        } finally {
-          for (const r of results) fs.rmSync(r.dataDir, { recursive: true, force: true });
-        }
+        await everyCaseOnce(CASES, (c: (typeof CASES)[number]) => crashCase(template, a, c), [...numbers]);
       },
       300_000,
     );
@@ -178,15 +161,12 @@ async function resealState(dataDir: string, a: ResealArranged) {
 }
 
 async function resealCrashCase(template: string, a: ResealArranged, failpoint: string): Promise<{ logs: string; dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-rcrash-'));
-  fs.cpSync(template, dataDir, { recursive: true });
+  const dataDir = copyOf(template, 'kinko-rcrash-');
   let logs = '';
   const press = async (port: number) => post(`http://127.0.0.1:${port}`, await stepUpSession(dataDir, a.office.director.id), '/office/retention', '/office/retention/reseal', { passphrase: DIRECTOR.keyPassphrase });
   const first = await startKinko(dataDir, failpoint);
   try {
-    const died = await press(first.port).then((r) => `answered ${r.status}`, () => 'died');
-    const exit = await Promise.race([first.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000).unref())]);
-    expect({ failpoint, died, signal: exit?.signal }).toEqual({ failpoint, died: 'died', signal: 'SIGKILL' });
+    await expectKilled(first, failpoint, () => press(first.port));
   } finally {
     await stopKinko(first);
     logs += first.out();
@@ -240,18 +220,7 @@ describe(`reseal crash safety: kill -9 at every reseal failpoint, restart, nothi
     it(
       `round ${round}: every reseal failpoint (${RESEAL_CASES.length}) — kill, restart, press again, the move completes`,
       async () => {
-        const settled = await Promise.allSettled(RESEAL_CASES.map((fp) => resealCrashCase(template, a, fp)));
-        const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-        try {
-          const failed = settled.find((s) => s.status === 'rejected');
-          if (failed) throw (failed as PromiseRejectedResult).reason;
-          for (const r of results) {
-            for (const form of numberForms([...resealNumbers])) expect(r.logs).not.toContain(form);
-            expect(filesContaining(r.dataDir, [...resealNumbers])).toEqual([]);
-          }
-        } finally {
-          for (const r of results) fs.rmSync(r.dataDir, { recursive: true, force: true });
-        }
+        await everyCaseOnce(RESEAL_CASES, (c: (typeof RESEAL_CASES)[number]) => resealCrashCase(template, a, c), [...resealNumbers]);
       },
       300_000,
     );

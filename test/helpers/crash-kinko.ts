@@ -1,10 +1,14 @@
+import { expect } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSession } from '../../server/auth/sessions.js';
 import { loadConfig } from '../../server/config.js';
 import { buildDeps, type Deps } from '../../server/deps.js';
 import { createLogger } from '../../server/log/logger.js';
+import { filesContaining, numberForms } from './ingest-office.js';
 import { freePort } from './servers.js';
 
 /**
@@ -85,3 +89,37 @@ export async function stepUpSession(dataDir: string, userId: string): Promise<st
   }
 }
 
+
+/** A fresh copy of a template data folder for one crash case. */
+export function copyOf(template: string, prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.cpSync(template, dir, { recursive: true });
+  return dir;
+}
+
+/** Runs the request the failpoint must kill, and checks that it did: no answer, the process gone by SIGKILL. */
+export async function expectKilled(running: Running, failpoint: string, act: () => Promise<unknown>): Promise<void> {
+  const died = await act().then((r) => `answered ${(r as { status?: number })?.status ?? '?'}`, () => 'died');
+  const exit = await Promise.race([running.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000).unref())]);
+  expect({ failpoint, died, signal: exit?.signal }).toEqual({ failpoint, died: 'died', signal: 'SIGKILL' });
+}
+
+/**
+ * One round: every case at once, each in its own data folder; then no
+ * number (in any written form) in any case's logs or files. The folders go
+ * afterwards, whatever happened.
+ */
+export async function everyCaseOnce<C>(cases: readonly C[], run: (c: C) => Promise<{ logs: string; dataDir: string }>, numbers: readonly string[]): Promise<void> {
+  const settled = await Promise.allSettled(cases.map(run));
+  const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  try {
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    for (const r of results) {
+      for (const form of numberForms([...numbers])) expect(r.logs).not.toContain(form);
+      expect(filesContaining(r.dataDir, [...numbers])).toEqual([]);
+    }
+  } finally {
+    for (const r of results) fs.rmSync(r.dataDir, { recursive: true, force: true });
+  }
+}
