@@ -181,6 +181,7 @@ describe.each(targets())('moving numbers into their disposal month, on $name', (
     const page = `/office/companies/${companyId}/disposal`;
     const csrf = await csrfToken(agent, page);
     const key = (await now('A1')).data_key_id;
+    const disposed = [(await now('A1')).token, (await now('A2')).token];
     const res = await agent.post(`/office/companies/${companyId}/disposal-batches`).type('form').send({ _csrf: csrf, person: [rows.A1!.id, rows.A2!.id], reason: 'retention-ended', reasonText: '', passphrase: PASSPHRASES.director });
     expect(res.status).toBe(303);
     // the office has a second key holder: they confirm
@@ -195,6 +196,9 @@ describe.each(targets())('moving numbers into their disposal month, on $name', (
     const facts = await certificateFacts(t.deps, batch.id, 'client', clock.now().toISOString());
     expect(facts.method).toBe('crypto-erase');
     expect(facts.backups.map((b) => b.where).join('\n')).toContain('付け替えより前に取得されたもの');
+    // nothing of theirs in the store in any version (moto lists versions and delete markers), only the others' records
+    for (const token of disposed) expect(await goneEverywhere(token)).toEqual({ head: 'gone', remnants: [] });
+    expect(await vaultKeys()).toEqual([(await now('A3')).token, (await now('B1')).token].sort());
     expect(await reveal('A3')).toBe(numberOf.A3);
     expect(await reveal('B1')).toBe(numberOf.B1);
   }, 90_000);
