@@ -200,6 +200,21 @@ export async function listCopiesOfMany(t: Target, keys: readonly string[]): Prom
   return out;
 }
 
+/** listCopies for a few keys, one after another: only keys with a copy appear. */
+export async function listCopiesKeyByKey(t: Target, keys: readonly string[]): Promise<Map<string, Copy[]>> {
+  const out = new Map<string, Copy[]>();
+  for (const key of keys) {
+    const list = await listCopies(t, key);
+    if (list.length) out.set(key, list);
+  }
+  return out;
+}
+
+/** How a copy is named in remnants(): its kind, and its version or upload id when it has one. */
+export function copyName(c: Copy): string {
+  return c.id ? `${c.kind} ${c.id}` : c.kind;
+}
+
 /** deleteCopies for many keys: one listing (listCopiesOfMany), then DeleteObjects by version id, 1,000 per call. */
 export async function deleteCopiesOfMany(t: Target, keys: readonly string[]): Promise<void> {
   const copies = await listCopiesOfMany(t, keys);

@@ -23,7 +23,7 @@ import { forEachAtOnce } from './concurrency.js';
 import { contentDisposition } from './content-disposition.js';
 import { StorageError, StorageExistsError, StorageNotFoundError } from './errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
-import { abortStaleUploads, BULK_FROM, deleteCopies, deleteCopiesOfMany, isNotFound, listCopies, listCopiesOfMany } from './s3-copies.js';
+import { abortStaleUploads, BULK_FROM, copyName, deleteCopies, deleteCopiesOfMany, isNotFound, listCopies, listCopiesKeyByKey, listCopiesOfMany } from './s3-copies.js';
 import type { NewObject, ObjectInfo, PutOptions, PutResult, StorageAdapter } from './types.js';
 
 /** PutObjects in flight at once in createMany (the SDK pools up to 50 sockets). */
@@ -261,24 +261,14 @@ export function createS3Adapter(opts: S3AdapterOptions): S3Adapter {
     },
     remnants: async (key) => {
       assertValidKey(key);
-      const copies = await listCopies(target, key);
-      return copies.map((c) => (c.id ? `${c.kind} ${c.id}` : c.kind));
+      return (await listCopies(target, key)).map(copyName);
     },
     remnantsMany: async (keys) => {
       for (const key of keys) assertValidKey(key);
-      const out = new Map<string, string[]>();
-      if (keys.length >= BULK_FROM) {
-        const copies = await listCopiesOfMany(target, keys).catch((e) => {
-          throw mapError(e, '');
-        });
-        for (const [key, list] of copies) out.set(key, list.map((c) => (c.id ? `${c.kind} ${c.id}` : c.kind)));
-        return out;
-      }
-      for (const key of keys) {
-        const list = (await listCopies(target, key)).map((c) => (c.id ? `${c.kind} ${c.id}` : c.kind));
-        if (list.length) out.set(key, list);
-      }
-      return out;
+      const copies = await (keys.length >= BULK_FROM ? listCopiesOfMany(target, keys) : listCopiesKeyByKey(target, keys)).catch((e) => {
+        throw mapError(e, '');
+      });
+      return new Map([...copies].map(([key, list]) => [key, list.map(copyName)]));
     },
     downloadUrl: async (key, ttlSeconds, o) => {
       assertValidKey(key);
