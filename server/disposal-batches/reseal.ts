@@ -14,17 +14,15 @@ import { resealPersons } from '../vault/index.js';
  */
 export interface ResealOutcome {
   moved: number;
-  companies: number;
 }
 
 export async function resealWaiting(deps: Deps, acting: Acting, input: { passphrase: string }): Promise<ResealOutcome> {
   if (acting.role !== 'staff' && acting.role !== 'director') throw new Forbidden();
   const officeKey = await unlockOfficeKey(deps, acting.userId, input.passphrase, { form: 'other' });
-  const out: ResealOutcome = { moved: 0, companies: 0 };
+  const out: ResealOutcome = { moved: 0 };
   for (const [companyId, moves] of await pendingMoves(deps)) {
     const r = await resealPersons(deps, { companyId, moves, officeKey, actor: acting });
     out.moved += r.moved;
-    if (r.moved > 0) out.companies++;
   }
   return out;
 }

@@ -24,10 +24,10 @@ export function rosterDepartures(plan: Pick<Plan, 'persons'>, today: string): Ro
 }
 
 /** The person id each departure is for: a person added now (by plan key), or the held person a duplicate matched. */
-export function departureReports(deps: RosterDepartures, idOfKey: ReadonlyMap<string, string>): Array<{ personId: string; on: string }> {
+export function departureReports(found: RosterDepartures, idOfKey: ReadonlyMap<string, string>): Array<{ personId: string; on: string }> {
   const seen = new Set<string>();
   const out: Array<{ personId: string; on: string }> = [];
-  for (const p of deps.record) {
+  for (const p of found.record) {
     const personId = p.status === 'add' ? idOfKey.get(p.key) : p.heldKey?.startsWith('held:') ? p.heldKey.slice('held:'.length) : idOfKey.get(p.heldKey ?? '');
     if (!personId || seen.has(personId)) continue;
     seen.add(personId);

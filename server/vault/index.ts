@@ -48,7 +48,7 @@ export { stopSealWorkers } from './seal-records.js';
 export { revealNumber, type RevealInput, type RevealResult } from './reveal.js';
 export { readNumbersForPurpose, type BulkReadInput, type BulkReadResult } from './bulk-read.js';
 export { eraseCohort, type EraseInput, type EraseResult } from './erase.js';
-export { purgeRetiredRecords, resealPersons, RESEAL_SLICE, type ResealInput, type ResealMove, type ResealResult } from './reseal.js';
+export { purgeRetiredRecords, resealPersons, type ResealInput, type ResealMove, type ResealResult } from './reseal.js';
 export { attemptDecrypt, checkpointAfterDisposal, destroyDataKeys, keysOnlyFor, markDisposed, reserveForDisposal, type PersonToDispose } from './dispose-persons.js';
 export { REVEAL_PURPOSES, isRevealPurpose, type RevealPurpose } from './purposes.js';
 export type { PersonRow } from './repo.js';

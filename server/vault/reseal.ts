@@ -52,40 +52,33 @@ export interface ResealInput {
 }
 
 export interface ResealResult {
-  /** Persons now in their target cohort's key (this call). */
+  /** Persons now in their target cohort's key (this call); the others were there already, changed meanwhile, or could not be read (logged). */
   moved: number;
-  /** Already there, no longer held, or changed meanwhile: left as they were. */
-  skipped: number;
-  /** The target cohorts written into. */
-  cohorts: string[];
 }
 
-export type ResealDeps = Pick<Deps, 'db' | 'clock' | 'storage' | 'secrets'>;
+export type ResealDeps = Pick<Deps, 'db' | 'clock' | 'storage' | 'secrets' | 'logger'>;
 
-export const RESEAL_SLICE = 500;
+const RESEAL_SLICE = 500;
 const READS_AT_ONCE = 8;
 
 export async function resealPersons(deps: ResealDeps, input: ResealInput): Promise<ResealResult> {
   if (!input.officeKey.isDecrypted()) throw new TypeError('resealPersons needs the unlocked office key');
   const target = new Map(input.moves.map((m) => [m.personId, m.cohort]));
-  const result: ResealResult = { moved: 0, skipped: 0, cohorts: [] };
   const ids = [...target.keys()];
+  let moved = 0;
   for (let i = 0; i < ids.length; i += RESEAL_SLICE) {
-    const slice = ids.slice(i, i + RESEAL_SLICE);
-    const rows = await deps.db.selectFrom('persons').selectAll().where('company_id', '=', input.companyId).where('id', 'in', slice).where('state', '=', 'held').execute();
-    const due = rows.filter((p) => p.cohort !== target.get(p.id));
-    result.skipped += slice.length - due.length;
+    const rows = await deps.db.selectFrom('persons').selectAll().where('company_id', '=', input.companyId).where('id', 'in', ids.slice(i, i + RESEAL_SLICE)).where('state', '=', 'held').execute();
     const byCohort = new Map<string, repo.PersonRow[]>();
-    for (const p of due) byCohort.set(target.get(p.id)!, [...(byCohort.get(target.get(p.id)!) ?? []), p]);
-    for (const [cohort, persons] of byCohort) {
-      const moved = await resealSlice(deps, input, cohort, persons);
-      result.moved += moved;
-      result.skipped += persons.length - moved;
-      if (moved > 0 && !result.cohorts.includes(cohort)) result.cohorts.push(cohort);
+    for (const p of rows) {
+      const cohort = target.get(p.id)!;
+      if (p.cohort === cohort) continue;
+      const list = byCohort.get(cohort);
+      if (list) list.push(p);
+      else byCohort.set(cohort, [p]);
     }
+    for (const [cohort, persons] of byCohort) moved += await resealSlice(deps, input, cohort, persons);
   }
-  result.cohorts.sort();
-  return result;
+  return { moved };
 }
 
 interface Sealed {
@@ -106,7 +99,14 @@ async function resealSlice(deps: ResealDeps, input: ResealInput, cohort: string,
     await forEachAtOnce(persons, READS_AT_ONCE, async (person) => {
       const key = from.get(person.data_key_id);
       if (!key) return; // a key destroyed meanwhile: nothing left to move
-      const number = decryptRecord(key, person.token, await readRecord(deps, person.token));
+      let number: string;
+      try {
+        number = decryptRecord(key, person.token, await readRecord(deps, person.token));
+      } catch (err) {
+        // A record that cannot be read stays where it is (and is not lost): the others still move.
+        deps.logger.error({ personId: person.id, err: (err as Error).name }, 'reseal: a vault record could not be read; that person stays in their cohort');
+        return;
+      }
       const token = newToken();
       sealed.push({ person, token, bytes: encryptRecord(to.raw, token, number) });
     });
