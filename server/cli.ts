@@ -9,6 +9,7 @@ import { setupCommands } from './setup/cli.js';
 import { ingestCommands } from './ingest/cli.js';
 import { dropsCommands } from './drops/cli.js';
 import { retentionCommands } from './retention/cli.js';
+import { bundlesCommands } from './bundles/cli.js';
 
 
 const core: Record<string, Command> = {
@@ -66,7 +67,7 @@ const core: Record<string, Command> = {
   },
 };
 
-const commands: Record<string, Command> = { ...core, ...setupCommands, ...auditCommands, ...dropsCommands, ...ingestCommands, ...retentionCommands };
+const commands: Record<string, Command> = { ...core, ...setupCommands, ...auditCommands, ...dropsCommands, ...ingestCommands, ...retentionCommands, ...bundlesCommands };
 
 function printHelp(): void {
   console.log('使い方 / usage: npx kinko <command>\n');

@@ -81,6 +81,15 @@ export const limits = Object.freeze({
     maxSubmissionBytes: 64 * 1024 * 1024,
   }),
   downloadUrlTtlSeconds: 300,
+  /** Sealed year-end bundles (issue 15 §6–7). */
+  bundles: Object.freeze({
+    /** A numbered bundle (税務署, 市区町村) is destroyed this long after it was built, or when marked 提出済. */
+    numberedTtlMs: 30 * 24 * 60 * 60_000,
+    /** The 本人交付 bundle carries no number and stays longer. */
+    selfCopyTtlMs: 365 * 24 * 60 * 60_000,
+    /** A build reading more people's numbers than this is the director's to make (more than 100 is a 重大な事態 if leaked). */
+    directorAbovePersons: 100,
+  }),
 });
 
 export type Limits = typeof limits;

@@ -10,6 +10,7 @@ import { startInstanceHeartbeat } from './ingest/instances.js';
 import { sweepInterruptedPuts } from './drops/reconcile.js';
 import { startCheckpointTimer } from './audit/checkpoint-timer.js';
 import { startRetentionAlarms } from './retention/alarm-timer.js';
+import { startBundleExpiry } from './bundles/delivery/timer.js';
 import { resumeDisposalBatches } from './disposal-batches/batch-run.js';
 import { resumeCollectDisposals } from './collect/arrival-service.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
@@ -52,6 +53,8 @@ export async function serve(env: Record<string, string | undefined> = process.en
   const stopNotices = startNoticeTimer(deps);
   const stopCheckpoints = startCheckpointTimer(deps);
   const stopRetentionAlarms = startRetentionAlarms(deps);
+  // Sealed year-end bundles marked 提出済 or past their expiry are destroyed with a record (issue 15 §6).
+  const stopBundleExpiry = startBundleExpiry(deps);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -67,6 +70,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       await stopNotices().catch(() => {});
       await stopCheckpoints().catch(() => {});
       await stopRetentionAlarms().catch(() => {});
+      await stopBundleExpiry().catch(() => {});
       await stopParseWorkers().catch(() => {});
       await stopSealWorkers().catch(() => {});
       await stopUnlockThread().catch(() => {});

@@ -34,6 +34,12 @@ export class Conflict extends AppError {
     super(409, messageKey, params);
   }
 }
+/** Something that existed and was destroyed on purpose (an expired bundle): a page that says so, not a 404. */
+export class Gone extends AppError {
+  constructor(messageKey = 'errors.gone', params?: Record<string, string | number>) {
+    super(410, messageKey, params);
+  }
+}
 export class PayloadTooLarge extends AppError {
   constructor(params?: Record<string, string | number>) {
     super(413, 'errors.payloadTooLarge', params);

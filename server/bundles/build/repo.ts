@@ -45,3 +45,9 @@ export async function clientKey(db: Db, companyId: string): Promise<{ fingerprin
   const r = await db.selectFrom('company_client_keys').select(['fingerprint', 'public_key']).where('company_id', '=', companyId).executeTakeFirst();
   return r ? { fingerprint: r.fingerprint, publicKey: r.public_key } : null;
 }
+
+/** The payer's 法人番号 the director set (company_bundle_settings, 0028), or null: col 94 stays blank. */
+export async function corporateNumber(db: Db, companyId: string): Promise<string | null> {
+  const r = await db.selectFrom('company_bundle_settings').select('corporate_number').where('company_id', '=', companyId).executeTakeFirst();
+  return r?.corporate_number ?? null;
+}

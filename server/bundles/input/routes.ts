@@ -10,10 +10,10 @@ import { DropDecryptError } from '../../ingest/decrypt.js';
 import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../../keys/errors.js';
 import { formatJst } from '../../lib/jst.js';
 import { knownNenbun } from '../layout/layouts.js';
-import { previewView } from './preview.js';
+import { renderYearEnd } from './page.js';
 import { listMarks } from './repo.js';
 import * as schema from './schema.js';
-import { markYearEnd, openYearEnd, resolveSubject, roomYearEnd, yearEndPage } from './service.js';
+import { markYearEnd, openYearEnd, resolveSubject, roomYearEnd } from './service.js';
 
 /**
  * 年末調整データ (issue 15 §1): the room marks a drop as the year's pay data;
@@ -61,7 +61,7 @@ export function yearEndInputRoutes(deps: Deps): Router {
 
   r.get('/office/year-end/:id', staff('a 年末調整データ drop: open it, or its preview (problems first) and the persons to resolve'), dropId, validate(schema.page), async (req, res) => {
     const q = input(res, schema.page).query;
-    await renderPage(req, res, q.error ? new BadRequest(`bundles.input.errors.${q.error}`) : null, q.saved);
+    await renderYearEnd(deps, req, res, q.error ? new BadRequest(`bundles.input.errors.${q.error}`) : null, q.saved);
   });
 
   r.post('/office/year-end/:id/open', staff('key holder opens a 年末調整データ drop with their key passphrase (in memory)'), dropId, validate(schema.open), async (req, res) => {
@@ -69,7 +69,7 @@ export function yearEndInputRoutes(deps: Deps): Router {
       await openYearEnd(deps, actorOf(res), id(req), input(res, schema.open).body.passphrase, { requestId: res.locals.requestId });
     } catch (err) {
       if (!SHOWN_ON_PAGE.some((k) => err instanceof k)) throw err;
-      return renderPage(req, res, err as AppError);
+      return renderYearEnd(deps, req, res, err as AppError);
     }
     res.redirect(303, `/office/year-end/${id(req)}`);
   });
@@ -84,19 +84,5 @@ export function yearEndInputRoutes(deps: Deps): Router {
     res.redirect(303, `/office/year-end/${id(req)}?saved=1#problems`);
   });
 
-  async function renderPage(req: Request, res: Response, err: AppError | null, saved = false) {
-    const t = res.locals.t;
-    const page = await yearEndPage(deps, id(req));
-    const company = await deps.db.selectFrom('companies').select('name').where('id', '=', page.mark.companyId).executeTakeFirstOrThrow();
-    res.status(err ? err.status : 200).set('Cache-Control', 'no-store').render('office/year-end', {
-      title: t('bundles.input.office.title', { company: company.name, nenbun: page.mark.nenbun }),
-      mark: { ...page.mark, markedAtLabel: formatJst(new Date(page.mark.markedAt), lang(res)) },
-      drop: page.drop,
-      company,
-      p: page.open && page.facts && page.held ? previewView(t, lang(res), page.facts, page.held) : null,
-      error: err ? t(err.messageKey, err.params) : null,
-      saved,
-    });
-  }
   return r;
 }

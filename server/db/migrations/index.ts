@@ -18,6 +18,7 @@ import * as m0023 from './0023-year-end-inputs.js';
 import * as m0024 from './0024-bundles.js';
 import * as m0026 from './0026-collect.js';
 import * as m0027 from './0027-vault-retired-records.js';
+import * as m0028 from './0028-bundle-delivery.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -49,4 +50,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0024-bundles': m0024,
   '0026-collect': m0026,
   '0027-vault-retired-records': m0027,
+  '0028-bundle-delivery': m0028,
 });

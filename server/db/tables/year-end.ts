@@ -55,6 +55,24 @@ export interface BundlesTable {
   built_by: string;
   created_at: string;
   updated_at: string;
+  /** 0028: who marked it 提出済 (the client or the office), and when. */
+  submitted_by: string | null;
+  submitted_at: string | null;
+  /** 0028: when its object was destroyed through the disposal routine (the record says how). */
+  disposed_at: string | null;
+}
+
+/** Migration 0028: one row per download of a bundle (the audit entry says the same). */
+export interface BundleDownloadsTable {
+  id: string;
+  bundle_id: string;
+  company_id: string;
+  user_id: string;
+  role: string;
+  ip_class: string | null;
+  /** 'room' | 'office' | 'browser-open' */
+  via: string;
+  at: string;
 }
 
 /** The client's registered OpenPGP public key (the director registers it on the company page). */
@@ -69,4 +87,16 @@ export interface CompanyClientKeysTable {
 export interface BundleTables {
   bundles: BundlesTable;
   company_client_keys: CompanyClientKeysTable;
+  bundle_downloads: BundleDownloadsTable;
+  company_bundle_settings: CompanyBundleSettingsTable;
+}
+
+/** Migration 0028: the payer's 法人番号 (public; col 94) and the 総括表's 連絡者. */
+export interface CompanyBundleSettingsTable {
+  company_id: string;
+  corporate_number: string | null;
+  contact_name: string | null;
+  contact_phone: string | null;
+  updated_by: string;
+  updated_at: string;
 }
