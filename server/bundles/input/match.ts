@@ -63,8 +63,40 @@ export interface RowMatch {
 
 /** Names as written by two programs: 全角 vs 半角 space, or none, and NFKC width. Never more than that. */
 export function sameName(a: string, b: string): boolean {
-  const n = (s: string) => s.normalize('NFKC').replace(/\s+/g, '');
-  return n(a) !== '' && n(a) === n(b);
+  return nameKey(a) !== '' && nameKey(a) === nameKey(b);
+}
+
+/** The form two names are compared in (sameName): a Map key, so a row finds its persons without scanning them all. */
+function nameKey(s: string): string {
+  return s.normalize('NFKC').replace(/\s+/g, '');
+}
+
+/** The held persons indexed once per file: 本人 by code and by name, each employee's family by employee. */
+interface HeldIndex {
+  readonly byId: ReadonlyMap<string, HeldPerson>;
+  readonly selvesByCode: ReadonlyMap<string, HeldPerson[]>;
+  readonly selvesByName: ReadonlyMap<string, HeldPerson[]>;
+  readonly familyOf: ReadonlyMap<string, HeldPerson[]>;
+}
+
+function push<K>(m: Map<K, HeldPerson[]>, k: K, p: HeldPerson) {
+  const list = m.get(k);
+  if (list) list.push(p);
+  else m.set(k, [p]);
+}
+
+function indexHeld(held: readonly HeldPerson[]): HeldIndex {
+  const selvesByCode = new Map<string, HeldPerson[]>();
+  const selvesByName = new Map<string, HeldPerson[]>();
+  const familyOf = new Map<string, HeldPerson[]>();
+  for (const p of held) {
+    if (p.relation === '本人') {
+      if (p.employeeCode) push(selvesByCode, p.employeeCode, p);
+      const k = nameKey(p.name);
+      if (k) push(selvesByName, k, p);
+    } else if (p.employeePersonId) push(familyOf, p.employeePersonId, p);
+  }
+  return { byId: new Map(held.map((p) => [p.id, p])), selvesByCode, selvesByName, familyOf };
 }
 
 /**
@@ -72,19 +104,19 @@ export function sameName(a: string, b: string): boolean {
  *   then the row is refused with that reason (a row of another company's person), not just "unmatched".
  */
 export function matchRows(rows: readonly PayRow[], held: readonly HeldPerson[], resolutions: readonly Resolution[], heldElsewhere: (row: PayRow) => boolean = () => false): RowMatch[] {
-  const byId = new Map(held.map((p) => [p.id, p]));
-  const selves = held.filter((p) => p.relation === '本人');
+  const index = indexHeld(held);
   const resolved = new Map(resolutions.map((r) => [`${r.line}|${r.subject}`, r]));
-  return rows.map((row) => matchRow(row, selves, held, byId, resolved, heldElsewhere));
+  return rows.map((row) => matchRow(row, index, resolved, heldElsewhere));
 }
 
-function matchRow(row: PayRow, selves: readonly HeldPerson[], held: readonly HeldPerson[], byId: ReadonlyMap<string, HeldPerson>, resolved: ReadonlyMap<string, Resolution>, heldElsewhere: (row: PayRow) => boolean): RowMatch {
+function matchRow(row: PayRow, index: HeldIndex, resolved: ReadonlyMap<string, Resolution>, heldElsewhere: (row: PayRow) => boolean): RowMatch {
   const problems: Problem[] = [];
-  let self = fromResolution(row, 'self', row.name, resolved, byId, (p) => p.relation === '本人') ?? matchSelf(row, selves);
+  const { byId } = index;
+  let self = fromResolution(row, 'self', row.name, resolved, byId, (p) => p.relation === '本人') ?? matchSelf(row, index);
   if (self.how === 'unmatched' && heldElsewhere(row)) self = { ...self, how: 'otherCompany' };
   const family: SubjectMatch[] = [];
   const selfHeld = self.status === 'matched' && self.personId ? byId.get(self.personId) : undefined;
-  const own = selfHeld ? held.filter((p) => p.employeePersonId === selfHeld.id && p.relation !== '本人') : [];
+  const own = selfHeld ? (index.familyOf.get(selfHeld.id) ?? []) : [];
   const members: [Subject, FamilyMember, (p: HeldPerson) => boolean][] = [
     ...(row.spouse ? [['spouse', row.spouse, (p: HeldPerson) => p.relation === '配偶者'] as [Subject, FamilyMember, (p: HeldPerson) => boolean]] : []),
     ...row.dependents.map((m, i) => [`dependents.${i}` as Subject, m, (p: HeldPerson) => p.relation !== '配偶者'] as [Subject, FamilyMember, (p: HeldPerson) => boolean]),
@@ -114,10 +146,10 @@ function fromResolution(row: PayRow, subject: Subject, name: string, resolved: R
   return { subject, name, status: 'matched', personId: p.id, how: 'linked', candidates: [] };
 }
 
-function matchSelf(row: PayRow, selves: readonly HeldPerson[]): SubjectMatch {
+function matchSelf(row: PayRow, index: HeldIndex): SubjectMatch {
   const base = { subject: 'self' as const, name: row.name };
   if (row.employeeCode) {
-    const byCode = selves.filter((p) => p.employeeCode === row.employeeCode);
+    const byCode = index.selvesByCode.get(row.employeeCode) ?? [];
     const live = byCode.filter((p) => p.state === 'held');
     if (live.length === 1) {
       const p = live[0] as HeldPerson;
@@ -128,7 +160,7 @@ function matchSelf(row: PayRow, selves: readonly HeldPerson[]): SubjectMatch {
     if (live.length > 1) return { ...base, status: 'open', how: 'ambiguous', candidates: live.map((p) => p.id) };
     if (byCode.length > 0) return { ...base, status: 'open', how: 'noNumberHeld', candidates: byCode.map((p) => p.id) };
   }
-  const byName = selves.filter((p) => sameName(p.name, row.name));
+  const byName = nameKey(row.name) ? (index.selvesByName.get(nameKey(row.name)) ?? []) : [];
   const live = byName.filter((p) => p.state === 'held');
   if (live.length === 1) return { ...base, status: 'open', how: 'nameOnly', candidates: live.map((p) => p.id) };
   if (live.length > 1) return { ...base, status: 'open', how: 'ambiguous', candidates: live.map((p) => p.id) };
