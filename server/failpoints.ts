@@ -27,6 +27,9 @@ export const FAILPOINTS = [
   'collect.after-commit',
   'collect.after-return',
   'collect.after-delete',
+  // building the year-end bundles (bundles/build/build.ts)
+  'bundles.after-put', // after the first sealed bundle is stored, before any row
+  'bundles.after-commit',
 ] as const;
 export type FailpointName = (typeof FAILPOINTS)[number];
 

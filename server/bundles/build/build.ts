@@ -4,6 +4,7 @@ import { requestActing } from '../../audit/acting.js';
 import { record } from '../../audit/record.js';
 import { auditContext } from '../../audit/service.js';
 import type { Deps } from '../../deps.js';
+import { failpoint } from '../../failpoints.js';
 import { AppError, BadRequest, Conflict } from '../../http/errors.js';
 import type { Actor } from '../../http/policies.js';
 import { unlockOfficeKey } from '../../keys/office-key.js';
@@ -35,7 +36,8 @@ import { rowsFor } from '../write/unified-writer.js';
  *  3. ONE transaction: the bundle rows and one audit entry per bundle
  *     (purpose, destination, count, person ids — never a number). A failure
  *     before it deletes what was put; a crash leaves only sealed objects
- *     without a row (ciphertext, no plaintext anywhere).
+ *     without a row (ciphertext, no plaintext anywhere), which the hourly
+ *     run removes (delivery/service.ts sweepOrphanBundles).
  */
 const PURPOSES = {
   'tax-office': { key: 'withholding-slip', label: '源泉徴収票・支払調書' },
@@ -106,6 +108,7 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
       const key = randomStorageKey('b');
       await deps.storage.bundles.put(key, Readable.from([Buffer.from(sealed.message)]));
       put.push(key);
+      failpoint('bundles.after-put');
       const ttl = kind === 'self-copy' ? deps.config.limits.bundles.selfCopyTtlMs : deps.config.limits.bundles.numberedTtlMs;
       rows.push({
         id: randomId(16), companyId, dropId, nenbun, destination: kind, municipalityCode: code, rows: count, storedKey: key, size: sealed.message.length, sha256: sealed.sha256,
@@ -130,6 +133,7 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
         });
       }
     });
+    failpoint('bundles.after-commit');
     deps.logger.info({ dropId, bundles: rows.length, requestId }, 'year-end bundles sealed');
     return {
       bundles: rows.map((b) => ({ id: b.id, destination: b.destination, municipalityCode: b.municipalityCode, rows: b.rows, size: b.size, sha256: b.sha256 })),

@@ -102,6 +102,22 @@ export async function markSubmitted(deps: Deps, acting: Acting, b: BundleRow): P
   await disposeBundle(deps, { ...b, state: 'submitted' }, 'submitted', { userId: acting.userId, role: acting.role, ...(acting.requestId ? { requestId: acting.requestId } : {}) });
 }
 
+/** A build killed between storing its sealed messages and committing their rows leaves ciphertext nobody can see; after this long it is no running build's. */
+export const ORPHAN_BUNDLE_AGE_MS = 60 * 60_000;
+
+/** Sealed objects in the `bundles` location without a bundle row, older than `olderThanMs`: deleted (they hold only ciphertext). */
+export async function sweepOrphanBundles(deps: Deps, olderThanMs = ORPHAN_BUNDLE_AGE_MS): Promise<number> {
+  const cutoff = deps.clock.now().getTime() - olderThanMs;
+  const orphans: string[] = [];
+  for await (const o of deps.storage.bundles.list()) {
+    if (o.lastModified.getTime() > cutoff) continue;
+    const known = await deps.db.selectFrom('bundles').select('id').where('stored_key', '=', o.key).executeTakeFirst();
+    if (!known) orphans.push(o.key);
+  }
+  if (orphans.length) await deps.storage.bundles.deleteMany(orphans);
+  return orphans.length;
+}
+
 /**
  * Every bundle due now (marked 提出済, or past its expiry), destroyed one by
  * one; one that cannot be verified gone stays due and is tried next time.
@@ -118,5 +134,10 @@ export async function disposeDueBundles(deps: Deps): Promise<{ disposed: number;
       deps.logger.error({ bundleId: b.id, err: { name: (err as Error).name } }, 'bundle not disposed; tried again at the next run');
     }
   }
+  const orphans = await sweepOrphanBundles(deps).catch((err: unknown) => {
+    deps.logger.warn({ err: { name: (err as Error).name } }, 'orphan bundle objects not swept; tried again at the next run');
+    return 0;
+  });
+  if (orphans) deps.logger.info({ orphans }, 'sealed bundle objects without a row (an interrupted build) deleted');
   return { disposed, failed };
 }
