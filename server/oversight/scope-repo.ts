@@ -8,7 +8,7 @@ import type { Database } from '../db/schema.js';
  * holds the whole trail in memory.
  */
 const PAGE = 1000;
-const IN_CHUNK = 500;
+export const IN_CHUNK = 500;
 
 export interface ScopeEntry {
   seq: number;

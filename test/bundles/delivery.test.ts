@@ -10,6 +10,7 @@ import * as openpgp from 'openpgp';
 import request from 'supertest';
 import { disposeDueBundles } from '../../server/bundles/delivery/service.js';
 import { readOfficePublicKey } from '../../server/keys/office-key.js';
+import { gatherScope } from '../../server/oversight/breach-scope.js';
 import { csrfToken, makeCompany, makeUser, signedInAgent } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { fakeClock } from '../helpers/clock.js';
@@ -167,6 +168,11 @@ describe('delivering the year-end bundles', () => {
     const bundlePage = await staff.get(`/office/bundles/${tax.id}`);
     expect(bundlePage.text).toContain(office.client.loginId);
     expect(bundlePage.text).toContain('ルームからダウンロード');
+
+    // Had the client's account been stolen: the 税務署 bundle's two people are in its scope, sealed; the other employee is not.
+    const scope = await gatherScope(t.deps.db, { kind: 'account', accountId: office.client.id, from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) });
+    expect(scope.bundles).toEqual({ available: true, value: 2 });
+    expect([...scope.tally.entries()].map((e) => e.state)).toEqual(['sealed', 'sealed']);
   });
 
   it('another company’s client cannot list or take it: the same 404 as an unknown id', async () => {

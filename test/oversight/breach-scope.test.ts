@@ -157,7 +157,7 @@ describe.each(testDatabases())('breach scoping on $name', (target) => {
     expect(html).toContain('速報の下書き');
     expect(html).toContain('テスト社労士事務所');
     expect(html).toContain('青葉商事株式会社 御中');
-    expect(html).toContain('該当なし（この機能は未導入）');
+    expect(html).toMatch(/data-section="bundles">[^<]*: 0</);
     expectNoNumbers(html);
   });
 

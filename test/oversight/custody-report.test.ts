@@ -59,9 +59,9 @@ describe('custody report facts', () => {
     expect(health).toMatchObject({ role: 'staff', reveals: 2, bulkReads: 0 });
     expect(r.uses.find((u) => u.purpose.includes('源泉徴収'))).toMatchObject({ role: 'staff', reveals: 0, bulkReads: 1 });
     expect(r.handlers.director).toBeGreaterThanOrEqual(1);
-    expect(r.bundles.available).toBe(false);
+    expect(r.bundles).toEqual({ available: true, value: { issued: 0, downloaded: 0 } });
     const csv = custodyCsv(r);
-    expect(csv).toContain('該当なし（この機能は未導入）');
+    expect(csv).toContain('封入ファイル');
     expect(csv).not.toContain('白川');
     expect(csv).not.toContain('青葉 一郎');
     expect(numbersIn(csv, NUMBERS)).toEqual([]);
@@ -72,7 +72,7 @@ describe('custody report facts', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     expect(text).toContain('青葉商事株式会社');
     expect(text).toMatch(/表示 2 回/);
-    expect(text).toContain('該当なし（この機能は未導入）');
+    expect(text).toContain('封入ファイル: 0 / 0');
     expect(numbersIn(text, NUMBERS)).toEqual([]);
     expect(text).not.toMatch(STANDALONE_TWELVE_DIGITS);
   });

@@ -127,6 +127,7 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
     await deps.db.transaction().execute(async (trx) => {
       for (const b of rows) {
         await repo.insertBundle(trx, b);
+        await repo.insertBundlePersons(trx, b.id, b.personIds);
         await record(trx, acting, {
           action: 'bundles.seal', companyId, targetIds: b.personIds, purpose: PURPOSES[b.destination].label, result: 'ok',
           details: { bundleId: b.id, destination: b.destination, municipalityCode: b.municipalityCode, rows: b.rows, persons: b.personIds.length, sealedTo: b.sealedTo },

@@ -36,6 +36,14 @@ export async function insertBundle(db: Db, b: NewBundle): Promise<void> {
     .execute();
 }
 
+/** The persons a bundle carries, 500 rows per statement (SQLite's parameter limit). */
+export async function insertBundlePersons(db: Db, bundleId: string, personIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(personIds)];
+  for (let i = 0; i < ids.length; i += 500) {
+    await db.insertInto('bundle_persons').values(ids.slice(i, i + 500).map((person_id) => ({ bundle_id: bundleId, person_id }))).execute();
+  }
+}
+
 export async function liveBundleOfDrop(db: Db, dropId: string): Promise<boolean> {
   const r = await db.selectFrom('bundles').select('id').where('drop_id', '=', dropId).where('state', '!=', 'disposed').executeTakeFirst();
   return r !== undefined;

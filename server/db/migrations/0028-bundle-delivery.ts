@@ -19,6 +19,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('via', 'text', (c) => c.notNull())
     .addColumn('at', 'text', (c) => c.notNull())
     .execute();
+  // Whose numbers each numbered bundle carries (ids only): breach scoping asks who was in what a stolen account downloaded.
+  await db.schema
+    .createTable('bundle_persons')
+    .addColumn('bundle_id', 'text', (c) => c.notNull().references('bundles.id'))
+    .addColumn('person_id', 'text', (c) => c.notNull().references('persons.id'))
+    .addPrimaryKeyConstraint('bundle_persons_pk', ['bundle_id', 'person_id'])
+    .execute();
   await db.schema.createIndex('bundle_downloads_bundle').on('bundle_downloads').columns(['bundle_id', 'at']).execute();
   // The payer's facts the bundles print (col 94 and the 総括表's 連絡者). A 法人番号 is public, not 特定個人情報;
   // a sole proprietor's 個人番号 is never stored here (the column stays blank for them).
@@ -39,5 +46,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   for (const c of ['disposed_at', 'submitted_at', 'submitted_by']) await db.schema.alterTable('bundles').dropColumn(c).execute();
   await db.schema.dropTable('bundle_downloads').execute();
+  await db.schema.dropTable('bundle_persons').execute();
   await db.schema.dropTable('company_bundle_settings').execute();
 }

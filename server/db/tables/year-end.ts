@@ -89,6 +89,13 @@ export interface BundleTables {
   company_client_keys: CompanyClientKeysTable;
   bundle_downloads: BundleDownloadsTable;
   company_bundle_settings: CompanyBundleSettingsTable;
+  bundle_persons: BundlePersonsTable;
+}
+
+/** Migration 0028: the persons whose numbers a bundle carries (ids only). */
+export interface BundlePersonsTable {
+  bundle_id: string;
+  person_id: string;
 }
 
 /** Migration 0028: the payer's 法人番号 (public; col 94) and the 総括表's 連絡者. */
