@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { unzipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import * as openpgp from 'openpgp';
 import request from 'supertest';
@@ -85,6 +85,41 @@ describe('delivering the year-end bundles', () => {
     spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
     fs.rmSync(home, { recursive: true, force: true });
     await t?.close();
+  });
+
+  it('the room offers kinko’s template: a header row the reader takes back, and no number column', async () => {
+    const { agent: client } = await signedInAgent(t.app, t.deps, office.client);
+    const res = await client.get(`${room()}/year-end-template.csv`).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(res.status).toBe(200);
+    const text = (res.body as Buffer).toString('utf8');
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    for (const h of ['受給者番号', '氏名', '支払金額', '提出先市町村コード', '配偶者 氏名', '扶養親族1 氏名']) expect(text).toContain(h);
+    expect(text).not.toMatch(/個人番号|マイナンバー/);
+    const { readTemplateCsv } = await import('../../server/bundles/read/template-reader.js');
+    expect(readTemplateCsv(new Uint8Array(res.body as Buffer), 7, { name: 'x', address: '', phone: '' }).problems.filter((p) => p.severity === 'error')).toEqual([]);
+    const other = await signedInAgent(t.app, t.deps, await makeUser(t.deps, { role: 'client', companyId: (await makeCompany(t.deps, '他社')).id }));
+    expect((await other.agent.get(`${room()}/year-end-template.csv`)).status).toBe(404);
+  });
+
+  it('an Excel workbook marked 年末調整データ is refused with how to save it as CSV, and nothing is read', async () => {
+    // What Excel saves: a zip of XML parts (the reader never gets to it).
+    const bytes = Buffer.from(zipSync({ '[Content_Types].xml': new TextEncoder().encode('<Types/>'), 'xl/workbook.xml': new TextEncoder().encode('<workbook/>') }));
+    const drop = await arrangeDrop(t.deps, office, await encryptToOffice(t.deps.db, bytes), '年末調整.xlsx');
+    const { agent: client } = await signedInAgent(t.app, t.deps, office.client);
+    const mark = `${room()}/drops/${drop.id}/year-end`;
+    const markToken = await csrfToken(client, mark);
+    expect((await client.post(mark).type('form').send({ _csrf: markToken, nenbun: '7' })).status).toBe(303);
+    const { agent } = await signedInAgent(t.app, t.deps, office.holder);
+    const page = `/office/year-end/${drop.id}`;
+    const token = await csrfToken(agent, page);
+    const res = await agent.post(`${page}/open`).type('form').send({ _csrf: token, passphrase: STAFF_PASSPHRASE });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('「CSV UTF-8」');
+    expect(await t.deps.db.selectFrom('audit_log').select('seq').where('action', '=', 'bundles.input.open').where('target_ids', 'like', `%${drop.id}%`).execute()).toEqual([]);
   });
 
   it('the director sets the payer’s 法人番号 (a wrong check digit is refused in Japanese); staff may only look', async () => {

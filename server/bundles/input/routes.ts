@@ -10,6 +10,7 @@ import { DropDecryptError } from '../../ingest/decrypt.js';
 import { KeyPassphraseMustChange, NotKeyHolder, WrongKeyPassphrase } from '../../keys/errors.js';
 import { formatJst } from '../../lib/jst.js';
 import { knownNenbun } from '../layout/layouts.js';
+import { templateCsv } from '../read/template-file.js';
 import { renderYearEnd } from './page.js';
 import { listMarks } from './repo.js';
 import * as schema from './schema.js';
@@ -52,6 +53,11 @@ export function yearEndInputRoutes(deps: Deps): Router {
     const { room, actor } = res.locals['yearEndRoom'] as Awaited<ReturnType<typeof requireOwnRoom>>;
     await markYearEnd(deps, actor, room.id, id(req), input(res, schema.mark).body.nenbun, { requestId: res.locals.requestId });
     res.redirect(303, `/room/${String(req.params['key'])}/drops/${id(req)}/year-end?saved=1`);
+  });
+
+  r.get('/room/:key/year-end-template.csv', client('kinko’s year-end pay data template (header row only, no number column)'), async (req, res) => {
+    await requireOwnRoom(deps, req.params['key'], res);
+    res.set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="nenmatsu_template.csv"', 'Cache-Control': 'no-store' }).send(templateCsv());
   });
 
   r.get('/office/year-end', staff('drops the clients marked as 年末調整データ, newest first'), async (_req, res) => {

@@ -13,6 +13,7 @@ import { ingestCohort, openVaultSession } from '../../vault/index.js';
 import { knownNenbun } from '../layout/layouts.js';
 import { carriedNumberCells } from '../read/carried-numbers.js';
 import { decodeLines, splitRecord } from '../read/decode.js';
+import { looksLikeSpreadsheet } from '../read/template-file.js';
 import { readTemplateCsv } from '../read/template-reader.js';
 import { readUnifiedCsv } from '../read/unified-reader.js';
 import { problem } from '../problems.js';
@@ -71,10 +72,12 @@ export async function openYearEnd(deps: Deps, actor: Actor, dropId: string, pass
   const plain = await decryptDrop(await deps.storage.drops.get(drop.storedKey), officeKey, deps.config.limits.upload.maxFileBytes, drop.size);
   try {
     const bytes = new Uint8Array(plain.buffer, plain.byteOffset, plain.length);
+    if (looksLikeSpreadsheet(bytes)) throw new BadRequest('bundles.input.errors.spreadsheet');
     const format = isTemplate(bytes) ? 'template' : 'unified';
     const company = await deps.db.selectFrom('companies').select('name').where('id', '=', mark.companyId).executeTakeFirstOrThrow();
+    const payer = await deps.db.selectFrom('company_bundle_settings').select(['payer_address', 'contact_phone']).where('company_id', '=', mark.companyId).executeTakeFirst();
     const read = format === 'template'
-      ? readTemplateCsv(bytes, mark.nenbun, { name: company.name, address: '', phone: '' })
+      ? readTemplateCsv(bytes, mark.nenbun, { name: company.name, address: payer?.payer_address ?? '', phone: payer?.contact_phone ?? '' })
       : { ...readUnifiedCsv(bytes, mark.nenbun), flags: new Map() };
     const cells = format === 'unified' ? carriedNumberCells(bytes, mark.nenbun) : new Map<number, Map<number, string>>();
     const carried = new Map<number, Map<string, string>>();

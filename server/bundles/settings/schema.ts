@@ -7,6 +7,7 @@ const digits = z.preprocess(asText, z.string().normalize('NFKC').transform((v) =
 export const settings = {
   body: z.object({
     corporateNumber: digits.pipe(z.string().regex(/^(\d{13})?$/, 'bundles.settings.errors.corporateNumberLength')),
+    payerAddress: z.preprocess(asText, z.string().trim().max(120, 'bundles.settings.errors.addressTooLong')),
     contactName: z.preprocess(asText, z.string().trim().max(40, 'bundles.settings.errors.contactTooLong')),
     contactPhone: z.preprocess(asText, z.string().normalize('NFKC').trim().regex(/^[0-9()+\- ]{0,20}$/, 'bundles.settings.errors.phoneInvalid')),
   }),

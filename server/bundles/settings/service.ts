@@ -18,6 +18,7 @@ import { isValidCorporateNumber } from '../write/fill-numbers.js';
  */
 export interface BundleSettings {
   corporateNumber: string | null;
+  payerAddress: string | null;
   contactName: string | null;
   contactPhone: string | null;
   clientKey: { fingerprint: string; registeredAt: string; userIds: string[] } | null;
@@ -36,17 +37,18 @@ export async function bundleSettings(deps: Deps, companyId: string): Promise<Bun
   if (k) userIds = (await openpgp.readKey({ armoredKey: k.public_key })).getUserIDs();
   return {
     corporateNumber: s?.corporate_number ?? null,
+    payerAddress: s?.payer_address ?? null,
     contactName: s?.contact_name ?? null,
     contactPhone: s?.contact_phone ?? null,
     clientKey: k ? { fingerprint: k.fingerprint, registeredAt: k.registered_at, userIds } : null,
   };
 }
 
-export async function saveSettings(deps: Deps, acting: Acting, companyId: string, v: { corporateNumber: string; contactName: string; contactPhone: string }): Promise<void> {
+export async function saveSettings(deps: Deps, acting: Acting, companyId: string, v: { corporateNumber: string; payerAddress: string; contactName: string; contactPhone: string }): Promise<void> {
   await companyName(deps, companyId);
   if (v.corporateNumber && !isValidCorporateNumber(v.corporateNumber)) throw new BadRequest('bundles.settings.errors.corporateNumberCheck');
   const at = deps.clock.now().toISOString();
-  const row = { corporate_number: v.corporateNumber || null, contact_name: v.contactName || null, contact_phone: v.contactPhone || null, updated_by: acting.userId ?? '', updated_at: at };
+  const row = { corporate_number: v.corporateNumber || null, payer_address: v.payerAddress || null, contact_name: v.contactName || null, contact_phone: v.contactPhone || null, updated_by: acting.userId ?? '', updated_at: at };
   await deps.db.transaction().execute(async (trx) => {
     await trx.insertInto('company_bundle_settings').values({ company_id: companyId, ...row }).onConflict((oc) => oc.column('company_id').doUpdateSet(row)).execute();
     await record(trx, acting, { action: 'bundles.settings', companyId, targetIds: [companyId], result: 'ok', details: { corporateNumber: row.corporate_number ? 'set' : 'blank', contact: row.contact_name ? 'set' : 'blank' } });

@@ -33,6 +33,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('company_bundle_settings')
     .addColumn('company_id', 'text', (c) => c.primaryKey().references('companies.id'))
     .addColumn('corporate_number', 'text')
+    .addColumn('payer_address', 'text')
     .addColumn('contact_name', 'text')
     .addColumn('contact_phone', 'text')
     .addColumn('updated_by', 'text', (c) => c.notNull().references('users.id'))

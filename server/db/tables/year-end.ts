@@ -102,6 +102,8 @@ export interface BundlePersonsTable {
 export interface CompanyBundleSettingsTable {
   company_id: string;
   corporate_number: string | null;
+  /** The payer's address printed as 支払者 住所 (col 91). */
+  payer_address: string | null;
   contact_name: string | null;
   contact_phone: string | null;
   updated_by: string;
