@@ -7,7 +7,7 @@ import { failpoint } from '../failpoints.js';
 import { BadRequest, Conflict } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
 import { randomId } from '../lib/random.js';
-import { turnTaker } from '../lib/turns.js';
+import { eachWithTurns } from '../lib/turns.js';
 import { livePreview } from './columns.js';
 import { destroyOriginal } from './dispose.js';
 import { PreviewChanged, PreviewGone } from './errors.js';
@@ -159,15 +159,13 @@ async function personRows(
   all: PlannedPerson[],
 ): Promise<CustodyPerson[]> {
   // 80,000 random ids take a while: the event loop turns meanwhile (lib/turns.ts).
-  const turn = turnTaker();
   const idOfKey = new Map<string, string>();
   const ids: string[] = [];
-  for (const p of adds) {
+  await eachWithTurns(adds, (p) => {
     const id = randomId();
     idOfKey.set(p.key, id);
     ids.push(id);
-    await turn();
-  }
+  });
   const employeeOfRow = new Map<string, string>();
   for (const p of all) {
     if (p.relation !== '本人') continue;

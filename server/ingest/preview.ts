@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import type { CacheEntry } from './preview-cache.js';
 import type { VaultSession } from '../vault/index.js';
 import type { ColumnChoice, ExtractedPerson, ParseResult, Relation, ReviewRow } from './parse/types.js';
-import { turnTaker } from '../lib/turns.js';
+import { eachWithTurns } from '../lib/turns.js';
 
 /**
  * What a parsed drop becomes before anything is stored: for each person,
@@ -117,25 +117,24 @@ export async function planIngest(db: Kysely<Database>, entry: Pick<PreviewEntry,
   const seenNumbers = new Map<string, string>(); // blind index → key of the first row with it
   const seenEmployees = new Map<string, string>(); // employee key → blind index
   const persons: PlannedPerson[] = [];
-  const turn = turnTaker();
-  for (const { key, person } of candidates) {
-    await turn();
+  // One plain function per candidate, the event loop turning between them (lib/turns.ts).
+  await eachWithTurns(candidates, ({ key, person }) => {
     const relation = relationText(person.relation);
     const index = indexes.get(key);
     if (index === undefined) {
       persons.push({ key, person, relation, status: 'excluded' });
-      continue;
+      return;
     }
     const earlier = seenNumbers.get(index);
     if (earlier) {
       persons.push({ key, person, relation, status: 'duplicate', heldKey: earlier });
-      continue;
+      return;
     }
     const held = heldByIndex.get(index);
     if (held) {
       seenNumbers.set(index, `held:${held.id}`);
       persons.push({ key, person, relation, status: 'duplicate', heldKey: `held:${held.id}` });
-      continue;
+      return;
     }
     // A "number change" needs the same employee, and only an employee code
     // identifies one: two people with the same name (同姓同名) are common in a
@@ -146,12 +145,12 @@ export async function planIngest(db: Kysely<Database>, entry: Pick<PreviewEntry,
     const changed = ek !== undefined && ((sameEmployee !== undefined && sameEmployee !== index) || heldEmployees.has(ek));
     if (changed) {
       persons.push({ key, person, relation, status: 'number-change' });
-      continue;
+      return;
     }
     seenNumbers.set(index, key);
     if (ek !== undefined) seenEmployees.set(ek, index);
     persons.push({ key, person, relation, status: 'add' });
-  }
+  });
 
   const count = (s: PlannedStatus) => persons.filter((p) => p.status === s).length;
   const held = heldRows(review, persons);

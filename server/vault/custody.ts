@@ -130,11 +130,15 @@ export function beginCustody(deps: CustodyDeps, session: CustodySession, candida
       // (insertPersonRows puts employees before their dependents: employee_person_id is a foreign key within the batch.)
       // In slices, letting the event loop turn between them (lib/turns.ts); one creation time for the whole batch.
       const createdAt = deps.clock.now().toISOString();
-      const turn = turnTaker();
       const built: repo.NewPersonRow[] = [];
-      for (let from = 0; from < persons.length; from += STAGE_SLICE) {
+      // A slice's work in a plain function, not in this async loop's body (lib/turns.ts says why).
+      const buildSlice = (from: number) => {
         const slice = persons.slice(from, from + STAGE_SLICE);
         for (const row of session.personRows(slice.map((p, n) => ({ ...p, token: tokens[slots[from + n]!]!, number: candidates[slots[from + n]!]!.number })), createdAt)) built.push(row);
+      };
+      const turn = turnTaker();
+      for (let from = 0; from < persons.length; from += STAGE_SLICE) {
+        buildSlice(from);
         await turn();
       }
       rows = built;
