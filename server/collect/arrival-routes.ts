@@ -46,7 +46,7 @@ export function arrivalRoutes(deps: Deps): Router {
     noStore(res);
     const head = header(res);
     const done = await confirmSubmission(deps, signedInActing(deps, req, res), actorOf(res), sid(req), input(res, passphraseForm).body.passphrase);
-    res.redirect(303, `/office/companies/${head.companyId}/collect?confirmed=${done.added}`);
+    res.redirect(303, `/office/companies/${head.companyId}/collect?confirmed=${done.added}${done.heldBack ? `&heldBack=${done.heldBack}` : ''}`);
   });
 
   r.post('/office/collect/:sid/return', staff('send a submission back with a reason: a new link to the employee, the submission destroyed'), submissionFirst, validate(returnForm), async (req, res) => {

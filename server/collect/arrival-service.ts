@@ -5,7 +5,7 @@ import type { Acting } from '../audit/acting.js';
 import { record } from '../audit/record.js';
 import { dispose } from '../disposal/service.js';
 import { decryptDrop } from '../ingest/decrypt.js';
-import { BadRequest, Conflict, NotFound } from '../http/errors.js';
+import { BadRequest, NotFound } from '../http/errors.js';
 import { unlockOfficeKey } from '../keys/office-key.js';
 import { limits } from '../config.js';
 import { randomId } from '../lib/random.js';
@@ -80,33 +80,42 @@ export async function viewSubmission(deps: Deps, acting: Acting, actor: { userId
 async function planPersons(deps: Deps, row: Row, key: Parameters<typeof openVaultSession>[1]['officeKey'], payload: SubmissionPayload) {
   const session = await openVaultSession(deps, { companyId: row.company_id, officeKey: key, cohort: ingestCohort(deps.clock.now()) });
   const relations = vaultRelations(payload.persons);
+  let heldSelfId: string | null = null;
   const held = await Promise.all(
     payload.persons.map(async (p, i): Promise<'new' | 'duplicate' | 'numberChange'> => {
-      if (await session.findByNumber(deps.db, p.number)) return 'duplicate';
+      const byNumber = await session.findByNumber(deps.db, p.number);
+      if (byNumber) {
+        if (i === 0) heldSelfId = byNumber.id;
+        return 'duplicate';
+      }
       const same = await session.findByEmployee(deps.db, { employeeCode: row.employee_code, name: p.name, relation: relations[i]! });
+      if (i === 0 && same[0]) heldSelfId = same[0].id;
       return same.length > 0 ? 'numberChange' : 'new';
     }),
   );
-  return { session, relations, held };
+  // A new dependent of an employee held already belongs to that held employee.
+  return { session, relations, held, heldSelfId: heldSelfId as string | null };
 }
 
 /**
- * Numbers to the vault, persons to the database (duplicates skipped, as
- * ingest does; a held person whose number differs stops the confirmation —
- * staff send it back or correct the held record first), the request marked
+ * Numbers to the vault, persons to the database, as ingest does: duplicates
+ * skipped, and a held person whose entered number differs from the one held
+ * is held back — not stored, counted in the audit entry and on the page, for
+ * staff to check with the employee (a My Number changes only when the
+ * municipality reissues it) — the rest confirmed; the request marked
  * confirmed, then the submission destroyed with its disposal record.
  */
-export async function confirmSubmission(deps: Deps, acting: Acting, actor: { userId: string; role: string }, id: string, passphrase: string): Promise<{ added: number; duplicates: number }> {
+export async function confirmSubmission(deps: Deps, acting: Acting, actor: { userId: string; role: string }, id: string, passphrase: string): Promise<{ added: number; duplicates: number; heldBack: number }> {
   const row = await received(deps, id);
   const { key, payload } = await readPayload(deps, row, actor, passphrase);
   const plan = await planPersons(deps, row, key, payload);
-  if (plan.held.includes('numberChange')) throw new Conflict('collect.errors.numberChange');
+  const heldBack = plan.held.filter((h) => h === 'numberChange').length;
   const adds = payload.persons.map((p, i) => ({ p, i })).filter(({ i }) => plan.held[i] === 'new');
   const custody = plan.session.takeCustody(adds.map(({ p, i }) => ({ key: String(i), number: p.number })));
   const selfId = randomId();
   const persons: CustodyPerson[] = adds.map(({ p, i }) => ({
     key: String(i), id: i === 0 ? selfId : randomId(), name: p.name, employeeCode: i === 0 ? row.employee_code : null, relation: plan.relations[i]!,
-    employeePersonId: i === 0 ? null : plan.held[0] === 'new' ? selfId : null, sourceDropId: row.id, sourceSheet: null, sourceRow: null,
+    employeePersonId: i === 0 ? null : plan.held[0] === 'new' ? selfId : plan.heldSelfId, sourceDropId: row.id, sourceSheet: null, sourceRow: null,
   }));
   const now = deps.clock.now().toISOString();
   try {
@@ -116,7 +125,7 @@ export async function confirmSubmission(deps: Deps, acting: Acting, actor: { use
       if (Number(moved.numUpdatedRows) !== 1) throw new NotFound();
       await repo.moveRequest(trx, row.request_id, 'submitted', { status: 'confirmed', updated_at: now });
       await custody.commit(trx);
-      await record(trx, acting, { action: 'collect.confirmed', companyId: row.company_id, targetIds: [row.request_id, row.id], purpose: '個人番号の受領・保管', details: { added: adds.length, duplicates: payload.persons.length - adds.length } });
+      await record(trx, acting, { action: 'collect.confirmed', companyId: row.company_id, targetIds: [row.request_id, row.id], purpose: '個人番号の受領・保管', details: { added: adds.length, duplicates: payload.persons.length - adds.length - heldBack, heldBack } });
     });
   } catch (err) {
     await custody.abandon().catch(() => undefined);
@@ -125,7 +134,7 @@ export async function confirmSubmission(deps: Deps, acting: Acting, actor: { use
   }
   failpoint('collect.after-commit');
   await destroySubmission(deps, actor, row, 'collect-confirmed');
-  return { added: adds.length, duplicates: payload.persons.length - adds.length };
+  return { added: adds.length, duplicates: payload.persons.length - adds.length - heldBack, heldBack };
 }
 
 /** The submission (form and identity images) deleted in every version, verified, recorded (disposal/). */

@@ -71,7 +71,7 @@ export function collectRoutes(deps: Deps): Router {
   r.get('/office/companies/:id/collect', policy({ audience: 'staff', note: "a company's collection requests (statuses only) and the form to ask employees" }), async (req, res) => {
     const company = await companyOfOffice(deps, param(req, 'id'));
     res.set('Cache-Control', 'no-store');
-    const done = { confirmed: count(req.query.confirmed), returned: req.query.returned === '1' };
+    const done = { confirmed: count(req.query.confirmed), heldBack: count(req.query.heldBack), returned: req.query.returned === '1' };
     res.render('collect/office', { company, requests: await listRequests(deps, company.id), submissions: await receivedSubmissions(deps, company.id), sent: sent(req), done, when: when(res) });
   });
 

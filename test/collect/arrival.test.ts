@@ -143,15 +143,24 @@ describe.each(testDatabases())('arrival of a submission in the office (issue 18 
     expect(await t.deps.db.selectFrom('persons').select('id').where('company_id', '=', office.company.id).execute()).toHaveLength(2);
   });
 
-  it('when a held employee submits a different number, the confirmation stops with a plain message and nothing is added', async () => {
+  it('when a held employee submits a different number, that person is held back as ingest does (not stored, counted, staff told to check) and the new dependent is confirmed', async () => {
     const { agent, csrf } = await holderAgent();
     await agent.post(`/office/collect/${await submitAs(await linkFor('山田 太郎'), [own!])}/confirm`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE }).expect(303);
-    const id = await submitAs(await linkFor('山田 太郎', 'taro2@example.jp'), [other!]);
+    const id = await submitAs(await linkFor('山田 太郎', 'taro2@example.jp'), [other!, spouse!]);
     const res = await agent.post(`/office/collect/${id}/confirm`).type('form').send({ _csrf: csrf, passphrase: STAFF_PASSPHRASE });
-    expect(res.status).toBe(409);
-    expect(res.text).toContain('番号が異なる');
-    expect(await t.deps.db.selectFrom('persons').select('id').execute()).toHaveLength(1);
-    expect((await t.deps.db.selectFrom('collect_submissions').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('received');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toContain('confirmed=1');
+    expect(res.headers.location).toContain('heldBack=1');
+    const page = await agent.get(res.headers.location!);
+    expect(page.text).toContain('番号が異なるため保管していません');
+    const held = await t.deps.db.selectFrom('persons').select(['id', 'name', 'employee_person_id']).where('company_id', '=', office.company.id).execute();
+    expect(held.map((p) => p.name).sort()).toEqual(['山田 太郎', '山田 花子']);
+    // the new spouse belongs to the employee held already
+    expect(held.find((p) => p.name === '山田 花子')!.employee_person_id).toBe(held.find((p) => p.name === '山田 太郎')!.id);
+    expect(t.logs.text).not.toContain(other!);
+    const entry = await t.deps.db.selectFrom('audit_log').select('details').where('action', '=', 'collect.confirmed').orderBy('seq', 'desc').executeTakeFirstOrThrow();
+    expect(JSON.parse(entry.details)).toMatchObject({ added: 1, heldBack: 1, duplicates: 0 });
+    expect((await t.deps.db.selectFrom('collect_submissions').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('disposed');
   });
 
   it('when a submission is sent back with a reason, the employee gets a new link by e-mail with the reason, the old link is dead, the submission is destroyed with its record, and the new link works', async () => {
