@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import type { Deps } from '../deps.js';
 import { failpoint } from '../failpoints.js';
-import type { Acting } from '../audit/acting.js';
+import { requestActing, type Acting } from '../audit/acting.js';
+import { auditContext } from '../audit/service.js';
 import { record } from '../audit/record.js';
 import { dispose } from '../disposal/service.js';
 import { decryptDrop } from '../ingest/decrypt.js';
@@ -32,7 +33,7 @@ function submissionRow(deps: Deps, id: string) {
   return deps.db
     .selectFrom('collect_submissions')
     .innerJoin('collect_requests', 'collect_requests.id', 'collect_submissions.request_id')
-    .select(['collect_submissions.id', 'collect_submissions.company_id', 'collect_submissions.stored_key', 'collect_submissions.sha256', 'collect_submissions.size', 'collect_submissions.state',
+    .select(['collect_submissions.id', 'collect_submissions.company_id', 'collect_submissions.stored_key', 'collect_submissions.sha256', 'collect_submissions.size', 'collect_submissions.state', 'collect_submissions.return_mailed_at',
       'collect_requests.id as request_id', 'collect_requests.person_name', 'collect_requests.employee_code', 'collect_requests.email', 'collect_requests.status as request_status'])
     .where('collect_submissions.id', '=', id)
     .executeTakeFirst();
@@ -178,28 +179,53 @@ export async function returnSubmission(deps: Deps, acting: Acting, actor: { user
     await record(trx, acting, { action: 'collect.returned', companyId: row.company_id, targetIds: [row.request_id, row.id], details: { reasonGiven: true } });
   });
   failpoint('collect.after-return');
+  // Mailed before the submission is destroyed, and noted: a crash in between is then told apart at start-up.
+  const mailed = await mailReturn(deps, row, link, expiresAt, kept);
   await destroySubmission(deps, actor, row, 'collect-returned');
-  let mailed = false;
-  if (row.email) {
-    const company = await deps.db.selectFrom('companies').select('name').where('id', '=', row.company_id).executeTakeFirstOrThrow();
-    const t = { ja: deps.i18n.getFixedT('ja'), en: deps.i18n.getFixedT('en') };
-    try {
-      await deps.mailer.send(requestEmail(row.email, { companyName: company.name, personName: row.person_name, url: collectUrl(deps.config.publicUrl, link), expiresAt, returnReason: kept }, t));
-      mailed = true;
-    } catch (err) {
-      deps.logger.warn({ collectRequest: row.request_id, err: (err as Error).name }, 'collection return: e-mail not sent, shown as a slip');
-    }
-  }
   return { mailed, link };
+}
+
+/** The employee's new link by e-mail (when the request has an address); true once sent, and noted on the submission. */
+async function mailReturn(deps: Deps, row: Row, link: string, expiresAt: Date, reason: string): Promise<boolean> {
+  if (!row.email) return false;
+  const company = await deps.db.selectFrom('companies').select('name').where('id', '=', row.company_id).executeTakeFirstOrThrow();
+  const t = { ja: deps.i18n.getFixedT('ja'), en: deps.i18n.getFixedT('en') };
+  try {
+    await deps.mailer.send(requestEmail(row.email, { companyName: company.name, personName: row.person_name, url: collectUrl(deps.config.publicUrl, link), expiresAt, returnReason: reason }, t));
+  } catch (err) {
+    deps.logger.warn({ collectRequest: row.request_id, err: (err as Error).name }, 'collection return: e-mail not sent, shown as a slip');
+    return false;
+  }
+  await deps.db.updateTable('collect_submissions').set({ return_mailed_at: deps.clock.now().toISOString() }).where('id', '=', row.id).execute();
+  return true;
+}
+
+/**
+ * A return whose e-mail a crash cut short: the link committed with it is
+ * kept nowhere (only its hash), so a fresh one replaces it — the unsent one
+ * dies — and is mailed with the same reason. By kinko itself, audited.
+ */
+async function remailReturn(deps: Deps, row: Row): Promise<void> {
+  const link = newCollectLink();
+  const now = deps.clock.now();
+  const expiresAt = new Date(now.getTime() + limits.collect.linkTtlMs);
+  const reason = await deps.db.transaction().execute(async (trx) => {
+    const req = await trx.selectFrom('collect_requests').select(['links_issued', 'return_reason', 'status']).where('id', '=', row.request_id).executeTakeFirstOrThrow();
+    if (req.status !== 'requested') return null; // answered or revoked meanwhile: nothing to send
+    await trx.updateTable('collect_requests').set({ link_hash: collectLinkHash(link), expires_at: expiresAt.toISOString(), links_issued: req.links_issued + 1, updated_at: now.toISOString() }).where('id', '=', row.request_id).execute();
+    await record(trx, requestActing(auditContext(deps), { role: 'system' }), { action: 'collect.linkReissued', companyId: row.company_id, targetIds: [row.request_id, row.id], details: { why: 'returnMailInterrupted' } });
+    return req.return_reason ?? '';
+  });
+  if (reason !== null) await mailReturn(deps, row, link, expiresAt, reason);
 }
 
 /**
  * Start-up (P9): a submission whose confirmation or return committed but
  * whose destruction a crash cut short (state confirmed / returned) is
- * destroyed now, with its disposal record — by kinko itself. A return's new
- * link was committed with it; its e-mail, if the crash came first, is not
- * sent again (the link is not kept anywhere to send): staff see the request
- * as 依頼済 and can issue the link again.
+ * destroyed now, with its disposal record — by kinko itself. A return
+ * whose e-mail was not sent yet gets a fresh link by e-mail first
+ * (remailReturn), so the employee is not left waiting for a mail that never
+ * comes.
  */
 export async function resumeCollectDisposals(deps: Deps): Promise<number> {
   const rows = await deps.db.selectFrom('collect_submissions').select('id').where('state', 'in', ['confirmed', 'returned']).execute();
@@ -208,6 +234,7 @@ export async function resumeCollectDisposals(deps: Deps): Promise<number> {
     const row = await submissionRow(deps, id);
     if (!row) continue;
     try {
+      if (row.state === 'returned' && row.email && !row.return_mailed_at) await remailReturn(deps, row);
       await destroySubmission(deps, { userId: null, role: 'system' }, row, row.state === 'confirmed' ? 'collect-confirmed' : 'collect-returned');
       done++;
     } catch (err) {

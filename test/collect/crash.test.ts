@@ -12,6 +12,7 @@ import { FAILPOINTS } from '../../server/failpoints.js';
 import { copyOf, everyCaseOnce, expectKilled, openDeps, post, startKinko, stepUpSession, stopKinko } from '../helpers/crash-kinko.js';
 import { arrangeOffice, encryptToOffice, STAFF_PASSPHRASE, type Office } from '../helpers/ingest-office.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
+import { outboxMails } from '../helpers/outbox.js';
 
 /**
  * Kill -9 while a key holder confirms or sends back a collected submission
@@ -71,8 +72,15 @@ async function crashCase(template: string, a: Arranged, c: (typeof CASES)[number
       expect(s.request.status).toBe('confirmed');
       expect(s.persons).toEqual(['山田 太郎', '山田 花子']);
     } else {
-      expect(s.request).toEqual({ status: 'requested', links_issued: 2 });
       expect(s.persons).toEqual([]);
+      // Killed before the e-mail: a fresh link replaces the unsent one and is mailed at start-up. Killed after it: mailed once.
+      const mails = outboxMails(dataDir).filter((m) => m.raw.includes('taro@example.jp'));
+      const links = mails.map((m) => /\/c\/([A-Za-z0-9_-]{32})/.exec(m.text)?.[1]);
+      expect({ fp: c.fp, request: s.request, mails: mails.length, distinct: new Set(links).size, all: links.every(Boolean) }).toEqual(
+        c.fp === 'collect.after-return'
+          ? { fp: c.fp, request: { status: 'requested', links_issued: 3 }, mails: 2, distinct: 2, all: true } // the request's first mail + the re-sent one
+          : { fp: c.fp, request: { status: 'requested', links_issued: 2 }, mails: 2, distinct: 2, all: true },
+      );
     }
   } finally {
     await stopKinko(second);
@@ -90,8 +98,9 @@ describe(`collection crash safety: kill -9 at every confirm / return failpoint, 
     const deps = await openDeps(template, true);
     try {
       const office = await arrangeOffice(deps);
-      const issued = await issueRequests(deps, requestActing(auditContext(deps), { userId: office.client.id, role: 'client', companyId: office.company.id }), { companyId: office.company.id, people: [{ name: '山田 太郎', employeeCode: 'E100', email: null }] });
-      const link = /\/c\/([A-Za-z0-9_-]{32})/.exec(issued.slips[0]!.url)![1]!;
+      const issued = await issueRequests(deps, requestActing(auditContext(deps), { userId: office.client.id, role: 'client', companyId: office.company.id }), { companyId: office.company.id, people: [{ name: '山田 太郎', employeeCode: 'E100', email: 'taro@example.jp' }] });
+      expect(issued.slips).toEqual([]); // mailed, so no slip: the link is read from the mail
+      const link = /\/c\/([A-Za-z0-9_-]{32})/.exec(outboxMails(template)[0]!.text)![1]!;
       // the employee's phone, against the app on the template folder
       const agent = request.agent(await createApp(deps));
       const page = await agent.get(`/c/${link}`).expect(200);

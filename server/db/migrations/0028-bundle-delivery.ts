@@ -40,12 +40,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.alterTable('bundles').addColumn('submitted_by', 'text').execute();
+  // A returned collection submission: when the employee's new link was mailed. Unset after a crash = send it again (collect/arrival-service.ts).
+  await db.schema.alterTable('collect_submissions').addColumn('return_mailed_at', 'text').execute();
   await db.schema.alterTable('bundles').addColumn('submitted_at', 'text').execute();
   await db.schema.alterTable('bundles').addColumn('disposed_at', 'text').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const c of ['disposed_at', 'submitted_at', 'submitted_by']) await db.schema.alterTable('bundles').dropColumn(c).execute();
+  await db.schema.alterTable('collect_submissions').dropColumn('return_mailed_at').execute();
   await db.schema.dropTable('bundle_downloads').execute();
   await db.schema.dropTable('bundle_persons').execute();
   await db.schema.dropTable('company_bundle_settings').execute();

@@ -53,6 +53,8 @@ export interface CollectSubmissionsTable {
   state: 'received' | (string & {});
   created_at: string;
   updated_at: string;
+  /** Migration 0028: when a return's new link was mailed (null: not mailed, or no address). */
+  return_mailed_at: string | null;
 }
 
 export interface CollectLinkThrottleTable {
