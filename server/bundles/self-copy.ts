@@ -35,7 +35,7 @@ export interface SelfCopy {
 
 const LONG_DIGIT_RUN = /[0-9０-９][0-9０-９\s\-－ー‐]{10,}[0-9０-９]/g;
 
-function digitRunOf12(text: string): boolean {
+export function digitRunOf12(text: string): boolean {
   return (text.match(LONG_DIGIT_RUN) ?? []).some((m) => m.replace(/[^0-9０-９]/g, '').length >= 12);
 }
 

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { unzipSync } from 'fflate';
 import iconv from 'iconv-lite';
@@ -56,15 +60,27 @@ describe('building the year-end bundles', () => {
     const actor = { userId: office.holder.id, role: 'staff' as const, keyHolder: true, sessionId: sid };
     const out = await buildBundles(t.deps, actor, drop.id, STAFF_PASSPHRASE);
     expect(out.passphrase).toMatch(/^([A-Za-z0-9]{5}-){5}[A-Za-z0-9]{5}$/);
-    expect(out.bundles.map((b) => `${b.destination}:${b.municipalityCode ?? ''}:${b.rows}`)).toEqual(['tax-office::1', 'municipal:13101:1', 'municipal:13206:1']);
+    expect(out.bundles.map((b) => `${b.destination}:${b.municipalityCode ?? ''}:${b.rows}`)).toEqual(['tax-office::1', 'municipal:13101:1', 'municipal:13206:1', 'self-copy::2']);
 
     const rows = await t.deps.db.selectFrom('bundles').selectAll().orderBy('destination', 'desc').orderBy('municipality_code').execute();
-    const csvOf = async (storedKey: string) => {
+    const filesOf = async (storedKey: string) => {
       const chunks: Buffer[] = [];
       for await (const c of await t.deps.storage.bundles.get(storedKey)) chunks.push(c as Buffer);
       const message = await openpgp.readMessage({ binaryMessage: Buffer.concat(chunks) });
       const { data } = await openpgp.decrypt({ message, passwords: [out.passphrase!], format: 'binary' });
-      const files = unzipSync(data as Uint8Array);
+      return unzipSync(data as Uint8Array);
+    };
+    const pdfText = (bytes: Uint8Array) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-build-pdf-'));
+      try {
+        fs.writeFileSync(path.join(dir, 'f.pdf'), bytes);
+        return execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', path.join(dir, 'f.pdf'), '-'], { encoding: 'utf8' });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const csvOf = async (storedKey: string) => {
+      const files = await filesOf(storedKey);
       const csv = Object.entries(files).find(([n]) => n.endsWith('.csv'))!;
       return { cells: iconv.decode(Buffer.from(csv[1]), 'shift_jis').replace(/\r\n$/, '').split(','), manifest: JSON.parse(Buffer.from(files['manifest.json']!).toString()) };
     };
@@ -75,9 +91,35 @@ describe('building the year-end bundles', () => {
     expect([chiyoda.cells[13], chiyoda.cells[94], chiyoda.cells[146]]).toEqual(['佐藤　次郎', sato, '1']);
     expect(numbersIn(JSON.stringify(chiyoda.manifest), [yamada, hanako, sato])).toEqual([]);
 
+    // The printed slips carry the same numbers in their boxes; each 市区町村 has its 総括表.
+    const taxFiles = await filesOf(rows.find((r) => r.destination === 'tax-office')!.stored_key);
+    expect(Object.keys(taxFiles).sort()).toEqual(['gensen_R07_zeimusho.csv', 'gensen_R07_zeimusho.pdf', 'manifest.json']);
+    const slip = pdfText(taxFiles['gensen_R07_zeimusho.pdf']!);
+    expect(slip).toContain('税務署提出用');
+    expect(slip).toContain('6,000,000');
+    expect(numbersIn(slip, [yamada, hanako, sato]).sort()).toEqual([hanako, yamada].sort());
+    const chiyodaFiles = await filesOf(rows.find((r) => r.municipality_code === '13101')!.stored_key);
+    const soukatsu = pdfText(chiyodaFiles['soukatsu_R07_13101.pdf']!);
+    expect(soukatsu).toContain('総括表');
+    expect(soukatsu.replace(/\s+/g, '')).toContain('特別徴収1人');
+
+    // The employees' copies: one each and one combined, no number at all (no 12-digit run, none of the three).
+    const own = await filesOf(rows.find((r) => r.destination === 'self-copy')!.stored_key);
+    expect(Object.keys(own).sort()).toEqual(['honnin_R07_1001.pdf', 'honnin_R07_1002.pdf', 'honnin_R07_all.pdf', 'manifest.json']);
+    for (const name of ['honnin_R07_1001.pdf', 'honnin_R07_1002.pdf', 'honnin_R07_all.pdf']) {
+      const text = pdfText(own[name]!);
+      expect(text).toContain('受給者交付用');
+      expect(numbersIn(text, [yamada, hanako, sato])).toEqual([]);
+      expect(text.replace(/\s+/g, '')).not.toMatch(/\d{12}/);
+      expect(text).not.toMatch(/\d{12}/);
+    }
+    expect(pdfText(own['honnin_R07_1001.pdf']!)).toContain('山田');
+    expect(pdfText(own['honnin_R07_all.pdf']!)).toContain('佐藤');
+
     const seals = await t.deps.db.selectFrom('audit_log').selectAll().where('action', '=', 'bundles.seal').execute();
-    expect(seals).toHaveLength(3);
-    expect(seals.map((s) => s.purpose).sort()).toEqual(['源泉徴収票・支払調書', '給与支払報告書', '給与支払報告書'].sort());
+    expect(seals).toHaveLength(4);
+    expect(seals.map((s) => s.purpose).sort()).toEqual(['源泉徴収票・支払調書', '給与支払報告書', '給与支払報告書', '源泉徴収票（本人交付）'].sort());
+    expect(seals.find((s) => s.purpose === '源泉徴収票（本人交付）')!.target_ids).toBe('[]'); // it read no number
     const cells = await everyCell(t.deps);
     expect(cells.filter((c) => numbersIn(c.text, [yamada, hanako, sato]).length > 0)).toEqual([]);
     expect(numbersIn(t.logs.text, [yamada, hanako, sato])).toEqual([]);

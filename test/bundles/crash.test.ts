@@ -65,7 +65,7 @@ async function crashCase(template: string, a: { office: Office; dropId: string }
       // Stored without a row: nobody sees it, it is ciphertext (the grep below), and the sweep takes it.
       expect({ fp, rows: s.rows.length, stored: s.objects.length, swept: s.swept, left: s.after }).toEqual({ fp, rows: 0, stored: 1, swept: 1, left: [] });
     } else {
-      expect({ fp, destinations: s.rows.map((r) => r.destination).sort(), swept: s.swept }).toEqual({ fp, destinations: ['municipal', 'municipal', 'tax-office'], swept: 0 });
+      expect({ fp, destinations: s.rows.map((r) => r.destination).sort(), swept: s.swept }).toEqual({ fp, destinations: ['municipal', 'municipal', 'self-copy', 'tax-office'], swept: 0 });
       expect(s.after.sort()).toEqual(s.rows.map((r) => r.stored_key).sort());
     }
   } finally {

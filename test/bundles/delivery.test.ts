@@ -246,7 +246,7 @@ describe('delivering the year-end bundles', () => {
     expect(r).toEqual({ disposed: 2, failed: 0 });
     const left = await t.deps.db.selectFrom('bundles').selectAll().where('numbered', '=', 1).where('state', '!=', 'disposed').execute();
     expect(left).toEqual([]);
-    for (const b of await t.deps.db.selectFrom('bundles').select('stored_key').execute()) await expect(t.deps.storage.bundles.head(b.stored_key)).rejects.toThrow('no such object');
+    for (const b of await t.deps.db.selectFrom('bundles').select('stored_key').where('numbered', '=', 1).execute()) await expect(t.deps.storage.bundles.head(b.stored_key)).rejects.toThrow('no such object');
 
     const clientKey = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: '株式会社テスト商事 総務', email: 'soumu@example.co.jp' }], format: 'object' });
     const { agent: director } = await signedInAgent(t.app, t.deps, office.director, { stepUp: true });

@@ -98,7 +98,7 @@ describeWithChromium()('year-end bundles in the browser (e2e)', () => {
   });
 
   function gpg(args: string[], input?: Buffer) {
-    return spawnSync('gpg', ['--homedir', home, '--batch', '--no-tty', '--status-fd', '2', ...args], { input, env: { ...process.env, LANG: 'C', LC_ALL: 'C' }, timeout: 60_000 });
+    return spawnSync('gpg', ['--homedir', home, '--batch', '--no-tty', '--status-fd', '2', ...args], { input, env: { ...process.env, LANG: 'C', LC_ALL: 'C' }, timeout: 60_000, maxBuffer: 512 * 1024 * 1024 });
   }
   async function pageAs(userId: string, opts: { stepUp?: boolean; width?: number } = {}): Promise<Page> {
     const sid = await createSession(t.deps.db, userId, 'full', clock.now(), { ip: '127.0.0.1' }, opts.stepUp ?? false);
@@ -156,19 +156,35 @@ describeWithChromium()('year-end bundles in the browser (e2e)', () => {
     await page.goto(`${origin}${c.base}/bundles`);
     const cards = page.locator('article.bundle[data-state=sealed]');
     const count = await cards.count();
-    expect(count).toBe(1 + CODES.length);
+    expect(count).toBe(1 + CODES.length + 1); // 税務署, each 市区町村, and the employees' own copies
     const byNumber = new Map(PEOPLE.map((p) => [p.number, p]));
     const seen = new Map<string, string>();
     let taxRows = 0;
     for (let i = 0; i < count; i++) {
       const [d] = await Promise.all([page.waitForEvent('download'), cards.nth(i).locator('form[action$="/download"] button').click()]);
       const bytes = await saved(d);
-      expect(d.suggestedFilename()).toMatch(/^kinko_R07_(zeimusho|\d{5})\.zip\.gpg$/);
+      expect(d.suggestedFilename()).toMatch(/^kinko_R07_(zeimusho|honnin|\d{5})\.zip\.gpg$/);
       const out = gpg(['--pinentry-mode', 'loopback', '--passphrase', passphrase, '--decrypt'], bytes);
       expect(out.status).toBe(0);
       expect(out.stderr.toString()).toMatch(/\[GNUPG:\] VALIDSIG [0-9A-F]{40}/);
+      const tag = /_(zeimusho|honnin|\d{5})\.zip/.exec(d.suggestedFilename())![1]!;
+      if (tag === 'honnin') {
+        // One PDF per employee and one combined; pdftotext finds no number of anyone, no 12-digit run.
+        const files = unzipSync(new Uint8Array(out.stdout));
+        const pdfs = Object.keys(files).filter((n) => n.endsWith('.pdf'));
+        expect(pdfs).toHaveLength(N + 1);
+        const all = [...byNumber.keys(), ...PEOPLE.flatMap((p) => [p.spouse?.number, p.dependent?.number].filter((x): x is string => !!x))];
+        for (const name of [pdfs.find((n) => n.endsWith('_all.pdf'))!, ...pdfs.slice(0, 5)]) {
+          fs.writeFileSync(path.join(dir, 'p.pdf'), files[name]!);
+          const text = spawnSync('pdftotext', ['-layout', '-enc', 'UTF-8', path.join(dir, 'p.pdf'), '-'], { encoding: 'utf8' }).stdout;
+          expect(text).toContain('受給者交付用');
+          expect(text).not.toMatch(STANDALONE_TWELVE_DIGITS);
+          expect(text.replace(/\s+/g, '')).not.toMatch(/\d{12}/);
+          for (const n of all) expect(text.replace(/\s+/g, '')).not.toContain(n);
+        }
+        continue;
+      }
       const rows = csvRows(new Uint8Array(out.stdout));
-      const tag = /_(zeimusho|\d{5})\.zip/.exec(d.suggestedFilename())![1]!;
       for (const cells of rows) {
         const p = byNumber.get(cells[94]!);
         expect(p).toBeDefined();
@@ -200,7 +216,7 @@ describeWithChromium()('year-end bundles in the browser (e2e)', () => {
   it('the client opens one bundle right in the browser with the passphrase and saves its CSV; a wrong passphrase is told plainly', async () => {
     const page = await pageAs(c.user.id);
     await page.goto(`${origin}${c.base}/bundles`);
-    await Promise.all([page.waitForNavigation(), page.locator('article.bundle[data-state=sealed]').first().locator('a.button').click()]);
+    await Promise.all([page.waitForNavigation(), page.locator('article.bundle[data-state=sealed]', { hasText: '市区町村' }).first().locator('a.button').click()]);
     await page.fill('#bundle-passphrase', 'AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-FFFFF');
     await page.click('#open-form button[type=submit]');
     await page.waitForSelector('#open-status.message');

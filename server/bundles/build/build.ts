@@ -13,7 +13,7 @@ import { readNumbersForPurpose } from '../../vault/index.js';
 import { readyToBuild, type PreviewFacts } from '../input/preview.js';
 import { yearEndPage } from '../input/service.js';
 import { bundlePassphrase, sealBundle, type BundleFile, type Recipient } from '../seal/seal.js';
-import { destinationFiles, r2 } from './package.js';
+import { destinationFiles, r2, selfCopyFiles } from './package.js';
 import * as repo from './repo.js';
 import { buildScope, destinationsOf, numbersFor, personIds, personsFor } from '../input/build-scope.js';
 import { rowsFor } from '../write/unified-writer.js';
@@ -91,7 +91,7 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
   const { companyId, nenbun } = page.mark;
   const requestId = meta.requestId ?? null;
   const clientKey = await repo.clientKey(deps.db, companyId);
-  const payer = await repo.corporateNumber(deps.db, companyId);
+  const payer = await repo.payerFacts(deps.db, companyId);
   const generated = clientKey ? undefined : bundlePassphrase();
   const to: Recipient = clientKey ? { kind: 'client-key', publicKey: await openpgp.readKey({ armoredKey: clientKey.publicKey }) } : { kind: 'passphrase', passphrase: generated as string };
 
@@ -116,12 +116,15 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
         builtBy: actor.userId, at: now.toISOString(), personIds: people,
       });
     };
-    const numbersOf = numbersFor(facts, numbers, payer);
+    const numbersOf = numbersFor(facts, numbers, payer.corporateNumber);
     for (const dest of destinationsOf(facts)) {
-      const d = destinationFiles(facts, dest, numbersOf, now);
+      const d = await destinationFiles(facts, dest, numbersOf, now, payer);
       await seal(dest.kind, dest.kind === 'municipal' ? dest.code : null, d.tag, d.files, d.rows, d.manifest, rowsFor(facts.plan, dest).flatMap((r) => personIds(facts, r)));
     }
     numbers.clear();
+    // The employees' own copies, after the numbers are gone from memory: built by the path that cannot reach them.
+    const own = await selfCopyFiles(facts, now);
+    await seal('self-copy', null, own.tag, own.files, own.rows, own.manifest, []);
     officeKey = undefined;
     const acting = requestActing(auditContext(deps), { ...actor, requestId });
     await deps.db.transaction().execute(async (trx) => {
@@ -130,6 +133,7 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
         await repo.insertBundlePersons(trx, b.id, b.personIds);
         await record(trx, acting, {
           action: 'bundles.seal', companyId, targetIds: b.personIds, purpose: PURPOSES[b.destination].label, result: 'ok',
+          // The 本人交付 bundle reads no number: its entry names no person.
           details: { bundleId: b.id, destination: b.destination, municipalityCode: b.municipalityCode, rows: b.rows, persons: b.personIds.length, sealedTo: b.sealedTo },
         });
       }

@@ -2,14 +2,25 @@ import { BadRequest } from '../../http/errors.js';
 import type { PreviewFacts } from '../input/preview.js';
 import type { RowRouting } from '../route/route-rows.js';
 import { fileEntry, type BundleFile } from '../seal/seal.js';
+import { selfCopyPdfs } from '../self-copy-pdf.js';
+import { buildSelfCopy } from '../self-copy.js';
 import type { RowNumbers } from '../write/fill-numbers.js';
-import { writeUnifiedCsv, type Destination } from '../write/unified-writer.js';
+import { numberedSlipsPdf, summaryPdf } from '../write/slips-pdf.js';
+import { rowsFor, writeUnifiedCsv, type Destination } from '../write/unified-writer.js';
 
 /**
- * One numbered destination's files, in memory: its 統一CSV (all rows or none)
- * and the manifest (destination, 年分, counts, each file's size and SHA-256 —
- * never a number). The caller seals them at once and zeroes the bytes.
+ * One destination's files, in memory. A numbered destination: its 統一CSV
+ * (all rows or none), the slips as a PDF, and for a 市区町村 its 総括表 PDF.
+ * The 本人交付 bundle: one PDF per employee and one combined, built by the
+ * path that cannot reach numbers (self-copy-pdf.ts). Each with its manifest
+ * (destination, 年分, counts, each file's size and SHA-256 — never a
+ * number). The caller seals them at once and zeroes the bytes.
  */
+export interface PayerFacts {
+  readonly corporateNumber: string | null;
+  readonly contactName: string;
+  readonly contactPhone: string;
+}
 export interface DestinationFiles {
   files: BundleFile[];
   rows: number;
@@ -27,13 +38,36 @@ export function manifestOf(nenbun: number, destination: string, municipalityCode
   return { kind: 'kinko-year-end-bundle', version: 1, nenbun, destination, municipalityCode, rows, ...extra, builtAt: builtAt.toISOString(), files: files.map(fileEntry) };
 }
 
-export function destinationFiles(facts: PreviewFacts, dest: Destination, numbersOf: (r: RowRouting) => RowNumbers, builtAt: Date): DestinationFiles {
+export async function destinationFiles(facts: PreviewFacts, dest: Destination, numbersOf: (r: RowRouting) => RowNumbers, builtAt: Date, payer: PayerFacts): Promise<DestinationFiles> {
   const plan = facts.plan;
   const written = writeUnifiedCsv(plan, dest, numbersOf);
   if (!written.ok) throw new BadRequest('bundles.build.errors.writeFailed');
   const tag = destinationTag(dest);
-  const csvName = `${dest.kind === 'tax-office' ? 'gensen' : 'kyuyo'}_${r2(plan.nenbun)}_${tag}.csv`;
-  const files: BundleFile[] = [{ name: csvName, bytes: written.bytes }];
+  const stem = `${dest.kind === 'tax-office' ? 'gensen' : 'kyuyo'}_${r2(plan.nenbun)}_${tag}`;
+  const rows = rowsFor(plan, dest);
+  const files: BundleFile[] = [{ name: `${stem}.csv`, bytes: written.bytes }, { name: `${stem}.pdf`, bytes: await numberedSlipsPdf(dest.kind, plan.nenbun, rows, numbersOf) }];
+  if (dest.kind === 'municipal') {
+    const group = plan.municipalities.get(dest.code);
+    const first = rows[0] ? buildSelfCopy(rows[0].row).copy : undefined;
+    files.push({
+      name: `soukatsu_${r2(plan.nenbun)}_${tag}.pdf`,
+      bytes: await summaryPdf({
+        nenbun: plan.nenbun, municipalityCode: dest.code, designatedNumber: rows[0]?.row.designatedNumber ?? '',
+        payer: { name: first?.payer.name ?? '', address: first?.payer.address ?? '', corporateNumber: payer.corporateNumber },
+        special: group?.special ?? 0, ordinary: group?.ordinary ?? 0, contact: { name: payer.contactName, phone: payer.contactPhone || first?.payer.phone || '' },
+      }),
+    });
+  }
   const manifest = manifestOf(plan.nenbun, dest.kind, dest.kind === 'municipal' ? dest.code : null, written.rows, builtAt, files, { numberCellsBlank: written.blankNumberCells });
   return { files: [...files, { name: 'manifest.json', bytes: Buffer.from(JSON.stringify(manifest, null, 2)) }], rows: written.rows, tag, manifest };
+}
+
+/** The 本人交付 bundle: every row's copy (no number anywhere), one PDF each and one combined. */
+export async function selfCopyFiles(facts: PreviewFacts, builtAt: Date): Promise<DestinationFiles> {
+  const plan = facts.plan;
+  const copies = [...plan.rows].sort((a, b) => a.row.line - b.row.line).map((r) => buildSelfCopy(r.row).copy).filter((c) => c !== undefined);
+  const pdfs = await selfCopyPdfs(copies, plan.nenbun);
+  const files: BundleFile[] = [{ name: `honnin_${r2(plan.nenbun)}_all.pdf`, bytes: pdfs.combined }, ...pdfs.each.map((e) => ({ name: e.fileName, bytes: e.bytes }))];
+  const manifest = manifestOf(plan.nenbun, 'self-copy', null, copies.length, builtAt, files, { numbers: 'none' });
+  return { files: [...files, { name: 'manifest.json', bytes: Buffer.from(JSON.stringify(manifest, null, 2)) }], rows: copies.length, tag: 'honnin', manifest };
 }

@@ -45,7 +45,8 @@ export async function insertBundlePersons(db: Db, bundleId: string, personIds: r
 }
 
 export async function liveBundleOfDrop(db: Db, dropId: string): Promise<boolean> {
-  const r = await db.selectFrom('bundles').select('id').where('drop_id', '=', dropId).where('state', '!=', 'disposed').executeTakeFirst();
+  // The numbered ones: once they are gone (提出済, expired) the data may be built again; an earlier 本人交付 bundle stays until its own expiry.
+  const r = await db.selectFrom('bundles').select('id').where('drop_id', '=', dropId).where('numbered', '=', 1).where('state', '!=', 'disposed').executeTakeFirst();
   return r !== undefined;
 }
 
@@ -54,8 +55,8 @@ export async function clientKey(db: Db, companyId: string): Promise<{ fingerprin
   return r ? { fingerprint: r.fingerprint, publicKey: r.public_key } : null;
 }
 
-/** The payer's 法人番号 the director set (company_bundle_settings, 0028), or null: col 94 stays blank. */
-export async function corporateNumber(db: Db, companyId: string): Promise<string | null> {
-  const r = await db.selectFrom('company_bundle_settings').select('corporate_number').where('company_id', '=', companyId).executeTakeFirst();
-  return r?.corporate_number ?? null;
+/** What the director set for the payer (company_bundle_settings, 0028): the 法人番号 (null: col 94 stays blank) and the 総括表's 連絡者. */
+export async function payerFacts(db: Db, companyId: string): Promise<{ corporateNumber: string | null; contactName: string; contactPhone: string }> {
+  const r = await db.selectFrom('company_bundle_settings').select(['corporate_number', 'contact_name', 'contact_phone']).where('company_id', '=', companyId).executeTakeFirst();
+  return { corporateNumber: r?.corporate_number ?? null, contactName: r?.contact_name ?? '', contactPhone: r?.contact_phone ?? '' };
 }
