@@ -97,7 +97,9 @@ export function drawSlip(doc: Doc, s: SlipPrint): void {
     ...[0, 1].map((i) => [`16歳未満の扶養親族${i + 1}`, s.under16[i]] as [string, SlipPerson | undefined]),
   ];
   for (const [label, p] of family) {
-    box(doc, L, y, 190, 12, label, p ? `${p.name}（${p.furigana}）` : '', { size: 5.5 });
+    // The name beside its label (a 12-pt line holds one row of text).
+    box(doc, L, y, 190, 12, label);
+    if (p) doc.fontSize(5.8).text(`${p.name}（${p.furigana}）`, L + 62, y + 3.2, { width: 126, lineBreak: false });
     box(doc, L + 190, y, 30, 12, '区分', p?.kubun ?? '', { size: 5.5 });
     numberBox(doc, L + 220, y, W - 220, 12, '個人番号', 12, p?.number);
     y += 12;
