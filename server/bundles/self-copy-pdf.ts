@@ -48,14 +48,6 @@ export function slipFromCopy(c: SelfCopy, copyLabel: string, n: SlipNumbers = {}
   };
 }
 
-export interface SelfCopyFile {
-  readonly line: number;
-  readonly employeeCode: string;
-  readonly name: string;
-  readonly fileName: string;
-  readonly bytes: Buffer;
-}
-
 const LABEL = '受給者交付用';
 
 /** ASCII file name of one employee's copy: by 受給者番号, else by line. */
@@ -64,21 +56,24 @@ export function selfCopyName(nenbun: number, c: Pick<SelfCopy, 'line' | 'payee'>
   return `honnin_R${String(nenbun).padStart(2, '0')}_${tag}.pdf`;
 }
 
-export async function selfCopyPdfs(copies: readonly SelfCopy[], nenbun: number): Promise<{ combined: Buffer; each: SelfCopyFile[] }> {
+/**
+ * The 本人交付 PDFs one file at a time (the combined one first, then one per
+ * employee), so that a bundle of 10,000 never holds them all in memory.
+ */
+export async function* selfCopyPdfFiles(copies: readonly SelfCopy[], nenbun: number): AsyncGenerator<{ name: string; bytes: Uint8Array }> {
   const prints = copies.map((c) => slipFromCopy(c, LABEL));
   // No number may be printed here: the copies carry none, and none slipped into any text.
   if (prints.some((p) => p.payee.number || p.payer.number) || digitRunOf12(JSON.stringify(prints))) throw new Error('a self copy holds a run of 12 digits; refused');
   const all = slipDoc(`令和${nenbun}年分 源泉徴収票（受給者交付用）`, A6_LANDSCAPE);
-  const each: SelfCopyFile[] = [];
   for (let i = 0; i < prints.length; i++) {
-    const p = prints[i]!;
-    const c = copies[i]!;
-    drawSlip(all.doc, p);
-    const one = slipDoc(`令和${nenbun}年分 源泉徴収票（受給者交付用） ${c.payee.name}`, A6_LANDSCAPE);
-    drawSlip(one.doc, p);
-    each.push({ line: c.line, employeeCode: c.payee.employeeCode, name: c.payee.name, fileName: selfCopyName(nenbun, c), bytes: await one.finish() });
-    // Let the server answer other requests between employees.
-    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+    drawSlip(all.doc, prints[i]!);
+    if (i % 200 === 199) await new Promise((r) => setImmediate(r));
   }
-  return { combined: await all.finish(), each };
+  yield { name: `honnin_R${String(nenbun).padStart(2, '0')}_all.pdf`, bytes: await all.finish() };
+  for (let i = 0; i < prints.length; i++) {
+    const c = copies[i]!;
+    const one = slipDoc(`令和${nenbun}年分 源泉徴収票（受給者交付用） ${c.payee.name}`, A6_LANDSCAPE);
+    drawSlip(one.doc, prints[i]!);
+    yield { name: selfCopyName(nenbun, c), bytes: await one.finish() };
+  }
 }

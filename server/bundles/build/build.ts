@@ -13,6 +13,7 @@ import { readNumbersForPurpose } from '../../vault/index.js';
 import { readyToBuild, type PreviewFacts } from '../input/preview.js';
 import { yearEndPage } from '../input/service.js';
 import { bundlePassphrase, sealBundle, type BundleFile, type Recipient } from '../seal/seal.js';
+import { sealStreamed } from '../seal/seal-stream.js';
 import { destinationFiles, r2, selfCopyFiles } from './package.js';
 import * as repo from './repo.js';
 import { buildScope, destinationsOf, numbersFor, personIds, personsFor } from '../input/build-scope.js';
@@ -123,8 +124,17 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
     }
     numbers.clear();
     // The employees' own copies, after the numbers are gone from memory: built by the path that cannot reach them.
-    const own = await selfCopyFiles(facts, now);
-    await seal('self-copy', null, own.tag, own.files, own.rows, own.manifest, []);
+    const own = selfCopyFiles(facts, now);
+    const key = randomStorageKey('b');
+    const sealed = await sealStreamed(own.files, `kinko_${r2(nenbun)}_${own.tag}.zip`, officeKey as openpgp.PrivateKey, to, own.manifestOf, async (body) => {
+      put.push(key);
+      await deps.storage.bundles.put(key, body);
+    });
+    rows.push({
+      id: randomId(16), companyId, dropId, nenbun, destination: 'self-copy', municipalityCode: null, rows: own.rows, storedKey: key, size: sealed.size, sha256: sealed.sha256,
+      sealedTo: to.kind, recipientFingerprint: clientKey?.fingerprint ?? null, manifest: JSON.stringify(own.manifest()),
+      expiresAt: new Date(now.getTime() + deps.config.limits.bundles.selfCopyTtlMs).toISOString(), builtBy: actor.userId, at: now.toISOString(), personIds: [],
+    });
     officeKey = undefined;
     const acting = requestActing(auditContext(deps), { ...actor, requestId });
     await deps.db.transaction().execute(async (trx) => {

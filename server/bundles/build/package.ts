@@ -2,7 +2,7 @@ import { BadRequest } from '../../http/errors.js';
 import type { PreviewFacts } from '../input/preview.js';
 import type { RowRouting } from '../route/route-rows.js';
 import { fileEntry, type BundleFile } from '../seal/seal.js';
-import { selfCopyPdfs } from '../self-copy-pdf.js';
+import { selfCopyPdfFiles } from '../self-copy-pdf.js';
 import { buildSelfCopy } from '../self-copy.js';
 import type { RowNumbers } from '../write/fill-numbers.js';
 import { numberedSlipsPdf, summaryPdf } from '../write/slips-pdf.js';
@@ -62,12 +62,19 @@ export async function destinationFiles(facts: PreviewFacts, dest: Destination, n
   return { files: [...files, { name: 'manifest.json', bytes: Buffer.from(JSON.stringify(manifest, null, 2)) }], rows: written.rows, tag, manifest };
 }
 
-/** The 本人交付 bundle: every row's copy (no number anywhere), one PDF each and one combined. */
-export async function selfCopyFiles(facts: PreviewFacts, builtAt: Date): Promise<DestinationFiles> {
+/** The 本人交付 bundle: every row's copy (no number anywhere), one PDF each and one combined — produced one file at a time for sealStreamed. */
+export function selfCopyFiles(facts: PreviewFacts, builtAt: Date) {
   const plan = facts.plan;
   const copies = [...plan.rows].sort((a, b) => a.row.line - b.row.line).map((r) => buildSelfCopy(r.row).copy).filter((c) => c !== undefined);
-  const pdfs = await selfCopyPdfs(copies, plan.nenbun);
-  const files: BundleFile[] = [{ name: `honnin_${r2(plan.nenbun)}_all.pdf`, bytes: pdfs.combined }, ...pdfs.each.map((e) => ({ name: e.fileName, bytes: e.bytes }))];
-  const manifest = manifestOf(plan.nenbun, 'self-copy', null, copies.length, builtAt, files, { numbers: 'none' });
-  return { files: [...files, { name: 'manifest.json', bytes: Buffer.from(JSON.stringify(manifest, null, 2)) }], rows: copies.length, tag: 'honnin', manifest };
+  let manifest: Record<string, unknown> = {};
+  return {
+    rows: copies.length,
+    tag: 'honnin',
+    files: selfCopyPdfFiles(copies, plan.nenbun),
+    manifestOf: (entries: ReturnType<typeof fileEntry>[]) => {
+      manifest = { ...manifestOf(plan.nenbun, 'self-copy', null, copies.length, builtAt, [], { numbers: 'none' }), files: entries };
+      return new TextEncoder().encode(JSON.stringify(manifest, null, 2));
+    },
+    manifest: () => manifest,
+  };
 }
