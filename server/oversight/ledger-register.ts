@@ -60,7 +60,7 @@ export async function ledgerRegister(deps: Deps, companyId: string, t: T, lang: 
 
   return [
     {
-      file: k('vault.file'), purpose: vaultPurpose, items: k('vault.items'), subjects: personsText(persons, k), count: sum(persons),
+      file: k('vault.file'), purpose: vaultPurpose, items: k('vault.items'), subjects: personsText(persons, k), count: sum(persons.filter((p) => p.state !== 'disposed')),
       ...common, retention: retention.join('\n'), location: `${where.vault}\n${where.database}`,
       safeguards: k('vault.safeguards', { keys: await repo.liveDataKeys(deps.db, companyId) }),
     },
