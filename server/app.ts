@@ -38,6 +38,7 @@ import { employeeRoutes } from './collect/employee-routes.js';
 import { arrivalRoutes } from './collect/arrival-routes.js';
 import { oversightRoutes } from './oversight/routes.js';
 import { custodyRoutes } from './oversight/custody-routes.js';
+import { ledgerRoutes } from './oversight/ledger-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -105,6 +106,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(arrivalRoutes(deps));
   app.use(oversightRoutes(deps));
   app.use(custodyRoutes(deps));
+  app.use(ledgerRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { ExportStart } from './console.js';
+import { writeOrWait } from '../lib/write-or-wait.js';
 import { CSV_BOM, csvLine } from './csv.js';
 import { presentRow } from './present.js';
 
@@ -31,20 +32,4 @@ export async function writeAuditCsv(out: Writable, exp: ExportStart, t: T): Prom
     if (!(await write(chunk))) return; // leaving the loop closes the generator
   }
   out.end();
-}
-
-/** Writes and waits for drain when needed; false when the client is gone. */
-async function writeOrWait(out: Writable, chunk: string, gone: () => boolean): Promise<boolean> {
-  if (gone() || out.destroyed) return false;
-  if (out.write(chunk)) return true;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      out.off('drain', done);
-      out.off('close', done);
-      resolve();
-    };
-    out.on('drain', done);
-    out.on('close', done);
-  });
-  return !(gone() || out.destroyed);
 }

@@ -50,8 +50,8 @@ export async function createI18n(): Promise<i18n> {
   return instance;
 }
 
-/** Query keys the language switch keeps: the ingest preview's place (page, person filter, review page). */
-const KEPT_ON_SWITCH = ['page', 'status', 'rpage'] as const;
+/** Query keys the language switch keeps: the ingest preview's place (page, person filter, review page), a ledger's period. */
+const KEPT_ON_SWITCH = ['page', 'status', 'rpage', 'from', 'to'] as const;
 
 /** Japanese unless the visitor chose English; `t` and `lang` reach every view. */
 export function i18nMiddleware(instance: i18n): RequestHandler[] {
