@@ -23,6 +23,7 @@ import { formatLatency, healthzIdle, healthzWhile, summarise } from '../hostile/
 import { mib, peakRssWhile } from '../hostile/rss.js';
 import { makeCompany } from '../../test/helpers/actors.js';
 import { startRunningKinko } from '../../test/helpers/running-kinko.js';
+import { verifyAudit } from '../../server/audit/verify.js';
 import { writeTrail } from './trail.js';
 
 const args = process.argv.slice(2);
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   console.log(`kinko ledger bench — node ${process.version}, ${cpu.length} CPU(s) ${cpu[0]?.model.trim() ?? ''}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   let trail = { company: 0, other: 0, tokens: [] as string[] };
   let setupMs = 0;
+  let verified = 0;
   const k = await startRunningKinko({
     arrange: async (deps, office) => {
       const t0 = performance.now();
@@ -53,11 +55,15 @@ async function main(): Promise<void> {
         until: new Date(Date.now() - 60_000), stepMs: 260_000,
       });
       setupMs = performance.now() - t0;
+      // The ledger itself does not check the chain (kinko audit:verify does); checked here so the trail is one kinko would accept.
+      const v = await verifyAudit(deps.db, deps.secrets.audit);
+      if (!v.ok) throw new Error(`the bench trail does not verify: ${JSON.stringify(v.problem)}`);
+      verified = v.checked;
     },
   });
   let failed = false;
   try {
-    console.log(`setup: ${fmt(trail.company)} entries for the company + ${fmt(trail.other)} for another, chained and inserted in ${fmt(setupMs)} ms; server pid ${k.pid}`);
+    console.log(`setup: ${fmt(trail.company)} entries for the company + ${fmt(trail.other)} for another, chained and inserted in ${fmt(setupMs)} ms, the whole chain (${fmt(verified)} entries) verifies; server pid ${k.pid}`);
     const path = `/office/companies/${k.office.company.id}/ledger.csv`;
 
     console.log(`-- /healthz idle, ${IDLE_MS / 1000} s`);
