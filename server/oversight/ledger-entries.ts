@@ -159,28 +159,64 @@ async function lookups(db: Kysely<Database>, companyId: string, page: Parsed[], 
 }
 
 /**
- * The rows of the record, oldest first, one page (≤ 1,000) at a time. The
- * event loop gets a turn between pages (better-sqlite3 is synchronous), so
- * other requests are answered while a long history is read.
+ * The rows of the record, oldest first: read 1,000 at a time, handed on in
+ * slices of SLICE. better-sqlite3 is synchronous and putting 1,000 rows into
+ * words is work on the web process's one thread, so the event loop gets a
+ * turn between slices and whenever a slice has run for TURN_MS: other
+ * requests (an upload, /healthz, whose answer takes several loop turns) are
+ * answered while a long history is read.
  */
+const SLICE = 200;
+const TURN_MS = 2;
+
 export async function* recordPages(db: Kysely<Database>, q: repo.EntryQuery, t: T, lang: string): AsyncGenerator<RecordRow[]> {
   const names = new Map<string, string>();
-  const turn = turnTaker(0);
+  const words = memo(t);
+  const turn = turnTaker(TURN_MS);
+  const between = turnTaker(0);
   let after = 0;
   for (;;) {
     const rows = await repo.entryPage(db, q, after);
     if (rows.length === 0) return;
-    const page: Parsed[] = rows.map((row) => {
+    const page: Parsed[] = [];
+    for (const row of rows) {
       const targets = parse(row.target_ids);
       const details = parse(row.details);
-      return { row, targets: Array.isArray(targets) ? targets.map(String) : [], details: details && typeof details === 'object' && !Array.isArray(details) ? (details as Details) : {} };
-    });
+      page.push({ row, targets: Array.isArray(targets) ? targets.map(String) : [], details: details && typeof details === 'object' && !Array.isArray(details) ? (details as Details) : {} });
+      await turn();
+    }
     const l = await lookups(db, q.companyId, page, names);
-    yield page.map((p) => present(p, l, t, lang));
+    for (let i = 0; i < page.length; i += SLICE) {
+      const slice: RecordRow[] = [];
+      for (const p of page.slice(i, i + SLICE)) {
+        slice.push(present(p, l, words, lang));
+        await turn();
+      }
+      yield slice;
+      await between();
+    }
     if (rows.length < repo.LEDGER_PAGE) return;
     after = rows[rows.length - 1]!.seq;
-    await turn();
   }
+}
+
+/**
+ * i18next's t() costs microseconds a call, and a row needs about ten: over
+ * 100,000 rows that was most of the ledger's time. The same key with the
+ * same values gives the same words, so they are looked up once (bounded).
+ */
+function memo(t: T): T {
+  const cache = new Map<string, string>();
+  return (key, opts) => {
+    const k = opts === undefined ? key : `${key}\u0000${JSON.stringify(opts)}`;
+    let v = cache.get(k);
+    if (v === undefined) {
+      v = t(key, opts);
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(k, v);
+    }
+    return v;
+  };
 }
 
 function present(p: Parsed, l: Lookups, t: T, lang: string): RecordRow {

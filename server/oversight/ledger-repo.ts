@@ -120,13 +120,17 @@ export async function entryPage(db: Db, q: EntryQuery, afterSeq: number, limit =
 
 export type EntryRow = Awaited<ReturnType<typeof entryPage>>[number];
 
-/** The same entries counted by action and result (the page's summary). */
-export async function entryCounts(db: Db, q: EntryQuery) {
+/** Trail entries counted per query of entryCounts: a count is one synchronous statement on SQLite, so it is done in windows. */
+export const COUNT_WINDOW = 20_000;
+
+/** The same entries with seq in (afterSeq, afterSeq + COUNT_WINDOW], counted by action and result (the summary, the CSV's count line). */
+export async function entryCounts(db: Db, q: EntryQuery, afterSeq: number) {
   return db
     .selectFrom('audit_log')
     .select(['action', 'result', (eb) => eb.fn.countAll<number>().as('n')])
     .where('company_id', '=', q.companyId)
-    .where('seq', '<=', q.upTo)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', Math.min(q.upTo, afterSeq + COUNT_WINDOW))
     .where('action', 'in', [...q.actions])
     .where('at', '>=', q.fromAt)
     .where('at', '<', q.toAt)

@@ -3,6 +3,7 @@ import { CSV_BOM, csvLine } from '../audit/csv.js';
 import { jstText } from '../audit/filter.js';
 import type { Deps } from '../deps.js';
 import { NotFound } from '../http/errors.js';
+import { turnTaker } from '../lib/turns.js';
 import { writeOrWait } from '../lib/write-or-wait.js';
 import { redactMyNumbers } from '../log/redact.js';
 import * as custody from './custody-repo.js';
@@ -37,11 +38,15 @@ export async function handlingLedger(deps: Deps, companyId: string, period: Ledg
   if (!company) throw new NotFound();
   const query: repo.EntryQuery = { companyId, actions: Object.keys(LEDGER_ACTIONS), fromAt: period.fromAt, toAt: period.toAt, upTo: await repo.headSeq(deps.db) };
   const counts = new Map<string, { category: Category; action: string; ok: number; refused: number }>();
-  for (const r of await repo.entryCounts(deps.db, query)) {
-    const c = counts.get(r.action) ?? { category: LEDGER_ACTIONS[r.action]!, action: r.action, ok: 0, refused: 0 };
-    if (r.result === 'ok') c.ok += Number(r.n);
-    else c.refused += Number(r.n);
-    counts.set(r.action, c);
+  const turn = turnTaker(0);
+  for (let after = 0; after < query.upTo; after += repo.COUNT_WINDOW) {
+    for (const r of await repo.entryCounts(deps.db, query, after)) {
+      const c = counts.get(r.action) ?? { category: LEDGER_ACTIONS[r.action]!, action: r.action, ok: 0, refused: 0 };
+      if (r.result === 'ok') c.ok += Number(r.n);
+      else c.refused += Number(r.n);
+      counts.set(r.action, c);
+    }
+    await turn();
   }
   const order = (a: { category: Category; action: string }) => CATEGORIES.indexOf(a.category) * 100 + Object.keys(LEDGER_ACTIONS).indexOf(a.action);
   const summary = [...counts.values()].sort((a, b) => order(a) - order(b));

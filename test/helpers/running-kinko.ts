@@ -6,7 +6,7 @@ import path from 'node:path';
 import { generate as totpCode } from 'otplib';
 import { createSession } from '../../server/auth/sessions.js';
 import { loadConfig } from '../../server/config.js';
-import { buildDeps } from '../../server/deps.js';
+import { buildDeps, type Deps } from '../../server/deps.js';
 import { createLogger } from '../../server/log/logger.js';
 import { arrangeOffice, type Office } from './ingest-office.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
@@ -77,13 +77,17 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-export async function startRunningKinko(opts: { env?: Record<string, string>; readyMs?: number; nodeArgs?: string[] } = {}): Promise<RunningKinko> {
+export async function startRunningKinko(
+  opts: { env?: Record<string, string>; readyMs?: number; nodeArgs?: string[]; arrange?: (deps: Deps, office: Office) => Promise<void> } = {},
+): Promise<RunningKinko> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-hostile-'));
   const deps = await buildDeps(loadConfig({ KINKO_DATA_DIR: dataDir, KINKO_LOG_LEVEL: 'silent' }), { logger: createLogger({ level: 'silent' }) });
   let office: Office;
   let sid: string;
   try {
     office = await arrangeOffice(deps);
+    // More arranged straight into the data folder before the server starts (bench/ledger: a long audit trail).
+    await opts.arrange?.(deps, office);
     sid = await createSession(deps.db, office.director.id, 'full', new Date(), { ip: '127.0.0.1' });
   } finally {
     await deps.close();
