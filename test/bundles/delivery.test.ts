@@ -12,6 +12,7 @@ import { disposeDueBundles } from '../../server/bundles/delivery/service.js';
 import { readOfficePublicKey } from '../../server/keys/office-key.js';
 import { gatherScope } from '../../server/oversight/breach-scope.js';
 import { csrfToken, makeCompany, makeUser, signedInAgent } from '../helpers/actors.js';
+import { binaryBody } from '../helpers/binary-body.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { fakeClock } from '../helpers/clock.js';
 import { arrangeDrop, arrangeOffice, encryptToOffice, STAFF_PASSPHRASE, type Office } from '../helpers/ingest-office.js';
@@ -89,11 +90,7 @@ describe('delivering the year-end bundles', () => {
 
   it('the room offers kinko’s template: a header row the reader takes back, and no number column', async () => {
     const { agent: client } = await signedInAgent(t.app, t.deps, office.client);
-    const res = await client.get(`${room()}/year-end-template.csv`).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await client.get(`${room()}/year-end-template.csv`).buffer(true).parse(binaryBody);
     expect(res.status).toBe(200);
     const text = (res.body as Buffer).toString('utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
@@ -180,11 +177,7 @@ describe('delivering the year-end bundles', () => {
     expect(dl.status).toBe(303);
     const link = new URL(dl.headers['location']!);
     expect(link.pathname).toMatch(/^\/files\/bundles\//);
-    const file = await request(t.app).get(link.pathname + link.search).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const file = await request(t.app).get(link.pathname + link.search).buffer(true).parse(binaryBody);
     expect(file.status).toBe(200);
     const bytes = file.body as Buffer;
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(tax.sha256);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Readable } from 'node:stream';
 import request from 'supertest';
+import { binaryBody } from '../helpers/binary-body.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 
 describe('signed download links of local storage (/files/…)', () => {
@@ -20,11 +21,7 @@ describe('signed download links of local storage (/files/…)', () => {
 
   it('a fresh link downloads the bytes with a safe file name, without a session', async () => {
     const url = await t.deps.storage.drops.downloadUrl('dl-test', 60, { filename: '受付票.pgp' });
-    const res = await request(t.app).get(pathOf(url)).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await request(t.app).get(pathOf(url)).buffer(true).parse(binaryBody);
     expect(res.status).toBe(200);
     expect((res.body as Buffer).toString()).toBe('ciphertext bytes');
     expect(res.headers['content-disposition']).toContain("filename*=UTF-8''");

@@ -7,7 +7,8 @@ import { input, validate } from '../../http/validate.js';
 import { looksLikeDropId } from '../../drops/service.js';
 import { renderYearEnd } from '../input/page.js';
 import { open as passphraseForm } from '../input/schema.js';
-import { destinationLabel, sizeLabel } from '../delivery/view.js';
+import { formatSize } from '../../drops/receipts.js';
+import { destinationLabel } from '../delivery/view.js';
 import { buildBundles } from './build.js';
 
 /**
@@ -39,7 +40,7 @@ export function bundleBuildRoutes(deps: Deps): Router {
         title: res.locals.t('bundles.build.done.title'),
         dropId: id(req),
         passphrase: out.passphrase ?? null,
-        bundles: out.bundles.map((b) => ({ ...b, label: destinationLabel(res.locals.t, { destination: b.destination, municipality_code: b.municipalityCode }, lng), sizeLabel: sizeLabel(b.size) })),
+        bundles: out.bundles.map((b) => ({ ...b, label: destinationLabel(res.locals.t, { destination: b.destination, municipality_code: b.municipalityCode }, lng), sizeLabel: formatSize(b.size, lng) })),
       });
     },
   );

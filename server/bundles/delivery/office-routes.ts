@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { looksLikeId } from '../../accounts/forms.js';
 import { signedInActing } from '../../auth/request-acting.js';
 import type { Deps } from '../../deps.js';
 import { NotFound } from '../../http/errors.js';
@@ -27,7 +28,7 @@ export function bundleOfficeRoutes(deps: Deps): Router {
   const r = Router();
 
   r.get('/office/bundles/:id', staff('one sealed bundle: facts, manifest, every download'), async (req, res) => {
-    const b = /^[A-Za-z0-9_-]{8,64}$/.test(bid(req)) ? await bundleById(deps.db, bid(req)) : undefined;
+    const b = looksLikeId(bid(req)) ? await bundleById(deps.db, bid(req)) : undefined;
     if (!b) throw new NotFound();
     const company = await deps.db.selectFrom('companies').select(['id', 'name']).where('id', '=', b.company_id).executeTakeFirstOrThrow();
     const manifest = JSON.parse(b.manifest) as { files?: ManifestFile[] };

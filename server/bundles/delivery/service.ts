@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { looksLikeId } from '../../accounts/forms.js';
 import type { Acting } from '../../audit/acting.js';
 import { record } from '../../audit/record.js';
 import type { Deps } from '../../deps.js';
@@ -37,7 +38,7 @@ export function downloadName(b: Pick<BundleRow, 'nenbun' | 'destination' | 'muni
  * because the client followed a link kinko itself gave them.
  */
 export async function liveBundle(deps: Deps, id: string, scope: { companyId?: string } = {}): Promise<BundleRow> {
-  const b = /^[A-Za-z0-9_-]{8,64}$/.test(id) ? await repo.bundleById(deps.db, id) : undefined;
+  const b = looksLikeId(id) ? await repo.bundleById(deps.db, id) : undefined;
   if (!b || (scope.companyId !== undefined && b.company_id !== scope.companyId)) throw new NotFound();
   if (!isLive(b, deps.clock.now())) throw new Gone('bundles.delivery.errors.gone');
   return b;

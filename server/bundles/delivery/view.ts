@@ -1,4 +1,5 @@
 import type { TFunction } from 'i18next';
+import { formatSize } from '../../drops/receipts.js';
 import { formatJst } from '../../lib/jst.js';
 import type { BundleRow } from './repo.js';
 import { downloadName, isLive } from './service.js';
@@ -22,12 +23,6 @@ export interface BundleView {
   fileName: string;
 }
 
-export function sizeLabel(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
 export function destinationLabel(t: TFunction, b: Pick<BundleRow, 'destination' | 'municipality_code'>, lng: string): string {
   if (b.destination === 'municipal') return t('bundles.delivery.destinations.municipal', { code: b.municipality_code ?? '', lng });
   return t(`bundles.delivery.destinations.${b.destination}`, { lng });
@@ -42,7 +37,7 @@ export function bundleView(t: TFunction, lng: 'ja' | 'en', b: BundleRow, now: Da
     destination: b.destination,
     label: destinationLabel(t, b, lng),
     rows: b.rows,
-    sizeLabel: sizeLabel(b.size),
+    sizeLabel: formatSize(b.size, lng),
     sha256: b.sha256,
     sealedTo: b.sealed_to,
     state,
