@@ -1,0 +1,61 @@
+import { Canvas } from './canvas.js';
+import { drawSlip, type SlipPrint } from './draw-slip.js';
+import { slipFace, type FontFace } from './font-face.js';
+import { writePdf } from './pdf-file.js';
+import { prepareFont, type PreparedFont } from './pdf-font.js';
+import { drawSlipTemplate, PAGE_LABELS, SLIP_SIZE, type SlipCopy } from './slip-layout.js';
+
+/**
+ * Slips made many at a time, cheaply (bench/bundles/pdf-only.ts): what is the
+ * same on every slip of a build — the template and the fixed font holding
+ * its labels, the digits and the payer's name and address — is made once, a
+ * person's page is drawn and compressed once, and a document is then only
+ * its own small font (the people's names) and the pages copied in. A page
+ * does not depend on the document it goes into (the fonts' CIDs are the
+ * face's glyph ids), so one page serves an individual PDF and the combined
+ * one alike.
+ */
+export interface SlipBook {
+  readonly face: FontFace;
+  readonly fixed: PreparedFont;
+  readonly template: Buffer;
+}
+
+export interface SlipPage {
+  readonly content: Buffer;
+  /** Glyphs the page draws that the fixed font lacks: CID → character. */
+  readonly glyphs: ReadonlyMap<number, number>;
+  /** Every string the page prints, each field whole. */
+  readonly texts: readonly string[];
+}
+
+/** @param fixedText what every slip of the build prints besides the labels (the payer's name, address, phone). */
+export function slipBook(nenbun: number, copy: SlipCopy, fixedText: string): SlipBook {
+  const face = slipFace();
+  const template = new Canvas(face, SLIP_SIZE[1], 'all');
+  drawSlipTemplate(template, nenbun, copy);
+  const chars = new Map(template.variable);
+  for (const ch of PAGE_LABELS + fixedText) {
+    const cp = ch.codePointAt(0) as number;
+    chars.set(face.gidOf(cp), cp);
+  }
+  return { face, fixed: prepareFont(face, chars, 'KINKOA'), template: template.deflated() };
+}
+
+export function slipPage(book: SlipBook, print: SlipPrint): SlipPage {
+  const c = new Canvas(book.face, SLIP_SIZE[1], book.fixed.cids);
+  drawSlip(c, print);
+  return { content: c.deflated(), glyphs: c.variable, texts: c.texts };
+}
+
+export function slipPdf(book: SlipBook, pages: readonly SlipPage[], title: string): Buffer {
+  const glyphs = new Map<number, number>();
+  for (const p of pages) for (const [cid, cp] of p.glyphs) glyphs.set(cid, cp);
+  const own = glyphs.size ? prepareFont(book.face, glyphs, 'KINKOB') : undefined;
+  return writePdf({ size: SLIP_SIZE, pages: pages.map((p) => p.content), fonts: { F1: book.fixed, F2: own }, template: book.template, title });
+}
+
+/** Lets other requests run between batches of pages: a 10,000-slip build would otherwise hold the event loop for seconds. */
+export async function breathe(i: number, every = 200): Promise<void> {
+  if (i > 0 && i % every === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+}
