@@ -1,16 +1,20 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { layoutFor } from '../../server/bundles/layout/layouts.js';
 import { toPayRow } from '../../server/bundles/read/typed-row.js';
 import type { FamilyMember, PayRow } from '../../server/bundles/rows.js';
-import { selfCopyPdfs } from '../../server/bundles/self-copy-pdf.js';
+import { createHash } from 'node:crypto';
+import { selfCopyPdfPieces, selfCopyPdfs } from '../../server/bundles/self-copy-pdf.js';
 import { buildSelfCopy, type SelfCopy } from '../../server/bundles/self-copy.js';
 import type { RowNumbers } from '../../server/bundles/write/fill-numbers.js';
 import { numberedSlipsPdf, type NumberedSlip } from '../../server/bundles/write/slips-pdf.js';
 import { summaryPdf } from '../../server/bundles/write/summary-pdf.js';
 import { unifiedCells } from '../../test/bundles/fixtures.js';
 import { syntheticMyNumbers } from '../../test/helpers/mynumber.js';
+import { RssSampler } from '../ingest/rss.js';
 import { soffice } from '../ingest/workbook.js';
 
 /**
@@ -26,7 +30,9 @@ import { soffice } from '../ingest/workbook.js';
  * With --peer, also times the issue's yardstick: LibreOffice converting a
  * 10,000-row sheet (the same rows' 統一CSV cells) to PDF.
  *
- * Run: node --import tsx bench/bundles/pdf-only.ts [--employees 10000] [--tax 3000] [--peer]
+ * Run: node --expose-gc --import tsx bench/bundles/pdf-only.ts [--employees 10000] [--tax 3000] [--peer]
+ *   --isolated runs each step (and the streamed 本人交付 variant) in a process of its own, for per-step peak RSS;
+ *   --step municipal|tax|summary|self|self-stream runs one.
  */
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -76,16 +82,25 @@ function numbersFor(all: readonly PayRow[]): RowNumbers[] {
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const peakRss = () => `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`;
+const rss = new RssSampler(20);
+const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Wall seconds and this process's CPU seconds: on a shared machine the second is the steadier figure. */
+/**
+ * Wall seconds and this process's CPU seconds (on a shared machine the
+ * second is the steadier figure), and the step's own peak RSS: the kernel's
+ * high-water mark, reset before the step (after a GC when run with --expose-gc).
+ */
 async function timed<T>(label: string, f: () => Promise<T>, size: (t: T) => string): Promise<{ value: T; s: number; cpu: number }> {
+  gc?.();
+  rss.reset();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const value = await f();
   const s = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / 1e6;
-  console.log(`${label.padEnd(44)} ${s.toFixed(2).padStart(6)} s (cpu ${cpu.toFixed(2)} s)   ${size(value).padEnd(36)} peak RSS ${peakRss()}`);
+  const peak = rss.peak();
+  console.log(`${label.padEnd(46)} ${s.toFixed(2).padStart(6)} s (cpu ${cpu.toFixed(2)} s)   ${size(value).padEnd(38)} peak RSS ${(peak.kernelMiB ?? peak.sampledMiB).toFixed(0)} MiB`);
   return { value, s, cpu };
 }
 
@@ -103,29 +118,63 @@ function peer(all: readonly PayRow[]): void {
   }
 }
 
+type Step = 'municipal' | 'tax' | 'summary' | 'self' | 'self-stream';
+const STEPS: readonly Step[] = ['municipal', 'tax', 'summary', 'self', 'self-stream'];
+
+async function runStep(step: Step, slips: readonly NumberedSlip[], copies: readonly SelfCopy[]): Promise<{ s: number; cpu: number; bytes: number }> {
+  const r = async <T>(label: string, f: () => Promise<T>, size: (t: T) => number, note: (t: T) => string = () => '') => {
+    const t = await timed(label, f, (v) => `${mib(size(v))}${note(v)}`);
+    return { s: t.s, cpu: t.cpu, bytes: size(t.value) };
+  };
+  if (step === 'municipal') return r(`市区町村 slips, ${slips.length} pages`, () => numberedSlipsPdf({ nenbun: 7, copy: 'municipal', payerNumber: CORP, slips }), (b) => b.length);
+  if (step === 'tax') return r(`税務署 slips, ${TAX} pages`, () => numberedSlipsPdf({ nenbun: 7, copy: 'tax-office', payerNumber: CORP, slips: slips.slice(0, TAX) }), (b) => b.length);
+  if (step === 'summary') {
+    const one = (i: number) => summaryPdf({ nenbun: 7, municipalityCode: String(13201 + i), payer: { name: '株式会社金庫', address: '東京都千代田区丸の内１－１－１', phone: '03-0000-0000' }, payerNumber: CORP, designatedNumber: 'A123', special: 480 + i, ordinary: 20 });
+    return r('総括表 × 20', async () => Promise.all(Array.from({ length: 20 }, (_, i) => one(i))), (b) => b.reduce((n, x) => n + x.length, 0));
+  }
+  if (step === 'self') {
+    const eachBytes = (v: { each: { bytes: Buffer }[] }) => v.each.reduce((n, e) => n + e.bytes.length, 0);
+    return r(`本人交付 PDFs, ${copies.length} individual + combined`, () => selfCopyPdfs(copies, { nenbun: 7 }), (v) => eachBytes(v) + v.combined.length, (v) => ` (${(eachBytes(v) / v.each.length / 1024).toFixed(1)} KiB each, combined ${mib(v.combined.length)})`);
+  }
+  return r(`本人交付 streamed (selfCopyPdfPieces), ${copies.length}`, async () => {
+    let bytes = 0;
+    for await (const piece of selfCopyPdfPieces(copies, { nenbun: 7 })) {
+      const b = piece.kind === 'each' ? piece.pdf.bytes : piece.bytes;
+      createHash('sha256').update(b).digest(); // stands for the zip entry: the PDF is dropped once written
+      bytes += b.length;
+    }
+    return bytes;
+  }, (b) => b, () => ', each dropped once written');
+}
+
+/** Each step in a fresh process of its own, so that its peak RSS is its own (V8 keeps what an earlier step grew). */
+function isolated(): void {
+  const self = fileURLToPath(import.meta.url);
+  for (const step of STEPS) {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--step', step, '--employees', String(EMPLOYEES), '--tax', String(TAX)], { encoding: 'utf8' });
+    process.stdout.write(r.stdout.split('\n').filter((l) => !l.startsWith('kinko bundle') && !l.includes('employees ready')).join('\n'));
+    if (r.status !== 0) throw new Error(`step ${step} failed: ${r.stderr}`);
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`kinko bundle PDFs bench — node ${process.version}, ${os.cpus().length} CPU(s), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (process.argv.includes('--isolated')) return isolated();
   const all = rows(EMPLOYEES);
   const numbers = numbersFor(all);
   const slips: NumberedSlip[] = all.map((row, i) => ({ row, numbers: numbers[i] as RowNumbers }));
-  console.log(`${EMPLOYEES} synthetic employees ready; peak RSS ${peakRss()}`);
-  const muni = await timed(`市区町村 slips, ${EMPLOYEES} pages`, () => numberedSlipsPdf({ nenbun: 7, copy: 'municipal', payerNumber: CORP, slips }), (b) => mib(b.length));
-  const tax = await timed(`税務署 slips, ${TAX} pages`, () => numberedSlipsPdf({ nenbun: 7, copy: 'tax-office', payerNumber: CORP, slips: slips.slice(0, TAX) }), (b) => mib(b.length));
-  const sums = await timed('総括表 × 20', async () => {
-    const out: Buffer[] = [];
-    for (let i = 0; i < 20; i++) out.push(await summaryPdf({ nenbun: 7, municipalityCode: String(13201 + i), payer: { name: '株式会社金庫', address: '東京都千代田区丸の内１－１－１', phone: '03-0000-0000' }, payerNumber: CORP, designatedNumber: 'A123', special: 480 + i, ordinary: 20 }));
-    return out;
-  }, (b) => mib(b.reduce((s, x) => s + x.length, 0)));
-  const copies = await timed(`本人交付 data (buildSelfCopy × ${EMPLOYEES})`, async () => all.map((r) => buildSelfCopy(r).copy as SelfCopy), () => '');
-  const self = await timed(`本人交付 PDFs, ${EMPLOYEES} individual + combined`, () => selfCopyPdfs(copies.value, { nenbun: 7 }), (r) => {
-    const each = r.each.reduce((s, e) => s + e.bytes.length, 0);
-    return `${mib(each)} (${(each / r.each.length / 1024).toFixed(1)} KiB each) + ${mib(r.combined.length)}`;
-  });
-  const parts = [muni, tax, sums, copies, self];
-  const total = parts.reduce((t, p) => t + p.s, 0);
-  const cpu = parts.reduce((t, p) => t + p.cpu, 0);
-  console.log(`all PDFs: ${total.toFixed(2)} s (cpu ${cpu.toFixed(2)} s); output ${mib(muni.value.length + tax.value.length + self.value.combined.length + self.value.each.reduce((s, e) => s + e.bytes.length, 0))}; peak RSS ${peakRss()}`);
+  const copies = all.map((r) => buildSelfCopy(r).copy as SelfCopy);
+  console.log(`${EMPLOYEES} synthetic employees ready (rows, numbers, 本人交付 data); peak RSS ${peakRss()}`);
+  const only = process.argv.indexOf('--step');
+  const steps = only > 0 ? [process.argv[only + 1] as Step] : STEPS.filter((s) => s !== 'self-stream');
+  const done = [];
+  for (const step of steps) done.push(await runStep(step, slips, copies));
+  if (steps.length > 1) {
+    const [s, cpu, bytes] = [done.reduce((t, d) => t + d.s, 0), done.reduce((t, d) => t + d.cpu, 0), done.reduce((t, d) => t + d.bytes, 0)];
+    console.log(`all PDFs: ${s.toFixed(2)} s (cpu ${cpu.toFixed(2)} s); output ${mib(bytes)}; process peak RSS ${peakRss()}`);
+  }
   if (PEER) peer(all);
+  await rss.stop();
 }
 
 await main();

@@ -1,7 +1,7 @@
 import { eraName } from './layout/eras.js';
 import { digitRunOf12, type SelfCopy, type SelfCopyPerson } from './self-copy.js';
-import type { SlipPerson, SlipPrint } from './slip-pdf/draw-slip.js';
-import { breathe, slipBook, slipPage, slipPdf, type SlipPage } from './slip-pdf/slip-book.js';
+import { printedText, type SlipPerson, type SlipPrint } from './slip-pdf/draw-slip.js';
+import { breathe, commonText, gatherGlyphs, slipBook, slipPage, slipPdf, type SlipPage } from './slip-pdf/slip-book.js';
 
 /**
  * The 受給者交付用 源泉徴収票 as PDFs (issue 15 §3; year-end.md §1, §7 rule 2):
@@ -57,21 +57,49 @@ function refuseDigitRuns(c: SelfCopy, page: SlipPage): void {
   if (page.texts.some(digitRunOf12)) throw new Error(`本人交付: line ${c.line} would print a run of 12 digits; nothing was made`);
 }
 
-export async function selfCopyPdfs(copies: readonly SelfCopy[], opts: SelfCopyPdfOptions): Promise<SelfCopyPdfs> {
+export type SelfCopyPiece = { readonly kind: 'each'; readonly pdf: SelfCopyPdf } | { readonly kind: 'combined'; readonly bytes: Buffer };
+
+function checkBatch(copies: readonly SelfCopy[], opts: SelfCopyPdfOptions): void {
   if (copies.length === 0) throw new Error('本人交付: no copies');
   const other = copies.find((c) => c.nenbun !== opts.nenbun);
   if (other) throw new Error(`本人交付: line ${other.line} is 令和${other.nenbun}年分, not 令和${opts.nenbun}年分`);
-  const p = copies[0]?.payer;
-  const book = slipBook(opts.nenbun, 'self', p ? p.address + p.name + p.phone : '');
+}
+
+/**
+ * The same PDFs one at a time, for a caller that streams them into the zip
+ * instead of holding 10,000 of them (≈ 30 KiB each) at once: every page is
+ * drawn and checked before the first PDF is yielded, so a refusal still
+ * stops the batch before anything is handed out. Each employee's PDF comes
+ * in the copies' order, then the combined one.
+ */
+export async function* selfCopyPdfPieces(copies: readonly SelfCopy[], opts: SelfCopyPdfOptions): AsyncGenerator<SelfCopyPiece> {
+  checkBatch(copies, opts);
+  const prints = copies.map(printOf);
+  const book = slipBook(opts.nenbun, 'self', commonText(prints.map(printedText)));
   const title = `令和${opts.nenbun}年分 給与所得の源泉徴収票（受給者交付用）`;
   const pages: SlipPage[] = [];
-  const each: SelfCopyPdf[] = [];
+  const all = new Map<number, number>();
   for (const [i, c] of copies.entries()) {
-    await breathe(i, 100);
-    const page = slipPage(book, printOf(c));
+    await breathe(i);
+    const page = slipPage(book, prints[i] as SlipPrint);
     refuseDigitRuns(c, page);
-    pages.push(page);
-    each.push({ line: c.line, employeeCode: c.payee.employeeCode, name: c.payee.name, bytes: slipPdf(book, [page], `${title} ${c.payee.name}`) });
+    gatherGlyphs(all, page);
+    pages.push({ content: page.content, glyphs: page.glyphs, texts: [] });
   }
-  return { combined: slipPdf(book, pages, title), each };
+  for (const [i, c] of copies.entries()) {
+    await breathe(i);
+    const page = pages[i] as SlipPage;
+    yield { kind: 'each', pdf: { line: c.line, employeeCode: c.payee.employeeCode, name: c.payee.name, bytes: slipPdf(book, [page.content], page.glyphs, `${title} ${c.payee.name}`) } };
+  }
+  yield { kind: 'combined', bytes: slipPdf(book, pages.map((p) => p.content), all, title) };
+}
+
+export async function selfCopyPdfs(copies: readonly SelfCopy[], opts: SelfCopyPdfOptions): Promise<SelfCopyPdfs> {
+  const each: SelfCopyPdf[] = [];
+  let combined: Buffer | undefined;
+  for await (const piece of selfCopyPdfPieces(copies, opts)) {
+    if (piece.kind === 'each') each.push(piece.pdf);
+    else combined = piece.bytes;
+  }
+  return { combined: combined as Buffer, each };
 }

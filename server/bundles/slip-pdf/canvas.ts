@@ -1,4 +1,4 @@
-import zlib from 'node:zlib';
+import { deflate } from './deflate.js';
 import type { FontFace } from './font-face.js';
 
 /**
@@ -40,6 +40,11 @@ export class Canvas {
   raw(op: string): this {
     this.ops.push(op);
     return this;
+  }
+
+  /** Draws a form XObject of the document (its ruling drawn once, placed on many pages). */
+  form(name: string): this {
+    return this.raw(`q /${name} Do Q`);
   }
 
   lineWidth(w: number): this {
@@ -164,6 +169,6 @@ export class Canvas {
 
   /** The content stream, compressed. */
   deflated(): Buffer {
-    return zlib.deflateSync(this.ops.join('\n'), { level: 4 });
+    return deflate(this.ops.join('\n'), 4);
   }
 }

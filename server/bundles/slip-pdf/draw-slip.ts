@@ -1,5 +1,5 @@
 import type { Canvas } from './canvas.js';
-import { CELLS, cellBox, G, label } from './slip-layout.js';
+import { CELLS, FAMILY_FORM, FAMILY_ROWS, familyGrid, familyRows, G } from './slip-layout.js';
 
 /**
  * One 源泉徴収票's person-specific part (year-end.md §6), from a plain "what
@@ -83,13 +83,10 @@ function amounts(c: Canvas, s: SlipPrint): void {
   c.fit(s.tekiyo, m.split + 4, m.top + 9, G.x1 - m.split - 8, m.bottom - m.top - 11, 6.5, 'left', 'top');
 }
 
-function familyRow(c: Canvas, x: number, y: number, h: number, rowLabel: string, p: SlipPerson | undefined): void {
+function familyRow(c: Canvas, x: number, y: number, h: number, p: SlipPerson | undefined): void {
+  if (!p) return;
   const f = G.family;
   const right = x + (G.mid - G.x0);
-  c.line(x, y, right, y);
-  label(c, rowLabel, x, y, f.label - G.x0, h, Math.min(4.5, h * 0.5));
-  cellBox(c, x + (f.kubun - G.x0), y, right - x - (f.kubun - G.x0), h, CELLS.self);
-  if (!p) return;
   const nameX = x + (f.label - G.x0);
   const nameW = f.name - f.label;
   const kana = h >= 9 ? Math.min(3.8, h * 0.3) : 0;
@@ -99,27 +96,22 @@ function familyRow(c: Canvas, x: number, y: number, h: number, rowLabel: string,
   digits(c, p.number, x + (f.kubun - G.x0), y, right - x - (f.kubun - G.x0), h, CELLS.self, Math.min(5.5, h * 0.55));
 }
 
-/** The family table: 配偶者 and 控除対象扶養親族 on the left, 16歳未満 on the right; at least 4 rows each, more when there are more people. */
+/**
+ * The family table: 配偶者 and 控除対象扶養親族 on the left, 16歳未満 on the
+ * right. The usual grid (FAMILY_ROWS rows) is a form drawn once per document;
+ * a person with more dependants gets a grid of their own, with more, smaller
+ * rows — nobody is left off the slip.
+ */
 function family(c: Canvas, s: SlipPrint): void {
   const f = G.family;
   const left = [s.spouse, ...s.dependents];
-  const rows = Math.max(5, left.length, s.under16.length);
+  const rows = familyRows(left.length, s.under16.length);
+  if (rows === FAMILY_ROWS) c.form(FAMILY_FORM);
+  else familyGrid(c, rows, s.under16.length);
   const h = (f.bottom - f.head) / rows;
-  const half = G.mid - G.x0;
-  c.rect(G.x0, f.top, G.x1 - G.x0, f.bottom - f.top);
-  c.line(G.mid, f.top, G.mid, f.bottom);
-  for (const [x, title] of [[G.x0, '控除対象配偶者・控除対象扶養親族'], [G.mid, '16歳未満の扶養親族']] as const) {
-    // The title spans the row-label and name columns, so the row-label rule starts below it.
-    c.line(x + f.label - G.x0, f.head, x + f.label - G.x0, f.bottom);
-    for (const edge of [f.name, f.kubun]) c.line(x + edge - G.x0, f.top, x + edge - G.x0, f.bottom);
-    label(c, title, x, f.top, f.name - G.x0, f.head - f.top);
-    label(c, '区分', x + f.name - G.x0, f.top, f.kubun - f.name, f.head - f.top);
-    label(c, '個人番号', x + f.kubun - G.x0, f.top, half - (f.kubun - G.x0), f.head - f.top);
-  }
   for (let i = 0; i < rows; i++) {
-    const y = f.head + i * h;
-    familyRow(c, G.x0, y, h, i === 0 ? '配偶者' : `(${i})`, left[i]);
-    familyRow(c, G.mid, y, h, `(${i + 1})`, s.under16[i]);
+    familyRow(c, G.x0, f.head + i * h, h, left[i]);
+    familyRow(c, G.mid, f.head + i * h, h, s.under16[i]);
   }
 }
 
@@ -141,6 +133,13 @@ function payer(c: Canvas, s: SlipPrint): void {
   c.fit(s.payer.phone, p.phoneLabelRight + 3, p.top, G.x1 - p.phoneLabelRight - 6, p.row1 - p.top, VALUE);
   c.fit(s.payer.address, p.labelRight + 3, p.row1, G.x1 - p.labelRight - 6, p.row2 - p.row1, VALUE);
   c.fit(s.payer.name, p.labelRight + 3, p.row2, G.x1 - p.labelRight - 6, p.bottom - p.row2, 8);
+}
+
+/** Every value a slip prints, run together: what the fixed font may take in when most slips share it (slip-book.ts commonText). */
+export function printedText(s: SlipPrint): string {
+  const people = [s.spouse, ...s.dependents, ...s.under16].flatMap((p) => (p ? [p.furigana, p.name, kubunMark(p.kubun), p.number] : []));
+  const dates = [s.midYear.year, s.midYear.month, s.midYear.day, ...(s.birth ? [s.birth.era, s.birth.year, s.birth.month, s.birth.day] : [])];
+  return [...Object.values(s.payee), ...Object.values(s.amounts).map(yen), s.tekiyo, ...people, ...dates, ...Object.values(s.payer)].join('');
 }
 
 /**

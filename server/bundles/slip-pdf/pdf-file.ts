@@ -1,11 +1,11 @@
-import zlib from 'node:zlib';
+import { deflate } from './deflate.js';
 import type { PreparedFont } from './pdf-font.js';
 
 /**
  * A PDF file (ISO 32000-1: header, objects, cross-reference table, trailer)
  * from pages whose content is already drawn and compressed. Kept this small
- * on purpose: kinko's slips need pages, two embedded fonts and one form
- * XObject (the slip's printed ruling and labels, drawn once per document and
+ * on purpose: kinko's slips need pages, two embedded fonts and a few form
+ * XObjects (the slip's printed ruling and labels, drawn once per document and
  * placed on every page), nothing else. Deterministic: no dates and no file
  * ID, so the same slips give the same bytes.
  */
@@ -18,11 +18,13 @@ export interface PdfSpec {
   readonly fonts: { readonly F1?: PreparedFont | undefined; readonly F2?: PreparedFont | undefined };
   /** Deflated content of a form XObject every page draws first. */
   readonly template?: Buffer;
+  /** More form XObjects, by name, that page content draws where it needs them (`/Name Do`). */
+  readonly forms?: Readonly<Record<string, Buffer>>;
   readonly title: string;
 }
 
 /** The stream each page starts with: draw the template, in its own graphics state. */
-const CALL_TEMPLATE = zlib.deflateSync('q /Tpl Do Q');
+const CALL_TEMPLATE = deflate('q /Tpl Do Q', 6);
 
 class Writer {
   private readonly chunks: Buffer[] = [];
@@ -65,8 +67,11 @@ function textString(s: string): string {
   return `<FEFF${Buffer.from(s, 'utf16le').swap16().toString('hex').toUpperCase()}>`;
 }
 
-function writeFont(w: Writer, f: PreparedFont): number {
-  const [type0, cidFont, descriptor, file, toUnicode, cidToGid] = [w.reserve(), w.reserve(), w.reserve(), w.reserve(), w.reserve(), w.reserve()];
+type FontIds = readonly [number, number, number, number, number, number];
+
+const reserveFont = (w: Writer): FontIds => [w.reserve(), w.reserve(), w.reserve(), w.reserve(), w.reserve(), w.reserve()];
+
+function writeFont(w: Writer, f: PreparedFont, [type0, cidFont, descriptor, file, toUnicode, cidToGid]: FontIds): void {
   w.object(type0, `<< /Type /Font /Subtype /Type0 /BaseFont /${f.baseFont} /Encoding /Identity-H /DescendantFonts [${cidFont} 0 R] /ToUnicode ${toUnicode} 0 R >>`);
   w.object(
     cidFont,
@@ -77,34 +82,36 @@ function writeFont(w: Writer, f: PreparedFont): number {
   w.object(file, `<< /Length1 ${f.fontFileLength} >>`, f.fontFile);
   w.object(toUnicode, '<< >>', f.toUnicode);
   w.object(cidToGid, '<< >>', f.cidToGid);
-  return type0;
 }
 
+/**
+ * Objects are numbered and written with what every document of a build
+ * shares first (the fixed font, the forms), then the document's own: in a
+ * zip of many individual PDFs the same bytes then sit at the same place in
+ * each file, where a compressor that sees the whole zip finds them.
+ */
 export function writePdf(spec: PdfSpec): Buffer {
   const w = new Writer();
   w.put('%PDF-1.7\n%\xE2\xE3\xCF\xD3\n');
   const [catalog, pages, info, resources] = [w.reserve(), w.reserve(), w.reserve(), w.reserve()];
-  const fonts = (['F1', 'F2'] as const).flatMap((name) => {
-    const f = spec.fonts[name];
-    return f ? [`/${name} ${writeFont(w, f)} 0 R`] : [];
-  });
-  const fontDict = `/Font << ${fonts.join(' ')} >>`;
-  let xobjects = '';
-  let prefix = '';
-  if (spec.template) {
-    const [form, call] = [w.reserve(), w.reserve()];
-    const [width, height] = spec.size;
-    w.object(form, `<< /Type /XObject /Subtype /Form /BBox [0 0 ${width} ${height}] /Resources << ${fontDict} >> >>`, spec.template);
-    w.object(call, '<< >>', CALL_TEMPLATE);
-    xobjects = ` /XObject << /Tpl ${form} 0 R >>`;
-    prefix = `${call} 0 R `;
-  }
+  const { F1, F2 } = spec.fonts;
+  const ids = { F1: F1 && reserveFont(w), F2: F2 && reserveFont(w) };
+  const fontDict = `/Font << ${(['F1', 'F2'] as const).flatMap((n) => (ids[n] ? [`/${n} ${ids[n][0]} 0 R`] : [])).join(' ')} >>`;
+  const forms = [...(spec.template ? [['Tpl', spec.template] as const] : []), ...Object.entries(spec.forms ?? {})].map(([name, content]) => ({ name, content, id: w.reserve() }));
+  const call = spec.template ? w.reserve() : 0;
+  if (F1 && ids.F1) writeFont(w, F1, ids.F1);
+  const [width, height] = spec.size;
+  for (const f of forms) w.object(f.id, `<< /Type /XObject /Subtype /Form /BBox [0 0 ${width} ${height}] /Resources << ${fontDict} >> >>`, f.content);
+  if (call) w.object(call, '<< >>', CALL_TEMPLATE);
+  const xobjects = forms.length ? ` /XObject << ${forms.map((f) => `/${f.name} ${f.id} 0 R`).join(' ')} >>` : '';
   w.object(resources, `<< ${fontDict}${xobjects} >>`);
+  if (F2 && ids.F2) writeFont(w, F2, ids.F2);
+  const prefix = call ? `${call} 0 R ` : '';
   const kids: number[] = [];
   for (const content of spec.pages) {
     const [page, stream] = [w.reserve(), w.reserve()];
     w.object(stream, '<< >>', content);
-    w.object(page, `<< /Type /Page /Parent ${pages} 0 R /MediaBox [0 0 ${spec.size[0]} ${spec.size[1]}] /Resources ${resources} 0 R /Contents [${prefix}${stream} 0 R] >>`);
+    w.object(page, `<< /Type /Page /Parent ${pages} 0 R /MediaBox [0 0 ${width} ${height}] /Resources ${resources} 0 R /Contents [${prefix}${stream} 0 R] >>`);
     kids.push(page);
   }
   w.object(pages, `<< /Type /Pages /Count ${kids.length} /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] >>`);

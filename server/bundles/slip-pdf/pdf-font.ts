@@ -1,4 +1,4 @@
-import zlib from 'node:zlib';
+import { deflate as flate } from './deflate.js';
 import type { FontFace } from './font-face.js';
 import { subsetTtf } from './ttf-subset.js';
 
@@ -61,7 +61,7 @@ function widthsArray(face: FontFace, cids: readonly number[]): string {
 // These streams are rebuilt per document (10,000 times for the 本人交付
 // PDFs): level 4 is as small as 6 here at less cost, and the CIDToGIDMap —
 // mostly zeros — compresses as well at level 1 in a sixth of the time.
-const deflate = (b: Buffer | string, level = 4) => zlib.deflateSync(b, { level });
+const deflate = (b: Buffer | string, level = 4) => flate(b, level);
 
 /**
  * @param chars CID (face glyph id) → the character it was drawn for.

@@ -3,7 +3,7 @@ import { drawSlip, type SlipPrint } from './draw-slip.js';
 import { slipFace, type FontFace } from './font-face.js';
 import { writePdf } from './pdf-file.js';
 import { prepareFont, type PreparedFont } from './pdf-font.js';
-import { drawSlipTemplate, PAGE_LABELS, SLIP_SIZE, type SlipCopy } from './slip-layout.js';
+import { drawSlipTemplate, FAMILY_FORM, FAMILY_ROWS, familyGrid, PAGE_LABELS, SLIP_SIZE, type SlipCopy } from './slip-layout.js';
 
 /**
  * Slips made many at a time, cheaply (bench/bundles/pdf-only.ts): what is the
@@ -19,6 +19,8 @@ export interface SlipBook {
   readonly face: FontFace;
   readonly fixed: PreparedFont;
   readonly template: Buffer;
+  /** The usual family grid, a form of its own: a person with more dependants draws a bigger one instead. */
+  readonly familyGrid: Buffer;
 }
 
 export interface SlipPage {
@@ -34,12 +36,15 @@ export function slipBook(nenbun: number, copy: SlipCopy, fixedText: string): Sli
   const face = slipFace();
   const template = new Canvas(face, SLIP_SIZE[1], 'all');
   drawSlipTemplate(template, nenbun, copy);
-  const chars = new Map(template.variable);
+  const grid = new Canvas(face, SLIP_SIZE[1], 'all');
+  grid.lineWidth(0.4);
+  familyGrid(grid, FAMILY_ROWS, 0);
+  const chars = new Map([...template.variable, ...grid.variable]);
   for (const ch of PAGE_LABELS + fixedText) {
     const cp = ch.codePointAt(0) as number;
     chars.set(face.gidOf(cp), cp);
   }
-  return { face, fixed: prepareFont(face, chars, 'KINKOA'), template: template.deflated() };
+  return { face, fixed: prepareFont(face, chars, 'KINKOA'), template: template.deflated(), familyGrid: grid.deflated() };
 }
 
 export function slipPage(book: SlipBook, print: SlipPrint): SlipPage {
@@ -48,11 +53,28 @@ export function slipPage(book: SlipBook, print: SlipPrint): SlipPage {
   return { content: c.deflated(), glyphs: c.variable, texts: c.texts };
 }
 
-export function slipPdf(book: SlipBook, pages: readonly SlipPage[], title: string): Buffer {
-  const glyphs = new Map<number, number>();
-  for (const p of pages) for (const [cid, cp] of p.glyphs) glyphs.set(cid, cp);
+/** The glyphs of many pages, gathered as they are drawn: a page's own list can then be dropped (10,000 pages would keep 10,000 maps). */
+export function gatherGlyphs(into: Map<number, number>, page: SlipPage): void {
+  for (const [cid, cp] of page.glyphs) into.set(cid, cp);
+}
+
+/** A document of already drawn pages; `glyphs` are theirs (gatherGlyphs), which its own font is made of. */
+export function slipPdf(book: SlipBook, pages: readonly Buffer[], glyphs: ReadonlyMap<number, number>, title: string): Buffer {
   const own = glyphs.size ? prepareFont(book.face, glyphs, 'KINKOB') : undefined;
-  return writePdf({ size: SLIP_SIZE, pages: pages.map((p) => p.content), fonts: { F1: book.fixed, F2: own }, template: book.template, title });
+  return writePdf({ size: SLIP_SIZE, pages, fonts: { F1: book.fixed, F2: own }, template: book.template, forms: { [FAMILY_FORM]: book.familyGrid }, title });
+}
+
+/**
+ * The characters at least `share` of the slips print (東京都, 市, the common
+ * surnames, full-width digits …). Moved into the fixed font, each costs every
+ * individual PDF its outline once but saves it in the more than half that
+ * would each have carried it in their own font: smaller in total, and less
+ * to subset per document.
+ */
+export function commonText(texts: readonly string[], share = 0.5): string {
+  const docs = new Map<string, number>();
+  for (const t of texts) for (const ch of new Set(t)) docs.set(ch, (docs.get(ch) ?? 0) + 1);
+  return [...docs].filter(([, n]) => n >= texts.length * share).map(([ch]) => ch).join('');
 }
 
 /** Lets other requests run between batches of pages: a 10,000-slip build would otherwise hold the event loop for seconds. */

@@ -132,6 +132,43 @@ function payerBlock(c: Canvas): void {
   label(c, '氏名又は名称', p.side, p.row2, p.labelRight - p.side, p.bottom - p.row2);
 }
 
+/** 配偶者 + 4 控除対象扶養親族 on the left, as on the form; more rows only for more people. */
+export const FAMILY_ROWS = 5;
+export const FAMILY_FORM = 'Fam';
+
+export function familyRows(left: number, right: number): number {
+  return Math.max(FAMILY_ROWS, left, right);
+}
+
+function familyRowRule(c: Canvas, x: number, y: number, h: number, rowLabel: string): void {
+  const f = G.family;
+  const right = x + (MID - X0);
+  c.line(x, y, right, y);
+  if (rowLabel) label(c, rowLabel, x, y, f.label - X0, h, Math.min(4.5, h * 0.5));
+  cellBox(c, x + (f.kubun - X0), y, right - x - (f.kubun - X0), h, CELLS.self);
+}
+
+/** The family table's ruling and labels for `rows` rows; the right side numbers as many rows as it has people, at least 4. */
+export function familyGrid(c: Canvas, rows: number, under16: number): void {
+  const f = G.family;
+  const half = MID - X0;
+  c.rect(X0, f.top, X1 - X0, f.bottom - f.top);
+  c.line(MID, f.top, MID, f.bottom);
+  for (const [x, title] of [[X0, '控除対象配偶者・控除対象扶養親族'], [MID, '16歳未満の扶養親族']] as const) {
+    // The title spans the row-label and name columns, so the row-label rule starts below it.
+    c.line(x + f.label - X0, f.head, x + f.label - X0, f.bottom);
+    for (const edge of [f.name, f.kubun]) c.line(x + edge - X0, f.top, x + edge - X0, f.bottom);
+    label(c, title, x, f.top, f.name - X0, f.head - f.top);
+    label(c, '区分', x + f.name - X0, f.top, f.kubun - f.name, f.head - f.top);
+    label(c, '個人番号', x + f.kubun - X0, f.top, half - (f.kubun - X0), f.head - f.top);
+  }
+  const h = (f.bottom - f.head) / rows;
+  for (let i = 0; i < rows; i++) {
+    familyRowRule(c, X0, f.head + i * h, h, i === 0 ? '配偶者' : `(${i})`);
+    familyRowRule(c, MID, f.head + i * h, h, i < Math.max(FAMILY_ROWS - 1, under16) ? `(${i + 1})` : '');
+  }
+}
+
 /** Everything on the slip that does not depend on the person: drawn once per document. */
 export function drawSlipTemplate(c: Canvas, nenbun: number, copy: SlipCopy): void {
   c.lineWidth(RULE);
@@ -145,5 +182,5 @@ export function drawSlipTemplate(c: Canvas, nenbun: number, copy: SlipCopy): voi
   payerBlock(c);
 }
 
-/** Characters the per-person part prints besides the person's own words; they go into the fixed font with the template's. */
-export const PAGE_LABELS = '控除対象配偶者・扶養親族16歳未満の区分個人番号氏名（フリガナ）()0123456789,-○';
+/** Characters the per-person part may print besides the person's own words; they go into the fixed font with the template's. */
+export const PAGE_LABELS = '0123456789,-○';

@@ -78,24 +78,19 @@ function copyTable(face: FontFace, tag: string): Buffer | undefined {
 
 function glyfAndLoca(g: Glyphs, gids: readonly number[]): { glyf: Buffer; loca: Buffer } {
   const newId = new Map(gids.map((gid, i) => [gid, i]));
-  const parts: Buffer[] = [];
+  const spans = gids.map((gid) => glyphSpan(g, gid));
+  // One buffer for all glyphs, each padded to 4 bytes (the OpenType spec's advice for long loca).
+  const glyf = Buffer.alloc(spans.reduce((n, [s, e]) => n + ((e - s + 3) & ~3), 0));
   const loca = Buffer.alloc(4 * (gids.length + 1));
   let offset = 0;
-  gids.forEach((gid, i) => {
+  spans.forEach(([s, e], i) => {
     loca.writeUInt32BE(offset, 4 * i);
-    const [s, e] = glyphSpan(g, gid);
-    let glyph = g.face.bytes.subarray(g.glyf + s, g.glyf + e);
-    const slots = componentSlots(g.face.bytes, g.glyf + s, g.glyf + e);
-    if (slots.length) {
-      glyph = Buffer.from(glyph);
-      for (const slot of slots) glyph.writeUInt16BE(newId.get(glyph.readUInt16BE(slot)) ?? 0, slot);
-    }
-    const padded = pad4(glyph);
-    parts.push(padded);
-    offset += padded.length;
+    g.face.bytes.copy(glyf, offset, g.glyf + s, g.glyf + e);
+    for (const slot of componentSlots(g.face.bytes, g.glyf + s, g.glyf + e)) glyf.writeUInt16BE(newId.get(glyf.readUInt16BE(offset + slot)) ?? 0, offset + slot);
+    offset += (e - s + 3) & ~3;
   });
   loca.writeUInt32BE(offset, 4 * gids.length);
-  return { glyf: Buffer.concat(parts), loca };
+  return { glyf, loca };
 }
 
 function hmtxOf(face: FontFace, gids: readonly number[]): Buffer {

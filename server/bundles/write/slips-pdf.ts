@@ -2,7 +2,7 @@ import { eraName } from '../layout/eras.js';
 import { COL } from '../layout/fields.js';
 import type { FamilyMember, PayRow } from '../rows.js';
 import type { SlipPerson, SlipPrint } from '../slip-pdf/draw-slip.js';
-import { breathe, slipBook, slipPage, slipPdf, type SlipPage } from '../slip-pdf/slip-book.js';
+import { breathe, gatherGlyphs, slipBook, slipPage, slipPdf } from '../slip-pdf/slip-book.js';
 import { COPY_TITLE } from '../slip-pdf/slip-layout.js';
 import { fillNumbers, type RowNumbers } from './fill-numbers.js';
 
@@ -69,10 +69,13 @@ export async function numberedSlipsPdf(input: NumberedSlipsInput): Promise<Buffe
   const first = input.slips[0]?.row.cells ?? [];
   const payerText = [COL.payerAddress, COL.payerName, COL.payerPhone].map((c) => first[c - 1] ?? '').join('');
   const book = slipBook(input.nenbun, input.copy, payerText);
-  const pages: SlipPage[] = [];
+  const pages: Buffer[] = [];
+  const glyphs = new Map<number, number>();
   for (const [i, s] of input.slips.entries()) {
     await breathe(i);
-    pages.push(slipPage(book, printOf(s.row, s.numbers, input.payerNumber)));
+    const page = slipPage(book, printOf(s.row, s.numbers, input.payerNumber));
+    gatherGlyphs(glyphs, page);
+    pages.push(page.content);
   }
-  return slipPdf(book, pages, `令和${input.nenbun}年分 給与所得の源泉徴収票（${COPY_TITLE[input.copy]}）`);
+  return slipPdf(book, pages, glyphs, `令和${input.nenbun}年分 給与所得の源泉徴収票（${COPY_TITLE[input.copy]}）`);
 }
