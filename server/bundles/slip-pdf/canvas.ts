@@ -16,6 +16,9 @@ export type Align = 'left' | 'center' | 'right';
 const EM_TOP = 0.88;
 export const LINE = 1.25;
 
+/** The height of `n` lines of type `size`: the last line needs no leading below it. */
+const blockHeight = (n: number, size: number) => n * size * LINE - size * (LINE - 1);
+
 const num = (v: number) => String(Math.round(v * 100) / 100);
 const HEX: string[] = [];
 const hex4 = (gid: number) => (HEX[gid] ??= gid.toString(16).padStart(4, '0'));
@@ -121,8 +124,8 @@ export class Canvas {
     return runs;
   }
 
-  private draw(s: string, x: number, y: number, size: number, align: Align, width: number): this {
-    const w = align === 'left' ? 0 : this.width(s, size);
+  private draw(s: string, x: number, y: number, size: number, align: Align, width: number, known?: number): this {
+    const w = align === 'left' ? 0 : (known ?? this.width(s, size));
     const left = align === 'left' ? x : align === 'center' ? x + (width - w) / 2 : x + width - w;
     return this.raw(`BT ${num(left)} ${num(this.height - y - EM_TOP * size)} Td ${this.encode(s, size).join(' ')} ET`);
   }
@@ -152,17 +155,21 @@ export class Canvas {
    */
   fit(s: string, x: number, y: number, w: number, h: number, size: number, align: Align = 'left', valign: 'top' | 'middle' = 'middle'): this {
     if (s === '') return this;
+    // The whole value is recorded once, before wrapping: a check of `texts` must see a run of digits that a line break splits.
+    this.texts.push(s);
+    const oneLine = this.width(s, size);
+    if (oneLine <= w && size <= h) {
+      // Most fields fit as they are: no wrapping to work out.
+      const top = valign === 'top' ? y : y + (h - size) / 2;
+      return this.draw(s, x, top, size, align, w, oneLine);
+    }
     let sz = size;
     let lines = this.wrap(s, sz, w);
-    const height = (n: number, at: number) => n * at * LINE - at * (LINE - 1);
-    while (sz > 2 && height(lines.length, sz) > h) {
+    while (sz > 2 && blockHeight(lines.length, sz) > h) {
       sz = Math.max(2, sz * 0.92);
       lines = this.wrap(s, sz, w);
     }
-    const block = height(lines.length, sz);
-    const top = valign === 'top' ? y : y + Math.max(0, (h - block) / 2);
-    // The whole value is recorded once, before wrapping: a check of `texts` must see a run of digits that a line break splits.
-    this.texts.push(s);
+    const top = valign === 'top' ? y : y + Math.max(0, (h - blockHeight(lines.length, sz)) / 2);
     lines.forEach((l, i) => this.draw(l, x, top + i * sz * LINE, sz, align, w));
     return this;
   }

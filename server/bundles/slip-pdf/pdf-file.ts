@@ -42,13 +42,14 @@ class Writer {
     this.length += buf.length;
   }
 
-  object(id: number, dict: string, stream?: Buffer): void {
+  /** With `stream`, deflated unless `flate` is false. */
+  object(id: number, dict: string, stream?: Buffer, flate = true): void {
     this.offsets[id] = this.length;
     if (!stream) {
       this.put(`${id} 0 obj\n${dict}\nendobj\n`);
       return;
     }
-    this.put(`${id} 0 obj\n${dict.slice(0, -2)} /Length ${stream.length} /Filter /FlateDecode >>\nstream\n`);
+    this.put(`${id} 0 obj\n${dict.slice(0, -2)} /Length ${stream.length}${flate ? ' /Filter /FlateDecode' : ''} >>\nstream\n`);
     this.put(stream);
     this.put('\nendstream\nendobj\n');
   }
@@ -79,8 +80,8 @@ function writeFont(w: Writer, f: PreparedFont, [type0, cidFont, descriptor, file
       ` /FontDescriptor ${descriptor} 0 R /DW 1000 /W ${f.widths} /CIDToGIDMap ${cidToGid} 0 R >>`,
   );
   w.object(descriptor, `${f.descriptor} /FontFile2 ${file} 0 R >>`);
-  w.object(file, `<< /Length1 ${f.fontFileLength} >>`, f.fontFile);
-  w.object(toUnicode, '<< >>', f.toUnicode);
+  w.object(file, `<< /Length1 ${f.fontFileLength} >>`, f.fontFile, f.flate);
+  w.object(toUnicode, '<< >>', f.toUnicode, f.flate);
   w.object(cidToGid, '<< >>', f.cidToGid);
 }
 

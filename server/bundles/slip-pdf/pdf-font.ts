@@ -1,4 +1,4 @@
-import { deflate as flate } from './deflate.js';
+import { deflate } from './deflate.js';
 import type { FontFace } from './font-face.js';
 import { subsetTtf } from './ttf-subset.js';
 
@@ -17,6 +17,8 @@ export interface PreparedFont {
   readonly fontFile: Buffer;
   readonly fontFileLength: number;
   readonly toUnicode: Buffer;
+  /** Whether fontFile and toUnicode are deflated (see prepareFont's `shared`). */
+  readonly flate: boolean;
   readonly cidToGid: Buffer;
   /** The W array, widths in 1/1000 em; CIDs not listed are 1000 (DW). */
   readonly widths: string;
@@ -58,16 +60,20 @@ function widthsArray(face: FontFace, cids: readonly number[]): string {
   return `[${out.join(' ')}]`;
 }
 
-// These streams are rebuilt per document (10,000 times for the 本人交付
-// PDFs): level 4 is as small as 6 here at less cost, and the CIDToGIDMap —
-// mostly zeros — compresses as well at level 1 in a sixth of the time.
-const deflate = (b: Buffer | string, level = 4) => flate(b, level);
-
+/**
+ * A font made once for a whole build (`shared`) is deflated as hard as zlib
+ * goes. A document's own font is made 10,000 times for the 本人交付 PDFs and
+ * holds some 17 glyphs: its outlines shrink by a fifth at most and its
+ * ToUnicode map by a few hundred bytes, while each deflate call costs tens of
+ * microseconds of set-up — so they are stored as they are (+1 KiB a file,
+ * −1 s a build). Its CIDToGIDMap is mostly zeros and is always deflated, at
+ * level 1, which is as small there.
+ */
 /**
  * @param chars CID (face glyph id) → the character it was drawn for.
  * @param tag six capital letters, distinct per font in one PDF (ISO 32000-1 §9.6.4).
  */
-export function prepareFont(face: FontFace, chars: ReadonlyMap<number, number>, tag: string): PreparedFont {
+export function prepareFont(face: FontFace, chars: ReadonlyMap<number, number>, tag: string, shared: boolean): PreparedFont {
   const { file, gids } = subsetTtf(face, chars.keys());
   const map = Buffer.alloc(2 * ((gids[gids.length - 1] ?? 0) + 1));
   gids.forEach((gid, i) => map.writeUInt16BE(i, 2 * gid));
@@ -80,9 +86,10 @@ export function prepareFont(face: FontFace, chars: ReadonlyMap<number, number>, 
   return {
     baseFont,
     cids: new Set(gids),
-    fontFile: deflate(file),
+    fontFile: shared ? deflate(file, 9) : file,
     fontFileLength: file.length,
-    toUnicode: deflate(toUnicodeCmap(chars)),
+    toUnicode: shared ? deflate(toUnicodeCmap(chars), 9) : Buffer.from(toUnicodeCmap(chars), 'latin1'),
+    flate: shared,
     cidToGid: deflate(map, 1),
     widths: widthsArray(face, gids),
     descriptor,

@@ -44,7 +44,7 @@ export function slipBook(nenbun: number, copy: SlipCopy, fixedText: string): Sli
     const cp = ch.codePointAt(0) as number;
     chars.set(face.gidOf(cp), cp);
   }
-  return { face, fixed: prepareFont(face, chars, 'KINKOA'), template: template.deflated(), familyGrid: grid.deflated() };
+  return { face, fixed: prepareFont(face, chars, 'KINKOA', true), template: template.deflated(), familyGrid: grid.deflated() };
 }
 
 export function slipPage(book: SlipBook, print: SlipPrint): SlipPage {
@@ -60,7 +60,7 @@ export function gatherGlyphs(into: Map<number, number>, page: SlipPage): void {
 
 /** A document of already drawn pages; `glyphs` are theirs (gatherGlyphs), which its own font is made of. */
 export function slipPdf(book: SlipBook, pages: readonly Buffer[], glyphs: ReadonlyMap<number, number>, title: string): Buffer {
-  const own = glyphs.size ? prepareFont(book.face, glyphs, 'KINKOB') : undefined;
+  const own = glyphs.size ? prepareFont(book.face, glyphs, 'KINKOB', false) : undefined;
   return writePdf({ size: SLIP_SIZE, pages, fonts: { F1: book.fixed, F2: own }, template: book.template, forms: { [FAMILY_FORM]: book.familyGrid }, title });
 }
 

@@ -93,6 +93,6 @@ export async function summaryPdf(input: SummaryInput): Promise<Buffer> {
   ];
   rows.forEach(([label, value], i) => (i === 3 ? numberRow : row)(c, top + i * ROW, label, value));
   counts(c, top + rows.length * ROW + 20, input.special, input.ordinary);
-  const font = prepareFont(face, c.variable, 'KINKOS');
+  const font = prepareFont(face, c.variable, 'KINKOS', true);
   return writePdf({ size: A4, pages: [c.deflated()], fonts: { F2: font }, title: `令和${input.nenbun}年分 給与支払報告書（総括表） ${input.municipalityCode}` });
 }
