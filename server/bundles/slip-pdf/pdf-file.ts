@@ -28,6 +28,10 @@ const CALL_TEMPLATE = deflate('q /Tpl Do Q', 6);
 
 class Writer {
   private readonly chunks: Buffer[] = [];
+  // Dictionaries are ASCII (titles go in hex), so they are gathered as one
+  // string and turned into bytes only when a binary stream comes: one
+  // allocation per stream instead of one per object.
+  private text = '';
   private length = 0;
   readonly offsets: number[] = [0];
   private next = 1;
@@ -37,9 +41,19 @@ class Writer {
   }
 
   put(b: Buffer | string): void {
-    const buf = typeof b === 'string' ? Buffer.from(b, 'latin1') : b;
-    this.chunks.push(buf);
-    this.length += buf.length;
+    if (typeof b === 'string') {
+      this.text += b;
+      this.length += b.length;
+      return;
+    }
+    this.flush();
+    this.chunks.push(b);
+    this.length += b.length;
+  }
+
+  private flush(): void {
+    if (this.text) this.chunks.push(Buffer.from(this.text, 'latin1'));
+    this.text = '';
   }
 
   /** With `stream`, deflated unless `flate` is false. */
@@ -59,6 +73,7 @@ class Writer {
     const rows = this.offsets.slice(1).map((o) => `${String(o).padStart(10, '0')} 00000 n \n`);
     this.put(`xref\n0 ${this.offsets.length}\n0000000000 65535 f \n${rows.join('')}`);
     this.put(`trailer\n<< /Size ${this.offsets.length} /Root ${root} 0 R /Info ${info} 0 R >>\nstartxref\n${start}\n%%EOF\n`);
+    this.flush();
     return Buffer.concat(this.chunks, this.length);
   }
 }

@@ -118,22 +118,25 @@ function sfnt(tables: Map<string, Buffer>): Buffer {
   header.writeUInt16BE(n * 16 - pow * 16, 10);
   let offset = header.length;
   const bodies: Buffer[] = [];
+  let total = 0;
   tags.forEach((tag, i) => {
     const raw = tables.get(tag) as Buffer;
     const body = pad4(raw);
+    const sum = checksum(body);
     const at = 12 + 16 * i;
     header.write(tag, at, 'latin1');
-    header.writeUInt32BE(checksum(body), at + 4);
+    header.writeUInt32BE(sum, at + 4);
     header.writeUInt32BE(offset, at + 8);
     header.writeUInt32BE(raw.length, at + 12);
     bodies.push(body);
+    total = (total + sum) >>> 0;
     offset += body.length;
   });
-  const file = Buffer.concat([header, ...bodies]);
-  // head.checkSumAdjustment makes the whole file sum to 0xB1B0AFBA (OpenType spec).
-  const headAt = header.readUInt32BE(12 + 16 * tags.indexOf('head') + 8);
-  file.writeUInt32BE((0xb1b0afba - checksum(file)) >>> 0, headAt + 8);
-  return file;
+  // head.checkSumAdjustment makes the whole file sum to 0xB1B0AFBA (OpenType spec); the
+  // tables are 4-byte aligned, so the file's sum is the directory's plus the tables'.
+  const headBody = bodies[tags.indexOf('head')] as Buffer;
+  headBody.writeUInt32BE((0xb1b0afba - ((checksum(header) + total) >>> 0)) >>> 0, 8);
+  return Buffer.concat([header, ...bodies]);
 }
 
 /**
