@@ -22,6 +22,7 @@ export interface PreparedFont {
   readonly cidToGid: Buffer;
   /** The W array, widths in 1/1000 em; CIDs not listed are 1000 (DW). */
   readonly widths: string;
+  /** The FontDescriptor dictionary up to, not including, its FontFile2 entry and closing `>>` (the writer adds both). */
   readonly descriptor: string;
 }
 
