@@ -1,79 +1,105 @@
-import { drawSlip, type SlipPerson, type SlipPrint } from './slip-pdf/draw-slip.js';
-import { A6_LANDSCAPE, slipDoc } from './slip-pdf/pdf-doc.js';
+import { eraName } from './layout/eras.js';
 import { digitRunOf12, type SelfCopy, type SelfCopyPerson } from './self-copy.js';
+import { printedText, type SlipPerson, type SlipPrint } from './slip-pdf/draw-slip.js';
+import { breathe, commonText, gatherGlyphs, slipBook, slipPage, slipPdf, type SlipPage } from './slip-pdf/slip-book.js';
 
 /**
- * The 受給者交付用 源泉徴収票 as PDFs (issue 15 §3): one per employee and one
- * combined, every number box empty and no 支払者 法人番号 (year-end.md §1,
- * §7 rule 2). Built from SelfCopy only — the number-free data self-copy.ts
- * copies field by field — so this path cannot reach a number: the
- * dependency-cruiser rule `self-copy-reaches-no-numbers` covers this file
- * (its imports), and before any page is drawn the text is checked once more
- * for a run of 12 digits. `slipFromCopy` is also how the numbered copies get
- * their printed fields; they add the numbers themselves (write/slips-pdf.ts).
+ * The 受給者交付用 源泉徴収票 as PDFs (issue 15 §3; year-end.md §1, §7 rule 2):
+ * one per employee, for electronic delivery, and one combined for printing.
+ * Every number box prints empty and the payer's 法人番号 box too. This path
+ * is built from SelfCopy (which never held a number) and the number-free
+ * slip drawer only; the dependency-cruiser rule `self-copy-reaches-no-numbers`
+ * covers this file by its name, so an import that could reach the vault, the
+ * readers or the number-filling writer fails the build. And it still looks
+ * at what it is about to hand out: a page any of whose printed strings holds
+ * a run of 12 digits (a number typed into 摘要 or a name, or one a later
+ * change let through) stops the whole batch rather than be printed.
  */
-const ERA: Record<string, string> = { '1': '明治', '2': '大正', '3': '昭和', '4': '平成', '5': '令和' }; // UNVERIFIED codes (year-end.md §10)
-
-export interface SlipNumbers {
-  readonly self?: string;
-  readonly spouse?: string;
-  readonly dependents?: readonly (string | undefined)[];
-  readonly under16?: readonly (string | undefined)[];
-  readonly payer?: string;
+export interface SelfCopyPdfOptions {
+  /** The 年分 every copy must have: a batch mixing years is a caller's mistake. */
+  readonly nenbun: number;
 }
 
-function person(p: SelfCopyPerson, n: string | undefined): SlipPerson {
-  return { name: p.name, furigana: p.furigana, kubun: p.kubun === '00' ? '' : p.kubun, ...(n ? { number: n } : {}) };
+export interface SelfCopyPdf {
+  readonly line: number;
+  readonly employeeCode: string;
+  readonly name: string;
+  readonly bytes: Buffer;
 }
 
-function midYear(m: SelfCopy['midYear']): string {
-  if (m.kind === 'none') return '';
-  const date = [m.year, m.month, m.day].every(Boolean) ? ` ${m.year}年${m.month}月${m.day}日` : '';
-  return `${m.kind === 'joined' ? '就職' : '退職'}${date}`;
+export interface SelfCopyPdfs {
+  readonly combined: Buffer;
+  /** In the order of the copies given. */
+  readonly each: SelfCopyPdf[];
 }
 
-export function slipFromCopy(c: SelfCopy, copyLabel: string, n: SlipNumbers = {}): SlipPrint {
+/** Nothing printed in a number box: the 本人交付 copy has no number of anyone (所得税法施行規則, NTA FAQ Q1-1). */
+const NO_NUMBER = '';
+
+const person = (p: SelfCopyPerson): SlipPerson => ({ furigana: p.furigana, name: p.name, kubun: p.kubun, number: NO_NUMBER });
+
+function printOf(c: SelfCopy): SlipPrint {
   return {
-    nenbun: c.nenbun,
-    copyLabel,
-    payee: { ...c.payee, ...(n.self ? { number: n.self } : {}) },
+    payee: { address: c.payee.address, employeeCode: c.payee.employeeCode, number: NO_NUMBER, title: c.payee.title, name: c.payee.name, furigana: c.payee.furigana },
     amounts: c.amounts,
     tekiyo: c.tekiyo,
-    ...(c.spouse ? { spouse: person(c.spouse, n.spouse) } : {}),
-    dependents: c.dependents.map((d, i) => person(d, n.dependents?.[i])),
-    under16: c.under16.map((d, i) => person(d, n.under16?.[i])),
-    midYear: midYear(c.midYear),
-    birth: c.birth ? `${ERA[c.birth.era] ?? c.birth.era}${c.birth.year}年${c.birth.month}月${c.birth.day}日` : '',
-    payer: { ...c.payer, ...(n.payer ? { number: n.payer } : {}) },
+    spouse: c.spouse ? person(c.spouse) : undefined,
+    dependents: c.dependents.map(person),
+    under16: c.under16.map(person),
+    midYear: c.midYear,
+    birth: c.birth ? { ...c.birth, era: eraName(c.birth.era) } : undefined,
+    payer: { number: NO_NUMBER, address: c.payer.address, name: c.payer.name, phone: c.payer.phone },
   };
 }
 
-const LABEL = '受給者交付用';
+/** The last look before anything leaves: names the line only, never what it found. */
+function refuseDigitRuns(c: SelfCopy, page: SlipPage): void {
+  if (page.texts.some(digitRunOf12)) throw new Error(`本人交付: line ${c.line} would print a run of 12 digits; nothing was made`);
+}
 
-/** ASCII file name of one employee's copy: by 受給者番号, else by line. */
-export function selfCopyName(nenbun: number, c: Pick<SelfCopy, 'line' | 'payee'>): string {
-  const tag = /^[0-9A-Za-z_-]{1,20}$/.test(c.payee.employeeCode) ? c.payee.employeeCode : `line${c.line}`;
-  return `honnin_R${String(nenbun).padStart(2, '0')}_${tag}.pdf`;
+export type SelfCopyPiece = { readonly kind: 'each'; readonly pdf: SelfCopyPdf } | { readonly kind: 'combined'; readonly bytes: Buffer };
+
+function checkBatch(copies: readonly SelfCopy[], opts: SelfCopyPdfOptions): void {
+  if (copies.length === 0) throw new Error('本人交付: no copies');
+  const other = copies.find((c) => c.nenbun !== opts.nenbun);
+  if (other) throw new Error(`本人交付: line ${other.line} is 令和${other.nenbun}年分, not 令和${opts.nenbun}年分`);
 }
 
 /**
- * The 本人交付 PDFs one file at a time (the combined one first, then one per
- * employee), so that a bundle of 10,000 never holds them all in memory.
+ * The same PDFs one at a time, for a caller that streams them into the zip
+ * instead of holding 10,000 of them (≈ 30 KiB each) at once: every page is
+ * drawn and checked before the first PDF is yielded, so a refusal still
+ * stops the batch before anything is handed out. Each employee's PDF comes
+ * in the copies' order, then the combined one.
  */
-export async function* selfCopyPdfFiles(copies: readonly SelfCopy[], nenbun: number): AsyncGenerator<{ name: string; bytes: Uint8Array }> {
-  const prints = copies.map((c) => slipFromCopy(c, LABEL));
-  // No number may be printed here: the copies carry none, and none slipped into any text.
-  if (prints.some((p) => p.payee.number || p.payer.number) || digitRunOf12(JSON.stringify(prints))) throw new Error('a self copy holds a run of 12 digits; refused');
-  const all = slipDoc(`令和${nenbun}年分 源泉徴収票（受給者交付用）`, A6_LANDSCAPE);
-  for (let i = 0; i < prints.length; i++) {
-    drawSlip(all.doc, prints[i]!);
-    if (i % 200 === 199) await new Promise((r) => setImmediate(r));
+export async function* selfCopyPdfPieces(copies: readonly SelfCopy[], opts: SelfCopyPdfOptions): AsyncGenerator<SelfCopyPiece> {
+  checkBatch(copies, opts);
+  const prints = copies.map(printOf);
+  const book = slipBook(opts.nenbun, 'self', commonText(prints.map(printedText)));
+  const title = `令和${opts.nenbun}年分 給与所得の源泉徴収票（受給者交付用）`;
+  const pages: SlipPage[] = [];
+  const all = new Map<number, number>();
+  for (const [i, c] of copies.entries()) {
+    await breathe(i);
+    const page = slipPage(book, prints[i] as SlipPrint);
+    refuseDigitRuns(c, page);
+    gatherGlyphs(all, page);
+    pages.push({ content: page.content, glyphs: page.glyphs, texts: [] });
   }
-  yield { name: `honnin_R${String(nenbun).padStart(2, '0')}_all.pdf`, bytes: await all.finish() };
-  for (let i = 0; i < prints.length; i++) {
-    const c = copies[i]!;
-    const one = slipDoc(`令和${nenbun}年分 源泉徴収票（受給者交付用） ${c.payee.name}`, A6_LANDSCAPE);
-    drawSlip(one.doc, prints[i]!);
-    yield { name: selfCopyName(nenbun, c), bytes: await one.finish() };
+  for (const [i, c] of copies.entries()) {
+    await breathe(i);
+    const page = pages[i] as SlipPage;
+    yield { kind: 'each', pdf: { line: c.line, employeeCode: c.payee.employeeCode, name: c.payee.name, bytes: slipPdf(book, [page.content], page.glyphs, `${title} ${c.payee.name}`) } };
   }
+  yield { kind: 'combined', bytes: slipPdf(book, pages.map((p) => p.content), all, title) };
+}
+
+export async function selfCopyPdfs(copies: readonly SelfCopy[], opts: SelfCopyPdfOptions): Promise<SelfCopyPdfs> {
+  const each: SelfCopyPdf[] = [];
+  let combined: Buffer | undefined;
+  for await (const piece of selfCopyPdfPieces(copies, opts)) {
+    if (piece.kind === 'each') each.push(piece.pdf);
+    else combined = piece.bytes;
+  }
+  return { combined: combined as Buffer, each };
 }

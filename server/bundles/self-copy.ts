@@ -35,6 +35,11 @@ export interface SelfCopy {
 
 const LONG_DIGIT_RUN = /[0-9０-９][0-9０-９\s\-－ー‐]{10,}[0-9０-９]/g;
 
+/**
+ * A run of 12 or more digits, half- or full-width, even with spaces or
+ * hyphens between groups: what a My Number looks like wherever it was typed.
+ * The 本人交付 PDF path (self-copy-pdf.ts) checks every string it prints with it.
+ */
 export function digitRunOf12(text: string): boolean {
   return (text.match(LONG_DIGIT_RUN) ?? []).some((m) => m.replace(/[^0-9０-９]/g, '').length >= 12);
 }

@@ -101,7 +101,7 @@ describe('building the year-end bundles', () => {
     const chiyodaFiles = await filesOf(rows.find((r) => r.municipality_code === '13101')!.stored_key);
     const soukatsu = pdfText(chiyodaFiles['soukatsu_R07_13101.pdf']!);
     expect(soukatsu).toContain('総括表');
-    expect(soukatsu.replace(/\s+/g, '')).toContain('特別徴収1人');
+    expect(soukatsu.replace(/\s+/g, '')).toContain('特別徴収普通徴収合計報告人員1人0人1人'); // the counts row under its headings: 特別 1, 普通 0, 合計 1
 
     // The employees' copies: one each and one combined, no number at all (no 12-digit run, none of the three).
     const own = await filesOf(rows.find((r) => r.destination === 'self-copy')!.stored_key);

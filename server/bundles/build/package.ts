@@ -2,10 +2,12 @@ import { BadRequest } from '../../http/errors.js';
 import type { PreviewFacts } from '../input/preview.js';
 import type { RowRouting } from '../route/route-rows.js';
 import { fileEntry, type BundleFile } from '../seal/seal.js';
-import { selfCopyPdfFiles } from '../self-copy-pdf.js';
-import { buildSelfCopy } from '../self-copy.js';
+import { selfCopyPdfPieces } from '../self-copy-pdf.js';
+import { buildSelfCopy, type SelfCopy } from '../self-copy.js';
+import { selfCopyAllName, selfCopyNames } from '../slip-pdf/file-names.js';
 import type { RowNumbers } from '../write/fill-numbers.js';
-import { numberedSlipsPdf, summaryPdf } from '../write/slips-pdf.js';
+import { numberedSlipsPdf } from '../write/slips-pdf.js';
+import { summaryPdf } from '../write/summary-pdf.js';
 import { rowsFor, writeUnifiedCsv, type Destination } from '../write/unified-writer.js';
 
 /**
@@ -45,15 +47,17 @@ export async function destinationFiles(facts: PreviewFacts, dest: Destination, n
   const tag = destinationTag(dest);
   const stem = `${dest.kind === 'tax-office' ? 'gensen' : 'kyuyo'}_${r2(plan.nenbun)}_${tag}`;
   const rows = rowsFor(plan, dest);
-  const files: BundleFile[] = [{ name: `${stem}.csv`, bytes: written.bytes }, { name: `${stem}.pdf`, bytes: await numberedSlipsPdf(dest.kind, plan.nenbun, rows, numbersOf) }];
+  const payerNumber = payer.corporateNumber ?? '';
+  const slips = rows.map((r) => ({ row: r.row, numbers: { ...numbersOf(r), payer: undefined } }));
+  const files: BundleFile[] = [{ name: `${stem}.csv`, bytes: written.bytes }, { name: `${stem}.pdf`, bytes: await numberedSlipsPdf({ nenbun: plan.nenbun, copy: dest.kind, payerNumber, slips }) }];
   if (dest.kind === 'municipal') {
     const group = plan.municipalities.get(dest.code);
     const first = rows[0] ? buildSelfCopy(rows[0].row).copy : undefined;
     files.push({
       name: `soukatsu_${r2(plan.nenbun)}_${tag}.pdf`,
       bytes: await summaryPdf({
-        nenbun: plan.nenbun, municipalityCode: dest.code, designatedNumber: rows[0]?.row.designatedNumber ?? '',
-        payer: { name: first?.payer.name ?? '', address: first?.payer.address ?? '', corporateNumber: payer.corporateNumber },
+        nenbun: plan.nenbun, municipalityCode: dest.code, designatedNumber: rows[0]?.row.designatedNumber ?? '', payerNumber,
+        payer: { name: first?.payer.name ?? '', address: first?.payer.address ?? '', phone: first?.payer.phone ?? '' },
         special: group?.special ?? 0, ordinary: group?.ordinary ?? 0, contact: { name: payer.contactName, phone: payer.contactPhone || first?.payer.phone || '' },
       }),
     });
@@ -70,11 +74,21 @@ export function selfCopyFiles(facts: PreviewFacts, builtAt: Date) {
   return {
     rows: copies.length,
     tag: 'honnin',
-    files: selfCopyPdfFiles(copies, plan.nenbun),
+    files: selfCopyFileStream(copies, plan.nenbun),
     manifestOf: (entries: ReturnType<typeof fileEntry>[]) => {
       manifest = { ...manifestOf(plan.nenbun, 'self-copy', null, copies.length, builtAt, [], { numbers: 'none' }), files: entries };
       return new TextEncoder().encode(JSON.stringify(manifest, null, 2));
     },
     manifest: () => manifest,
   };
+}
+
+/** The 本人交付 PDFs as named files, one at a time: each employee's in line order, then the combined one. */
+async function* selfCopyFileStream(copies: readonly SelfCopy[], nenbun: number): AsyncGenerator<{ name: string; bytes: Uint8Array }> {
+  const names = selfCopyNames(nenbun, copies.map((c) => ({ line: c.line, employeeCode: c.payee.employeeCode })));
+  let i = 0;
+  for await (const piece of selfCopyPdfPieces(copies, { nenbun })) {
+    if (piece.kind === 'each') yield { name: names[i++] as string, bytes: piece.pdf.bytes };
+    else yield { name: selfCopyAllName(nenbun), bytes: piece.bytes };
+  }
 }

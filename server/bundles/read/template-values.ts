@@ -1,3 +1,5 @@
+import { ERAS } from '../layout/eras.js';
+
 /**
  * Values people type into a sheet, read strictly: anything unclear is a
  * problem, not a guess. Amounts and dates are NFKC-normalised first (１２３ is
@@ -20,21 +22,9 @@ export function readYesNo(text: string): boolean | '' | undefined {
   return undefined;
 }
 
-/**
- * 和暦 for the layout's date cells. UNVERIFIED 元号 codes (luca-jp):
- * 1 昭和, 2 大正, 3 明治, 4 平成, 5 令和 — kept in this one table.
- */
-const ERAS = [
-  { code: '5', from: '2019-05-01', start: 2019 },
-  { code: '4', from: '1989-01-08', start: 1989 },
-  { code: '1', from: '1926-12-25', start: 1926 },
-  { code: '2', from: '1912-07-30', start: 1912 },
-  { code: '3', from: '1868-01-25', start: 1868 },
-] as const;
-
 export interface WarekiDate { era: string; year: string; month: string; day: string }
 
-/** 2025-03-31 or 2025/3/31 → 和暦 cells; undefined when it is not a real date. */
+/** 2025-03-31 or 2025/3/31 → 和暦 cells (元号 codes: layout/eras.ts); undefined when it is not a real date. */
 export function readDate(text: string): WarekiDate | '' | undefined {
   const t = text.normalize('NFKC').trim();
   if (t === '') return '';
