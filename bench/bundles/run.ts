@@ -96,6 +96,7 @@ async function main() {
     await markYearEnd(deps, { userId: client.id, role: 'client', companyId: company.id } as never, company.id, drop.id, 7);
     const actor = { userId: office.director.id, role: 'director' as const, keyHolder: true, sessionId: 'bench' };
 
+    const rssBefore = process.memoryUsage().rss / 2 ** 20;
     const rss = new RssSampler();
     rss.reset();
     t0 = Date.now();
@@ -143,6 +144,7 @@ async function main() {
     const kinkoMs = openMs + buildMs;
     console.log(`\nkinko, ${N} employees: open (decrypt, read, match, route) ${openMs} ms + build (vault read, CSV, seal ${out.bundles.length} bundles) ${buildMs} ms = ${kinkoMs} ms`);
     console.log(`  bundles: 税務署 ${taxRows} rows, ${municipal.length} 市区町村 (${inMunicipal} rows); sizes ${out.bundles.reduce((n, b) => n + b.size, 0)} bytes`);
+    console.log(`  RSS before open: ${rssBefore.toFixed(0)} MiB (the bench's own set-up: vault, truth, log)`);
     console.log(`  peak RSS during open + build: ${peak.sampledMiB} MiB sampled${peak.kernelMiB !== null ? `, ${peak.kernelMiB} MiB VmHWM` : ''}`);
     console.log(`LibreOffice, soffice --headless --convert-to pdf of the same slips' text (${N} rows): ${peer.ms} ms`);
     console.log(`ratio kinko / LibreOffice: ${(kinkoMs / peer.ms).toFixed(2)}`);

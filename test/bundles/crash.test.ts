@@ -62,8 +62,10 @@ async function crashCase(template: string, a: { office: Office; dropId: string }
   try {
     const s = await state(dataDir);
     if (fp === 'bundles.after-put') {
-      // Stored without a row: nobody sees it, it is ciphertext (the grep below), and the sweep takes it.
-      expect({ fp, rows: s.rows.length, stored: s.objects.length, swept: s.swept, left: s.after }).toEqual({ fp, rows: 0, stored: 1, swept: 1, left: [] });
+      // Stored without a row: nobody sees it, it is ciphertext (the grep below), and the sweep takes it. The first
+      // numbered bundle is stored, and the 本人交付 one, sealed on its own thread meanwhile, may be stored as well.
+      expect({ fp, rows: s.rows.length, swept: s.swept, left: s.after }).toEqual({ fp, rows: 0, swept: s.objects.length, left: [] });
+      expect(s.objects.length === 1 || s.objects.length === 2).toBe(true);
     } else {
       expect({ fp, destinations: s.rows.map((r) => r.destination).sort(), swept: s.swept }).toEqual({ fp, destinations: ['municipal', 'municipal', 'self-copy', 'tax-office'], swept: 0 });
       expect(s.after.sort()).toEqual(s.rows.map((r) => r.stored_key).sort());

@@ -13,8 +13,9 @@ import { readNumbersForPurpose } from '../../vault/index.js';
 import { readyToBuild, type PreviewFacts } from '../input/preview.js';
 import { yearEndPage } from '../input/service.js';
 import { bundlePassphrase, sealBundle, type BundleFile, type Recipient } from '../seal/seal.js';
-import { sealStreamed } from '../seal/seal-stream.js';
-import { destinationFiles, r2, selfCopyFiles } from './package.js';
+import { r2 } from '../manifest.js';
+import { sealSelfCopies, type SelfCopyRun } from '../self-copy-thread.js';
+import { destinationFiles, selfCopiesOf } from './package.js';
 import * as repo from './repo.js';
 import { buildScope, destinationsOf, numbersFor, personIds, personsFor } from '../input/build-scope.js';
 import { rowsFor } from '../write/unified-writer.js';
@@ -99,9 +100,19 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
   let officeKey: openpgp.PrivateKey | undefined = await unlockOfficeKey(deps, actor.userId, passphrase, { form: 'other', requestId });
   let numbers = new Map<string, string>();
   const put: string[] = [];
+  const now = deps.clock.now();
+  // The employees' own copies start first, on a thread of their own that never holds a number
+  // (self-copy-thread.ts): they are made and sealed while the numbers are read and the numbered
+  // bundles built here.
+  const ownKey = randomStorageKey('b');
+  const copies = selfCopiesOf(facts);
+  let own: SelfCopyRun | undefined = sealSelfCopies(copies, nenbun, now, `kinko_${r2(nenbun)}_honnin.zip`, officeKey, to, async (body) => {
+    put.push(ownKey);
+    await deps.storage.bundles.put(ownKey, body);
+  });
+  own.done.catch(() => undefined); // awaited below; a failure while the numbered side runs must not go unhandled
   try {
     numbers = await readNumbers(deps, actor, facts, companyId, passphrase, requestId);
-    const now = deps.clock.now();
     const rows: repo.NewBundle[] = [];
     const seal = async (kind: repo.NewBundle['destination'], code: string | null, tag: string, files: BundleFile[], count: number, manifest: object, people: string[]) => {
       const sealed = await sealBundle(files, `kinko_${r2(nenbun)}_${tag}.zip`, officeKey as openpgp.PrivateKey, to);
@@ -123,16 +134,12 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
       await seal(dest.kind, dest.kind === 'municipal' ? dest.code : null, d.tag, d.files, d.rows, d.manifest, rowsFor(facts.plan, dest).flatMap((r) => personIds(facts, r)));
     }
     numbers.clear();
-    // The employees' own copies, after the numbers are gone from memory: built by the path that cannot reach them.
-    const own = selfCopyFiles(facts, now);
-    const key = randomStorageKey('b');
-    const sealed = await sealStreamed(own.files, `kinko_${r2(nenbun)}_${own.tag}.zip`, officeKey as openpgp.PrivateKey, to, own.manifestOf, async (body) => {
-      put.push(key);
-      await deps.storage.bundles.put(key, body);
-    });
+    const sealed = await own.done;
+    own = undefined;
+    failpoint('bundles.after-put');
     rows.push({
-      id: randomId(16), companyId, dropId, nenbun, destination: 'self-copy', municipalityCode: null, rows: own.rows, storedKey: key, size: sealed.size, sha256: sealed.sha256,
-      sealedTo: to.kind, recipientFingerprint: clientKey?.fingerprint ?? null, manifest: JSON.stringify(own.manifest()),
+      id: randomId(16), companyId, dropId, nenbun, destination: 'self-copy', municipalityCode: null, rows: copies.length, storedKey: ownKey, size: sealed.size, sha256: sealed.sha256,
+      sealedTo: to.kind, recipientFingerprint: clientKey?.fingerprint ?? null, manifest: JSON.stringify(sealed.manifest),
       expiresAt: new Date(now.getTime() + deps.config.limits.bundles.selfCopyTtlMs).toISOString(), builtBy: actor.userId, at: now.toISOString(), personIds: [],
     });
     officeKey = undefined;
@@ -155,6 +162,10 @@ export async function buildBundles(deps: Deps, actor: Actor, dropId: string, pas
       ...(generated ? { passphrase: generated } : {}),
     };
   } catch (err) {
+    if (own) {
+      own.stop();
+      await own.done.catch(() => undefined);
+    }
     // Only sealed messages were put; without their rows they are taken back (a crash instead leaves ciphertext only).
     if (put.length) await deps.storage.bundles.deleteMany(put).catch(() => undefined);
     throw err;

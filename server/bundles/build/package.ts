@@ -1,10 +1,9 @@
 import { BadRequest } from '../../http/errors.js';
 import type { PreviewFacts } from '../input/preview.js';
 import type { RowRouting } from '../route/route-rows.js';
-import { fileEntry, type BundleFile } from '../seal/seal.js';
-import { selfCopyPdfPieces } from '../self-copy-pdf.js';
+import { manifestOf, r2 } from '../manifest.js';
+import type { BundleFile } from '../seal/seal.js';
 import { buildSelfCopy, type SelfCopy } from '../self-copy.js';
-import { selfCopyAllName, selfCopyNames } from '../slip-pdf/file-names.js';
 import type { RowNumbers } from '../write/fill-numbers.js';
 import { numberedSlipsPdf } from '../write/slips-pdf.js';
 import { summaryPdf } from '../write/summary-pdf.js';
@@ -30,14 +29,8 @@ export interface DestinationFiles {
   manifest: Record<string, unknown>;
 }
 
-export const r2 = (nenbun: number) => `R${String(nenbun).padStart(2, '0')}`;
-
 export function destinationTag(dest: Destination): string {
   return dest.kind === 'tax-office' ? 'zeimusho' : dest.code;
-}
-
-export function manifestOf(nenbun: number, destination: string, municipalityCode: string | null, rows: number, builtAt: Date, files: readonly BundleFile[], extra: Record<string, unknown> = {}) {
-  return { kind: 'kinko-year-end-bundle', version: 1, nenbun, destination, municipalityCode, rows, ...extra, builtAt: builtAt.toISOString(), files: files.map(fileEntry) };
 }
 
 export async function destinationFiles(facts: PreviewFacts, dest: Destination, numbersOf: (r: RowRouting) => RowNumbers, builtAt: Date, payer: PayerFacts): Promise<DestinationFiles> {
@@ -66,29 +59,7 @@ export async function destinationFiles(facts: PreviewFacts, dest: Destination, n
   return { files: [...files, { name: 'manifest.json', bytes: Buffer.from(JSON.stringify(manifest, null, 2)) }], rows: written.rows, tag, manifest };
 }
 
-/** The 本人交付 bundle: every row's copy (no number anywhere), one PDF each and one combined — produced one file at a time for sealStreamed. */
-export function selfCopyFiles(facts: PreviewFacts, builtAt: Date) {
-  const plan = facts.plan;
-  const copies = [...plan.rows].sort((a, b) => a.row.line - b.row.line).map((r) => buildSelfCopy(r.row).copy).filter((c) => c !== undefined);
-  let manifest: Record<string, unknown> = {};
-  return {
-    rows: copies.length,
-    tag: 'honnin',
-    files: selfCopyFileStream(copies, plan.nenbun),
-    manifestOf: (entries: ReturnType<typeof fileEntry>[]) => {
-      manifest = { ...manifestOf(plan.nenbun, 'self-copy', null, copies.length, builtAt, [], { numbers: 'none' }), files: entries };
-      return new TextEncoder().encode(JSON.stringify(manifest, null, 2));
-    },
-    manifest: () => manifest,
-  };
-}
-
-/** The 本人交付 PDFs as named files, one at a time: each employee's in line order, then the combined one. */
-async function* selfCopyFileStream(copies: readonly SelfCopy[], nenbun: number): AsyncGenerator<{ name: string; bytes: Uint8Array }> {
-  const names = selfCopyNames(nenbun, copies.map((c) => ({ line: c.line, employeeCode: c.payee.employeeCode })));
-  let i = 0;
-  for await (const piece of selfCopyPdfPieces(copies, { nenbun })) {
-    if (piece.kind === 'each') yield { name: names[i++] as string, bytes: piece.pdf.bytes };
-    else yield { name: selfCopyAllName(nenbun), bytes: piece.bytes };
-  }
+/** The 本人交付 bundle's input: every row's number-free copy, in line order. */
+export function selfCopiesOf(facts: PreviewFacts): SelfCopy[] {
+  return [...facts.plan.rows].sort((a, b) => a.row.line - b.row.line).map((r) => buildSelfCopy(r.row).copy).filter((c) => c !== undefined);
 }

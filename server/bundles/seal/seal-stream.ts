@@ -10,9 +10,13 @@ import { fileEntry, type BundleFile, type Recipient } from './seal.js';
  * into the zip as they come (stored, not compressed), the zip streams into
  * one OpenPGP message — signed with the office key, encrypted as sealBundle
  * does (openpgp.js streams both) — and the ciphertext streams to `put`.
- * Only about one file is in memory at a time. The
+ * Only a few MiB of files wait for the encryption at any time (QUEUED), so
+ * a slow store slows the PDFs rather than filling memory. The
  * manifest, which lists every file's size and SHA-256, is the last entry.
  */
+const GATHER = 1 << 20;
+/** Zip bytes that may wait for the encryption before the next file is made. */
+const QUEUED = 8 << 20;
 const CONFIG: openpgp.PartialConfig = { aeadProtect: false, preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed };
 
 export interface StreamSealed {
@@ -29,20 +33,47 @@ export async function sealStreamed(
   manifestOf: (files: ReturnType<typeof fileEntry>[]) => Uint8Array,
   put: (ciphertext: Readable) => Promise<void>,
 ): Promise<StreamSealed> {
-  let push!: (chunk: Uint8Array) => void;
-  let finish!: () => void;
-  let fail!: (err: unknown) => void;
-  const plain = new ReadableStream<Uint8Array>({
-    start(controller) {
-      push = (c) => controller.enqueue(c);
-      finish = () => controller.close();
-      fail = (e) => controller.error(e);
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let pulled: (() => void) | undefined;
+  const plain = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull() {
+        pulled?.();
+        pulled = undefined;
+      },
     },
-  });
+    new ByteLengthQueuingStrategy({ highWaterMark: QUEUED }),
+  );
+  const push = (c: Uint8Array) => controller.enqueue(c);
+  const finish = () => controller.close();
+  const fail = (e: unknown) => controller.error(e);
+  /** Waits while more than QUEUED bytes of zip wait for the encryption: the next PDF is made only when there is room. */
+  let broken = false;
+  const room = async () => {
+    while (!broken && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((r) => (pulled = r));
+  };
+  // The zip's output comes in many small pieces (a header, a file, a descriptor each); openpgp.js pays
+  // per piece, so they are passed on gathered into pieces of about 1 MiB.
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  const flush = () => {
+    if (heldBytes === 0) return;
+    push(held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, heldBytes));
+    held = [];
+    heldBytes = 0;
+  };
   const zip = new Zip((err, chunk, final) => {
     if (err) return fail(err);
-    push(chunk);
-    if (final) finish();
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes >= GATHER) flush();
+    if (final) {
+      flush();
+      finish();
+    }
   });
   const message = await openpgp.createMessage({ binary: plain, filename: archiveName, format: 'binary' });
   const encrypted = (await openpgp.encrypt({
@@ -56,6 +87,11 @@ export async function sealStreamed(
     return c;
   });
   const stored = put(out);
+  // A store or encryption that fails stops the files' loop rather than leave it waiting for room.
+  stored.catch(() => {
+    broken = true;
+    pulled?.();
+  });
   const entries: ReturnType<typeof fileEntry>[] = [];
   const add = (name: string, bytes: Uint8Array) => {
     const e = new ZipPassThrough(name);
@@ -69,10 +105,13 @@ export async function sealStreamed(
       // Not zeroed here: the zip hands these very bytes on to the encryption (and this bundle holds no number).
       add(f.name, f.bytes);
       // Let the encryption take what was zipped before the next file is made.
-      await new Promise((r) => setImmediate(r));
+      await room();
+      if (broken) break;
     }
-    add('manifest.json', manifestOf(entries));
-    zip.end();
+    if (!broken) {
+      add('manifest.json', manifestOf(entries));
+      zip.end();
+    }
   } catch (err) {
     fail(err);
     await stored.catch(() => undefined);
