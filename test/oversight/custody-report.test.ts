@@ -72,7 +72,9 @@ describe('custody report facts', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     expect(text).toContain('青葉商事株式会社');
     expect(text).toMatch(/表示 2 回/);
-    expect(text).toContain('封入ファイル: 0 / 0');
+    expect(text).toContain('封入ファイル: 作成 0 件 / ダウンロード 0 件');
+    expect(text).toContain('未許諾');
+    expect(text).toContain('未登録');
     expect(numbersIn(text, NUMBERS)).toEqual([]);
     expect(text).not.toMatch(STANDALONE_TWELVE_DIGITS);
   });
