@@ -7,6 +7,7 @@ import { reportDeparture, setCompanyServices } from '../../server/retention/serv
 import { csrfToken, makeCompany, makeUser, signedInAgent, type MadeUser } from '../helpers/actors.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { binaryBody } from '../helpers/binary-body.js';
+import { databaseUrl, testDatabases, type OpenedTestDatabase } from '../helpers/databases.js';
 import { FakeClock } from '../helpers/clock.js';
 import { arrangeDrop, arrangeOffice, encryptToOffice, rosterCsv, STAFF_PASSPHRASE, type Office, type Person } from '../helpers/ingest-office.js';
 import { oathCode, roomLogin } from '../helpers/login.js';
@@ -30,7 +31,8 @@ const JST = (s: string) => Date.parse(`${s}:00+09:00`);
 const T1 = '2026-03-01T09:00';
 const T2 = '2026-04-01T09:00';
 
-describe('a year at a synthetic office: custody report and breach scoping against the test\'s own truth', () => {
+describe.each(testDatabases())('a year at a synthetic office on $name: custody report and breach scoping against the test\'s own truth', (target) => {
+  let db: OpenedTestDatabase;
   let t: TestApp;
   let office: Office;
   let dir: string;
@@ -134,7 +136,8 @@ describe('a year at a synthetic office: custody report and breach scoping agains
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-year-'));
-    t = await makeTestApp({}, { clock });
+    db = await target.open();
+    t = await makeTestApp({ KINKO_DATABASE_URL: databaseUrl(db) }, { clock });
     office = await arrangeOffice(t.deps);
     co.a = office.company;
     clients.a = office.client;
@@ -234,6 +237,7 @@ describe('a year at a synthetic office: custody report and breach scoping agains
 
   afterAll(async () => {
     await t?.close();
+    await db?.cleanup();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
