@@ -12,9 +12,9 @@ import { STANDALONE_TWELVE_DIGITS, syntheticMyNumbers } from '../helpers/mynumbe
 import { makeCompany, makeVaultOffice, numbersIn, PASSPHRASES, putInVault, type VaultOffice } from '../helpers/vault-office.js';
 
 /**
- * The custody report's facts and its CSV download (PDF and signature are
- * still to come): every count is checked against what the test did, and the
- * CSV holds no number.
+ * The custody report's facts, its CSV and PDF (the signed, issued report:
+ * custody-signed.test.ts): every count is checked against what the test
+ * did, and neither holds a number.
  */
 const NUMBERS = syntheticMyNumbers(12, 1617);
 
