@@ -39,6 +39,8 @@ import { arrivalRoutes } from './collect/arrival-routes.js';
 import { oversightRoutes } from './oversight/routes.js';
 import { custodyRoutes } from './oversight/custody-routes.js';
 import { ledgerRoutes } from './oversight/ledger-routes.js';
+import { safeguardsRoutes } from './oversight/safeguards-routes.js';
+import { custodyIssueRoutes } from './oversight/custody-issue-routes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -107,6 +109,8 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(oversightRoutes(deps));
   app.use(custodyRoutes(deps));
   app.use(ledgerRoutes(deps));
+  app.use(safeguardsRoutes(deps));
+  app.use(custodyIssueRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, i18n));

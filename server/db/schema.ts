@@ -41,6 +41,7 @@ import type { RetentionTables } from './tables/retention.js';
 import type { ThrottleTables } from './tables/throttle.js';
 import type { VaultTables } from './tables/vault.js';
 import type { BundleTables, YearEndTables } from './tables/year-end.js';
+import type { OversightTables } from './tables/oversight.js';
 
 /** Small facts about this installation, e.g. `install_id`, and migration smoke tests. */
 export interface KinkoMetaTable {
@@ -79,6 +80,8 @@ export interface Database extends YearEndTables {}
 export interface Database extends BundleTables {}
 /** Collection straight from the employee (0026), merged the same way. */
 export interface Database extends CollectTables {}
+/** Safeguards, 再委託 許諾 and signed custody reports (0029). */
+export interface Database extends OversightTables {}
 
 export type KinkoMeta = Selectable<KinkoMetaTable>;
 export type NewKinkoMeta = Insertable<KinkoMetaTable>;

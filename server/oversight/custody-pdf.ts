@@ -1,17 +1,18 @@
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { jstStamp } from '../lib/jst.js';
+import { approvalJa, handlersJa, NOT_REGISTERED, RELATION, roleJa, stateJa, whatJa, whereJa } from './custody-labels.js';
 import type { CustodyReport } from './custody-report.js';
 
 /**
  * The custody report as a printable A4 PDF in Japanese, with the same
  * embedded font as the disposal certificate (retention/certificate-pdf.ts)
- * so pdftotext can read it anywhere. Counts only. Not signed yet.
+ * so pdftotext can read it anywhere. Counts only. An issued report names
+ * its id and the office key that signs it (detached signature, custody-issue.ts).
  */
 const require = createRequire(import.meta.url);
 const FONT = require.resolve('@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf');
 const NA = '該当なし（この機能は未導入）';
-const RELATION = { self: '本人', spouse: '配偶者', dependent: '扶養親族' } as const;
 
 export async function custodyPdf(r: CustodyReport): Promise<Buffer> {
   const at = new Date(r.generatedAt);
@@ -32,26 +33,37 @@ export async function custodyPdf(r: CustodyReport): Promise<Buffer> {
   line(`委託元: ${r.company.name}`);
   line(`期間: ${jstStamp(r.from)} 〜 ${jstStamp(r.to)}`);
   line(`作成: ${jstStamp(r.generatedAt)}`);
+  if (r.issue) line(`報告書番号: ${r.issue.id}（事務所の鍵 ${r.issue.fingerprint} で署名。署名は別ファイル .asc）`);
+  else line('署名なし: その時点の集計です。署名付きの報告は事務所が発行します。');
   head('保管している人');
-  for (const p of r.persons) line(`・${RELATION[p.relation]}（${p.state}）: ${p.count} 人`);
+  for (const p of r.persons) line(`・${RELATION[p.relation]}（${stateJa(p.state)}）: ${p.count} 人`);
   line(`合計: ${r.personsTotal} 人`);
   head('届いたファイル');
   line(`受領 ${r.drops.received} 件 / 取り込み ${r.drops.ingested} 件 / 原本の廃棄 ${r.drops.destroyed} 件`);
   for (const d of r.disposals) line(`・廃棄記録 ${d.id}: ${d.method}、${d.verification}（${jstStamp(d.verifiedAt)}）`);
   head('番号の利用（目的・担当の役割ごと）');
   if (r.uses.length === 0) line('・ありません。');
-  for (const u of r.uses) line(`・${u.purpose}（${u.role === 'director' ? '所長' : '職員'}）: 表示 ${u.reveals} 回、一括読み出し ${u.bulkReads} 回`);
+  for (const u of r.uses) line(`・${u.purpose}（${roleJa(u.role)}）: 表示 ${u.reveals} 回、一括読み出し ${u.bulkReads} 回`);
   head('ルーム');
   line(`ログイン ${r.room.logins} 回、失敗 ${r.room.failed} 回`);
   head('事務取扱担当者');
-  line(`所長 ${r.handlers.director} 人、職員 ${r.handlers.staff} 人`);
+  line(handlersJa(r.handlers));
   head('再委託');
-  for (const s of r.subcontractors) line(`・${s.what}: ${s.where}（許諾日: ${r.approvals.available ? (r.approvals.value[s.what] ?? '') : NA}）`);
+  for (const s of r.subcontractors) line(`・${whatJa(s.what)}: ${whereJa(s.where)}（${approvalJa(s)}）`);
   head('安全管理措置');
-  line(r.safeguards.available ? r.safeguards.value.policy : NA);
+  if (!r.safeguards.available) line(`基本方針・取扱規程・データの保管場所: ${NOT_REGISTERED}`);
+  else {
+    line('基本方針:');
+    line(r.safeguards.value.policy);
+    line('取扱規程（要旨）:');
+    line(r.safeguards.value.rules);
+    line('データの保管場所:');
+    line(r.safeguards.value.hosting);
+  }
   head('封入ファイル・廃棄証明書');
-  line(`封入ファイル: ${r.bundles.available ? `${r.bundles.value.issued} / ${r.bundles.value.downloaded}` : NA}`);
-  line(`廃棄証明書: ${r.certificates.available ? r.certificates.value.length : NA}`);
+  line(`封入ファイル: ${r.bundles.available ? `作成 ${r.bundles.value.issued} 件 / ダウンロード ${r.bundles.value.downloaded} 件` : NA}`);
+  line(`廃棄証明書: ${r.certificates.available ? `${r.certificates.value.length} 通` : NA}`);
+  if (r.certificates.available) for (const c of r.certificates.value) line(`・${c.id}（${jstStamp(c.issuedAt)}）`);
   doc.end();
   return done;
 }

@@ -50,9 +50,15 @@ export async function disposalsIn(db: Kysely<Database>, p: Period) {
     .execute();
 }
 
-/** Active staff and directors: the 事務取扱担当者 of the office (counts by role). */
+/** Active staff and directors by role and whether they hold the office key (a key holder is a designated 事務取扱担当者). */
 export async function handlers(db: Kysely<Database>) {
-  return db.selectFrom('users').select(['role', (eb) => eb.fn.countAll<number>().as('n')]).where('role', 'in', ['staff', 'director']).where('status', '=', 'active').groupBy('role').execute();
+  return db
+    .selectFrom('users')
+    .select(['role', 'key_holder', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('role', 'in', ['staff', 'director'])
+    .where('status', '=', 'active')
+    .groupBy(['role', 'key_holder'])
+    .execute();
 }
 
 export async function company(db: Kysely<Database>, id: string) {

@@ -3,7 +3,7 @@ import { NotFound } from '../http/errors.js';
 import { bundleCounts, disposalCertificates, type Facts } from './bundle-facts.js';
 import { relationClass, type RelationClass } from './exposure.js';
 import * as repo from './custody-repo.js';
-import { safeguardTexts, subcontractApprovals, subcontractors, type Subcontractor } from './safeguards.js';
+import { safeguardTexts, subcontractApprovals, type ApprovedSubcontractor, type SafeguardTexts } from './safeguards.js';
 
 /**
  * One client's custody report for a period (issue 16 §1): what the office
@@ -22,12 +22,15 @@ export interface CustodyReport {
   disposals: Array<{ id: string; kind: string; reason: string; method: string; verification: string; verifiedAt: string; objects: number }>;
   uses: Array<{ purpose: string; role: string; reveals: number; bulkReads: number }>;
   room: { logins: number; failed: number };
-  handlers: { director: number; staff: number };
-  subcontractors: Subcontractor[];
-  approvals: Facts<Record<string, string>>;
-  safeguards: Awaited<ReturnType<typeof safeguardTexts>>;
+  /** Active office accounts by role, and the 事務取扱担当者: those of them who hold the office key (can see numbers). */
+  handlers: { director: number; staff: number; keyHolders: number };
+  /** Each configured 再委託先 with this client's 許諾 date, or null = 未許諾. */
+  subcontractors: ApprovedSubcontractor[];
+  safeguards: Facts<SafeguardTexts>;
   bundles: Facts<{ issued: number; downloaded: number }>;
   certificates: Facts<Array<{ id: string; issuedAt: string }>>;
+  /** Set on a report the office issues and signs (custody-issue.ts): its id and the signing office key. */
+  issue?: { id: string; fingerprint: string };
 }
 
 export const DEFAULT_PERIOD_DAYS = 365;
@@ -74,10 +77,13 @@ export async function custodyReport(deps: Deps, companyId: string, period?: { fr
     disposals: disposals.map((d) => ({ id: d.id, kind: d.subject_kind, reason: d.reason, method: d.method, verification: d.verification, verifiedAt: d.verified_at, objects: Number(d.objects ?? 0) })),
     uses: [...uses.values()].sort((a, b) => a.purpose.localeCompare(b.purpose) || a.role.localeCompare(b.role)),
     room: { logins: sum(await repo.auditCounts(deps.db, p, ['login.success'])), failed: sum(await repo.auditCounts(deps.db, p, ['login.failure', 'login.totp_replay'], 'denied')) },
-    handlers: { director: Number(roles.find((r) => r.role === 'director')?.n ?? 0), staff: Number(roles.find((r) => r.role === 'staff')?.n ?? 0) },
-    subcontractors: subcontractors(deps.config),
-    approvals: await subcontractApprovals(companyId),
-    safeguards: await safeguardTexts(),
+    handlers: {
+      director: roles.filter((r) => r.role === 'director').reduce((a, r) => a + Number(r.n), 0),
+      staff: roles.filter((r) => r.role === 'staff').reduce((a, r) => a + Number(r.n), 0),
+      keyHolders: roles.filter((r) => Number(r.key_holder) === 1).reduce((a, r) => a + Number(r.n), 0),
+    },
+    subcontractors: await subcontractApprovals(deps.db, deps.config, companyId),
+    safeguards: await safeguardTexts(deps.db),
     bundles: await bundleCounts(deps.db, p),
     certificates: await disposalCertificates(deps.db, p),
   };

@@ -7,10 +7,11 @@ import { custodyPdf } from './custody-pdf.js';
 import { custodyReport } from './custody-report.js';
 
 /**
- * The custody report as CSV and PDF for the past 12 months: the client from its room
- * (its own company only; another company's room key answers 404 like any
- * wrong key), the office per company. Counts only, no number or name.
- * The signature and a period chooser are still to come.
+ * The current tally of the custody report as CSV and PDF for the past 12
+ * months, unsigned: the client from its room (its own company only; another
+ * company's room key answers 404 like any wrong key), the office per
+ * company. Counts only, no number or name. The signed report for a chosen
+ * period is issued by a key holder: custody-issue-routes.ts.
  */
 export function custodyRoutes(deps: Deps): Router {
   const r = Router();

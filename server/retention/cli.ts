@@ -7,13 +7,13 @@ import { verifyDetached } from './certificate-sign.js';
 
 /**
  * `kinko certificate:verify FILE [SIGNATURE]` — checks a disposal
- * certificate's detached signature (FILE.asc by default) against this
+ * certificate's (or a custody report's, PDF or CSV: oversight/custody-issue.ts) detached signature (FILE.asc by default) against this
  * office's public key: the same check as `gpg --verify`, for an office
  * without GnuPG. Exit 0 valid, 1 not valid, 2 usage.
  */
 export const retentionCommands: Record<string, Command> = {
   'certificate:verify': {
-    summary: '廃棄証明書の署名を事務所の公開鍵で確認する / verify a disposal certificate’s signature (FILE [FILE.asc])',
+    summary: '廃棄証明書・取扱状況の報告の署名を事務所の公開鍵で確認する / verify a disposal certificate’s or custody report’s signature (FILE [FILE.asc])',
     run: async (args) => {
       const [file, sigFile = `${file}.asc`, ...rest] = args;
       if (!file || rest.length > 0) {

@@ -125,6 +125,8 @@ describeWithChromium()('every office and room page at 1280 and 390 px (e2e)', ()
     await visit(page, 'office-sessions', '/office/sessions');
     await visit(page, 'office-key-passphrase', '/office/key/passphrase');
     await visit(page, 'office-step-up', '/office/step-up');
+    await visit(page, 'office-safeguards', '/office/oversight/safeguards');
+    await visit(page, 'office-custody-reports', `/office/companies/${office.company.id}/custody-reports`);
   }, 180_000);
 
   it('the client’s pages', async () => {
@@ -136,6 +138,7 @@ describeWithChromium()('every office and room page at 1280 and 390 px (e2e)', ()
     await visit(page, 'room-drops', `${roomUrl}/drops`);
     await visit(page, 'room-receipt', `${roomUrl}/drops/${dropIds[1]}`);
     await visit(page, 'room-sessions', `${roomUrl}/sessions`);
+    await visit(page, 'room-custody-reports', `${roomUrl}/custody-reports`);
   }, 120_000);
 
   it('no page scrolls sideways, wraps a count or squeezes a token letter by letter, at either width', () => {

@@ -12,9 +12,9 @@ import { STANDALONE_TWELVE_DIGITS, syntheticMyNumbers } from '../helpers/mynumbe
 import { makeCompany, makeVaultOffice, numbersIn, PASSPHRASES, putInVault, type VaultOffice } from '../helpers/vault-office.js';
 
 /**
- * The custody report's facts and its CSV download (PDF and signature are
- * still to come): every count is checked against what the test did, and the
- * CSV holds no number.
+ * The custody report's facts, its CSV and PDF (the signed, issued report:
+ * custody-signed.test.ts): every count is checked against what the test
+ * did, and neither holds a number.
  */
 const NUMBERS = syntheticMyNumbers(12, 1617);
 
@@ -72,7 +72,9 @@ describe('custody report facts', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     expect(text).toContain('青葉商事株式会社');
     expect(text).toMatch(/表示 2 回/);
-    expect(text).toContain('封入ファイル: 0 / 0');
+    expect(text).toContain('封入ファイル: 作成 0 件 / ダウンロード 0 件');
+    expect(text).toContain('未許諾');
+    expect(text).toContain('未登録');
     expect(numbersIn(text, NUMBERS)).toEqual([]);
     expect(text).not.toMatch(STANDALONE_TWELVE_DIGITS);
   });
