@@ -19,6 +19,7 @@ import * as m0024 from './0024-bundles.js';
 import * as m0026 from './0026-collect.js';
 import * as m0027 from './0027-vault-retired-records.js';
 import * as m0028 from './0028-bundle-delivery.js';
+import * as m0029 from './0029-collect-kept-images.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -51,4 +52,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0026-collect': m0026,
   '0027-vault-retired-records': m0027,
   '0028-bundle-delivery': m0028,
+  '0029-collect-kept-images': m0029,
 });
