@@ -32,7 +32,8 @@ export function keptImageRoutes(deps: Deps): Router {
     noStore(res).render('collect/image-policy', { policy: p, max: limits.collect.imageKeepMaxDays, error: extra.error ? res.locals.t(extra.error, { max: limits.collect.imageKeepMaxDays }) : null, value: extra.value ?? String(p.keepDays), saved: extra.saved ?? null, when: when(res) });
   }
 
-  r.get(SETTINGS, policy({ audience: 'director', note: 'the office policy: how long identity images are kept after a confirmation' }), async (req, res) => {
+  // The page itself asks for the fresh code first (a redirect to the step-up and back), so the save right after it is not refused.
+  r.get(SETTINGS, policy({ audience: 'director', stepUp: true, note: 'the office policy: how long identity images are kept after a confirmation' }), async (req, res) => {
     const saved = typeof req.query.shortened === 'string' ? req.query.shortened.replace(/\D/g, '').slice(0, 6) : null;
     await renderPolicy(res, { saved });
   });
@@ -54,7 +55,9 @@ export function keptImageRoutes(deps: Deps): Router {
   });
 
   r.get('/office/collect/images/:iid', policy({ audience: 'staff', note: 'kept identity images of a confirmed submission: the key passphrase form to open them' }), async (req, res) => {
-    noStore(res).render('collect/images-unlock', { head: await keptImagesHeader(deps, iid(req)), when: when(res), isDirector: actorOf(res).role === 'director' });
+    const actor = actorOf(res);
+    const fresh = (res.locals.stepUpFresh as ((a: typeof actor) => boolean) | undefined)?.(actor) ?? false;
+    noStore(res).render('collect/images-unlock', { head: await keptImagesHeader(deps, iid(req)), when: when(res), isDirector: actor.role === 'director', stepUpFresh: fresh, here: req.originalUrl });
   });
 
   r.post('/office/collect/images/:iid/open', policy({ audience: 'staff', note: 'open kept identity images with the key passphrase (no-store, audited)' }), async (req, res, next) => {

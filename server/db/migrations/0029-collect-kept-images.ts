@@ -29,7 +29,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('collect_kept_images')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('submission_id', 'text', (c) => c.notNull().unique().references('collect_submissions.id'))
+    .addColumn('submission_id', 'text', (c) => c.notNull().references('collect_submissions.id'))
     .addColumn('request_id', 'text', (c) => c.notNull().references('collect_requests.id'))
     .addColumn('company_id', 'text', (c) => c.notNull().references('companies.id'))
     .addColumn('stored_key', 'text', (c) => c.notNull().unique())
@@ -44,6 +44,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('collect_kept_images_due').on('collect_kept_images').columns(['state', 'keep_until']).execute();
+  // Not unique: a confirmation killed after storing leaves its `storing` row, and the confirmation tried again writes another.
+  await db.schema.createIndex('collect_kept_images_submission').on('collect_kept_images').column('submission_id').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
