@@ -36,6 +36,7 @@ import { bundleSettingsRoutes } from './bundles/settings/routes.js';
 import { collectRoutes } from './collect/routes.js';
 import { employeeRoutes } from './collect/employee-routes.js';
 import { arrivalRoutes } from './collect/arrival-routes.js';
+import { keptImageRoutes } from './collect/image-routes.js';
 import { oversightRoutes } from './oversight/routes.js';
 import { custodyRoutes } from './oversight/custody-routes.js';
 import { ledgerRoutes } from './oversight/ledger-routes.js';
@@ -106,6 +107,7 @@ export async function createApp(deps: Deps): Promise<Express> {
   app.use(collectRoutes(deps));
   app.use(employeeRoutes(deps));
   app.use(arrivalRoutes(deps));
+  app.use(keptImageRoutes(deps));
   app.use(oversightRoutes(deps));
   app.use(custodyRoutes(deps));
   app.use(ledgerRoutes(deps));

@@ -10,6 +10,7 @@ import { ingestCommands } from './ingest/cli.js';
 import { dropsCommands } from './drops/cli.js';
 import { retentionCommands } from './retention/cli.js';
 import { bundlesCommands } from './bundles/cli.js';
+import { collectCommands } from './collect/cli.js';
 
 
 const core: Record<string, Command> = {
@@ -67,7 +68,7 @@ const core: Record<string, Command> = {
   },
 };
 
-const commands: Record<string, Command> = { ...core, ...setupCommands, ...auditCommands, ...dropsCommands, ...ingestCommands, ...retentionCommands, ...bundlesCommands };
+const commands: Record<string, Command> = { ...core, ...setupCommands, ...auditCommands, ...dropsCommands, ...ingestCommands, ...retentionCommands, ...bundlesCommands, ...collectCommands };
 
 function printHelp(): void {
   console.log('使い方 / usage: npx kinko <command>\n');

@@ -79,6 +79,20 @@ export const limits = Object.freeze({
     maxFamily: 10,
     /** One submission: the encrypted message of the form and its images. */
     maxSubmissionBytes: 64 * 1024 * 1024,
+    /**
+     * The longest the office may keep a confirmed submission's identity images
+     * (its policy; default 0 = destroyed at confirmation). 番号法 asks for no
+     * copy of 本人確認書類 at all, and a copy of the card's back is a second
+     * copy of the number beside the vault (20条: kept only while a 事務 needs
+     * it). What an office may still need them for is the filings made from
+     * the confirmation — 資格取得届 within 5 days, 雇用保険 by the 10th of the
+     * next month — and a 返戻 of one of those, which comes within weeks: 90
+     * days covers that with margin. That the check was done (who, when, which
+     * documents) stays in the audit trail without the images.
+     */
+    imageKeepMaxDays: 90,
+    /** A confirmation killed between storing the kept images and committing leaves them `storing`; after this long no confirmation is still running. */
+    imageStoringStaleMs: 60 * 60_000,
   }),
   downloadUrlTtlSeconds: 300,
   /** Sealed year-end bundles (issue 15 §6–7). */

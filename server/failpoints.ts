@@ -27,6 +27,9 @@ export const FAILPOINTS = [
   'collect.after-commit',
   'collect.after-return',
   'collect.after-delete',
+  // kept identity images (collect/kept-images.ts): stored at a confirmation, and destroyed when their time is up
+  'collect-images.after-put',
+  'collect-images.after-delete',
   // building the year-end bundles (bundles/build/build.ts)
   'bundles.after-put', // after the first sealed bundle is stored, before any row
   'bundles.after-commit',

@@ -13,6 +13,7 @@ import { startRetentionAlarms } from './retention/alarm-timer.js';
 import { startBundleExpiry } from './bundles/delivery/timer.js';
 import { resumeDisposalBatches } from './disposal-batches/batch-run.js';
 import { resumeCollectDisposals } from './collect/arrival-service.js';
+import { startKeptImageExpiry } from './collect/image-timer.js';
 import { startParseWorkers, stopParseWorkers } from './ingest/worker/parse-drop.js';
 import { stopSealWorkers } from './vault/index.js';
 import { stopUnlockThread } from './keys/unlock-thread.js';
@@ -55,6 +56,8 @@ export async function serve(env: Record<string, string | undefined> = process.en
   const stopRetentionAlarms = startRetentionAlarms(deps);
   // Sealed year-end bundles marked 提出済 or past their expiry are destroyed with a record (issue 15 §6).
   const stopBundleExpiry = startBundleExpiry(deps);
+  // Identity images the office's policy kept are destroyed with a record when their period ends (issue 18 §3).
+  const stopImageExpiry = startKeptImageExpiry(deps);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -71,6 +74,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       await stopCheckpoints().catch(() => {});
       await stopRetentionAlarms().catch(() => {});
       await stopBundleExpiry().catch(() => {});
+      await stopImageExpiry().catch(() => {});
       await stopParseWorkers().catch(() => {});
       await stopSealWorkers().catch(() => {});
       await stopUnlockThread().catch(() => {});

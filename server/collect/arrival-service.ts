@@ -17,6 +17,8 @@ import { collectLinkHash, collectUrl, newCollectLink } from './links.js';
 import { requestEmail } from './mail.js';
 import { submissionPayload, vaultRelations, type SubmissionPayload } from './payload.js';
 import * as repo from './repo.js';
+import { imagePolicy } from './image-policy.js';
+import { disposeKeptImages, markKept, storeKeptImages } from './kept-images.js';
 
 /**
  * Arrival (issue 18 §3): a key holder opens a submission with their key
@@ -24,8 +26,12 @@ import * as repo from './repo.js';
  * submission decrypted in memory, never written anywhere — sees the persons
  * masked beside the identity images, and confirms or sends it back.
  * Confirming takes custody through the vault's API as an ingest does, then
- * destroys the submission through the one disposal routine; identity images
- * are part of the submission, so they go with it (office policy: none kept).
+ * destroys the submission through the one disposal routine. Identity images
+ * are part of the submission, so they go with it — unless the office's policy
+ * keeps them for some days (image-policy.ts), in which case only the images
+ * are stored again, encrypted to the office key, before the confirmation
+ * commits (kept-images.ts). A returned submission keeps nothing: no identity
+ * check was completed with those images, and the employee sends new ones.
  */
 type Row = NonNullable<Awaited<ReturnType<typeof submissionRow>>>;
 
@@ -62,6 +68,8 @@ export interface ArrivalView {
   employeeCode: string | null;
   persons: Array<{ relation: string; name: string; birth: string; masked: string; held: 'new' | 'duplicate' | 'numberChange' }>;
   images: Array<{ role: string; src: string | null; type: string }>;
+  /** The office's policy: days the images are kept after a confirmation (0: destroyed with the submission). */
+  imagesKeptDays: number;
 }
 
 /** The persons (masked) and the images, for one response only (the route sends it no-store). Audited: the images show the number. */
@@ -75,6 +83,7 @@ export async function viewSubmission(deps: Deps, acting: Acting, actor: { userId
     persons: payload.persons.map((p, i) => ({ relation: plan.relations[i]!, name: p.name, birth: p.birth, masked: maskNumber(p.number), held: plan.held[i]! })),
     // HEIC cannot be shown by most browsers: it is named, not shown.
     images: payload.identity.images.map((im) => ({ role: im.role, type: im.type, src: im.type === 'image/heic' ? null : `data:${im.type};base64,${im.data}` })),
+    imagesKeptDays: (await imagePolicy(deps.db)).keepDays,
   };
 }
 
@@ -118,7 +127,10 @@ export async function confirmSubmission(deps: Deps, acting: Acting, actor: { use
     key: String(i), id: i === 0 ? selfId : randomId(), name: p.name, employeeCode: i === 0 ? row.employee_code : null, relation: plan.relations[i]!,
     employeePersonId: i === 0 ? null : plan.held[0] === 'new' ? selfId : plan.heldSelfId, sourceDropId: row.id, sourceSheet: null, sourceRow: null,
   }));
-  const now = deps.clock.now().toISOString();
+  const { keepDays } = await imagePolicy(deps.db);
+  const kept = keepDays > 0 && payload.identity.images.length > 0 ? await storeKeptImages(deps, row, payload.identity) : null;
+  const at = deps.clock.now();
+  const now = at.toISOString();
   try {
     await custody.stage(persons);
     await deps.db.transaction().execute(async (trx) => {
@@ -126,10 +138,14 @@ export async function confirmSubmission(deps: Deps, acting: Acting, actor: { use
       if (Number(moved.numUpdatedRows) !== 1) throw new NotFound();
       await repo.moveRequest(trx, row.request_id, 'submitted', { status: 'confirmed', updated_at: now });
       await custody.commit(trx);
-      await record(trx, acting, { action: 'collect.confirmed', companyId: row.company_id, targetIds: [row.request_id, row.id], purpose: '個人番号の受領・保管', details: { added: adds.length, duplicates: payload.persons.length - adds.length - heldBack, heldBack } });
+      if (kept) await markKept(trx, kept.id, at, keepDays);
+      // The record of the identity check (番号確認・身元確認): which documents, and how long their images are kept — never what they showed.
+      const identity = { identityKind: payload.identity.kind, images: payload.identity.images.map((im) => im.role).join(','), imagesKeptDays: kept ? keepDays : 0 };
+      await record(trx, acting, { action: 'collect.confirmed', companyId: row.company_id, targetIds: [row.request_id, row.id], purpose: '個人番号の受領・保管', details: { added: adds.length, duplicates: payload.persons.length - adds.length - heldBack, heldBack, ...identity } });
     });
   } catch (err) {
     await custody.abandon().catch(() => undefined);
+    if (kept) await disposeKeptImages(deps, kept, 'collect-images-abandoned', { userId: actor.userId, role: actor.role }).catch(() => undefined);
     if (err instanceof NumberInPersonRow) throw new BadRequest('collect.errors.numberInText');
     throw err;
   }

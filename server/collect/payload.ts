@@ -30,6 +30,9 @@ export const submissionPayload = z.object({
   identity: z.object({ kind: z.enum(['card', 'notification']), images: z.array(image).max(limits.collect.maxImages) }),
 });
 
+/** What is kept of a confirmed submission while the office's policy keeps its identity images (kept-images.ts): the images alone. */
+export const keptImagesPayload = z.object({ v: z.literal(1), kind: z.enum(['card', 'notification']), images: z.array(image).max(limits.collect.maxImages) });
+
 export type SubmissionPayload = z.output<typeof submissionPayload>;
 
 /** The relation as the vault stores it (ingest's words): 本人 / 配偶者 / 扶養親族n. */

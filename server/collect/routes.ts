@@ -8,6 +8,8 @@ import { formatJst } from '../lib/jst.js';
 import { signedInActing } from './acting.js';
 import { currentNotice, saveNotice } from './notice.js';
 import { receivedSubmissions } from './arrival-service.js';
+import { imagePolicy } from './image-policy.js';
+import { keptImagesOfCompany } from './kept-images.js';
 import { noticeForm, requestForm } from './schema.js';
 import { issueRequests, listRequests, revokeRequest, type Issued } from './service.js';
 
@@ -71,8 +73,11 @@ export function collectRoutes(deps: Deps): Router {
   r.get('/office/companies/:id/collect', policy({ audience: 'staff', note: "a company's collection requests (statuses only) and the form to ask employees" }), async (req, res) => {
     const company = await companyOfOffice(deps, param(req, 'id'));
     res.set('Cache-Control', 'no-store');
-    const done = { confirmed: count(req.query.confirmed), heldBack: count(req.query.heldBack), returned: req.query.returned === '1' };
-    res.render('collect/office', { company, requests: await listRequests(deps, company.id), submissions: await receivedSubmissions(deps, company.id), sent: sent(req), done, when: when(res) });
+    const done = { confirmed: count(req.query.confirmed), heldBack: count(req.query.heldBack), returned: req.query.returned === '1', imagesDestroyed: req.query.imagesDestroyed === '1' };
+    res.render('collect/office', {
+      company, requests: await listRequests(deps, company.id), submissions: await receivedSubmissions(deps, company.id), sent: sent(req), done, when: when(res),
+      keptImages: await keptImagesOfCompany(deps, company.id), imagesKeptDays: (await imagePolicy(deps.db)).keepDays,
+    });
   });
 
   r.post('/office/companies/:id/collect', policy({ audience: 'staff', note: 'issue one-time collection links for employees of this company' }), companyFirst(deps), validate(requestForm), async (req, res) => {

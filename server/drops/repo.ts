@@ -101,8 +101,19 @@ async function moveState(db: Db, id: string, from: DropState, to: DropState, now
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** Whether a storage key belongs to a drop (orphan sweep). */
+/**
+ * Whether a storage key in the drops location belongs to something kinko
+ * holds (orphan sweep): a drop, a collected submission (collect/, 'c…') or its
+ * kept identity images ('i…'). Those two live in the same location; without
+ * them here the sweep deleted every received submission an hour old with no
+ * disposal record. The tables are read directly, not through collect/ (which
+ * builds on drops/: importing it would be a cycle).
+ */
 export async function storedKeyKnown(db: Db, storedKey: string): Promise<boolean> {
   const row = await db.selectFrom('drops').select('id').where('stored_key', '=', storedKey).executeTakeFirst();
-  return !!row;
+  if (row) return true;
+  const sub = await db.selectFrom('collect_submissions').select('id').where('stored_key', '=', storedKey).executeTakeFirst();
+  if (sub) return true;
+  const kept = await db.selectFrom('collect_kept_images').select('id').where('stored_key', '=', storedKey).executeTakeFirst();
+  return !!kept;
 }

@@ -62,11 +62,12 @@ export function randomId(bytes = 16): string {
 
 /**
  * A key for the storage locations: a letter naming what it holds (`d` drop,
- * `b` bundle, `c` collected submission), then a random id. The letter is the
+ * `b` bundle, `c` collected submission, `i` its kept identity images),
+ * then a random id. The letter is the
  * point: a bare base64url id starts with `-` or `_` one time in 32, which the
  * storage key rules refuse (storage-adapters/keys.ts) — a 500 for one upload in 32.
  */
-export function randomStorageKey(kind: 'd' | 'b' | 'c'): string {
+export function randomStorageKey(kind: 'd' | 'b' | 'c' | 'i'): string {
   return `${kind}${randomId(18)}`;
 }
 

@@ -72,7 +72,8 @@ export async function custodyReport(deps: Deps, companyId: string, period?: { fr
     drops: {
       received: await repo.dropsReceived(deps.db, p),
       ingested: sum(await repo.auditCounts(deps.db, p, ['ingest.commit'])),
-      destroyed: disposals.filter((d) => d.subject_kind === 'drop').length,
+      // Kept identity images are disposed as a 'drop' subject too (they live in the drops location); they are not a drop.
+      destroyed: disposals.filter((d) => d.subject_kind === 'drop' && !d.reason.startsWith('collect-images')).length,
     },
     disposals: disposals.map((d) => ({ id: d.id, kind: d.subject_kind, reason: d.reason, method: d.method, verification: d.verification, verifiedAt: d.verified_at, objects: Number(d.objects ?? 0) })),
     uses: [...uses.values()].sort((a, b) => a.purpose.localeCompare(b.purpose) || a.role.localeCompare(b.role)),

@@ -94,6 +94,11 @@ describe.each(testDatabases())("the employee's link (issue 18 §2), on $name", (
     const form = await e.agent.get(`/c/${link}`);
     expect(form.text).toContain('id="collect-form"');
     expect(form.text).toContain('JavaScript');
+    // Each identity image may be taken with the camera or chosen from the phone's photos or files: a `capture`
+    // attribute would make Android and iOS open the camera only, so a photo taken earlier could not be sent.
+    const inputs = form.text.match(/<input[^>]*type="file"[^>]*>/g) ?? [];
+    expect(inputs).toHaveLength(4);
+    expect(inputs.filter((i) => /\bcapture\b/.test(i))).toEqual([]);
   });
 
   it('when the office writes its own notice, the employee reads that version; an acknowledgement of the older text is refused with a plain message', async () => {

@@ -71,7 +71,7 @@ describe('pooled random draws', () => {
   });
 
   it('give storage keys the storage rules accept, every time (a bare id starting with - or _ was refused: one collected submission in 32 failed with 500)', () => {
-    for (const kind of ['d', 'b', 'c'] as const) {
+    for (const kind of ['d', 'b', 'c', 'i'] as const) {
       const bad = Array.from({ length: 5000 }, () => randomStorageKey(kind)).filter((k) => !isValidKey(k) || !k.startsWith(kind));
       expect(bad).toEqual([]);
     }

@@ -20,6 +20,7 @@ import * as m0026 from './0026-collect.js';
 import * as m0027 from './0027-vault-retired-records.js';
 import * as m0028 from './0028-bundle-delivery.js';
 import * as m0029 from './0029-oversight.js';
+import * as m0030 from './0030-collect-kept-images.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -53,4 +54,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0027-vault-retired-records': m0027,
   '0028-bundle-delivery': m0028,
   '0029-oversight': m0029,
+  '0030-collect-kept-images': m0030,
 });

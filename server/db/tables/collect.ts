@@ -64,7 +64,40 @@ export interface CollectLinkThrottleTable {
   blocked_until: string | null;
 }
 
+/** Migration 0029: the office's policy for identity images after a confirmation (one row, id 'office'; none = 0 days). */
+export interface CollectImagePolicyTable {
+  id: string;
+  /** 0: destroyed with the submission at confirmation; N: kept N days after it (at most limits.collect.imageKeepMaxDays). */
+  keep_days: number;
+  updated_by: string;
+  updated_at: string;
+}
+
+/** Migration 0029: a confirmed submission's identity images while the policy keeps them (ciphertext to the office key in the drops location). */
+export interface CollectKeptImagesTable {
+  id: string;
+  submission_id: string;
+  request_id: string;
+  company_id: string;
+  /** Random key ('i…') in the drops location. */
+  stored_key: string;
+  size: number;
+  sha256: string;
+  /** 'card' (マイナンバーカード) or 'notification' (通知カード + photo ID). */
+  identity_kind: string;
+  /** The images' roles, comma-separated (cardFront,cardBack,…): what was checked, never what it showed. */
+  roles: string;
+  /** storing (a confirmation is writing it) → kept → disposed. */
+  state: 'storing' | 'kept' | 'disposed' | (string & {});
+  confirmed_at: string | null;
+  keep_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface CollectTables {
+  collect_image_policy: CollectImagePolicyTable;
+  collect_kept_images: CollectKeptImagesTable;
   collect_requests: CollectRequestsTable;
   collect_notices: CollectNoticesTable;
   collect_submissions: CollectSubmissionsTable;
