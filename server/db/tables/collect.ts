@@ -64,7 +64,7 @@ export interface CollectLinkThrottleTable {
   blocked_until: string | null;
 }
 
-/** Migration 0029: the office's policy for identity images after a confirmation (one row, id 'office'; none = 0 days). */
+/** Migration 0030: the office's policy for identity images after a confirmation (one row, id 'office'; none = 0 days). */
 export interface CollectImagePolicyTable {
   id: string;
   /** 0: destroyed with the submission at confirmation; N: kept N days after it (at most limits.collect.imageKeepMaxDays). */
@@ -73,7 +73,7 @@ export interface CollectImagePolicyTable {
   updated_at: string;
 }
 
-/** Migration 0029: a confirmed submission's identity images while the policy keeps them (ciphertext to the office key in the drops location). */
+/** Migration 0030: a confirmed submission's identity images while the policy keeps them (ciphertext to the office key in the drops location). */
 export interface CollectKeptImagesTable {
   id: string;
   submission_id: string;
