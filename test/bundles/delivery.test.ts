@@ -119,7 +119,11 @@ describe('delivering the year-end bundles', () => {
     expect(await t.deps.db.selectFrom('audit_log').select('seq').where('action', '=', 'bundles.input.open').where('target_ids', 'like', `%${drop.id}%`).execute()).toEqual([]);
   });
 
-  it('the director sets the payer’s 法人番号 (a wrong check digit is refused in Japanese); staff may only look', async () => {
+  it('the director sets the payer’s 法人番号 (a wrong check digit is refused in Japanese); staff may only look; until then the build form says col 94 would stay blank', async () => {
+    const { agent: holder } = await signedInAgent(t.app, t.deps, office.holder, { stepUp: true });
+    const before = await holder.get(`/office/year-end/${dropId}`);
+    expect(before.text).toContain('支払者の法人番号がまだ登録されていません');
+    expect(before.text).toContain(`/office/companies/${office.company.id}/bundles`);
     const { agent } = await signedInAgent(t.app, t.deps, office.director, { stepUp: true });
     const page = `/office/companies/${office.company.id}/bundles`;
     const token = await csrfToken(agent, page);
@@ -131,6 +135,7 @@ describe('delivering the year-end bundles', () => {
     const ok = await agent.post(`/office/companies/${office.company.id}/bundle-settings`).type('form').send({ _csrf: token, corporateNumber: typed, contactName: '総務 太郎', contactPhone: '03-1234-5678' });
     expect(ok.status).toBe(303);
     expect((await agent.get(page)).text).toContain(houjin);
+    expect((await holder.get(`/office/year-end/${dropId}`)).text).not.toContain('支払者の法人番号がまだ登録されていません');
 
     const { agent: staff } = await signedInAgent(t.app, t.deps, office.plain, { stepUp: true });
     const staffToken = await csrfToken(staff, page);

@@ -25,6 +25,7 @@ export async function renderYearEnd(deps: Deps, req: Request, res: Response, err
   const facts = page.open ? page.facts : undefined;
   const scope = facts && readyToBuild(facts) ? buildScope(facts) : null;
   const limit = deps.config.limits.bundles.directorAbovePersons;
+  const settings = await deps.db.selectFrom('company_bundle_settings').select('corporate_number').where('company_id', '=', page.mark.companyId).executeTakeFirst();
   const clientKey = await deps.db.selectFrom('company_client_keys').select('fingerprint').where('company_id', '=', company.id).executeTakeFirst();
   res.status(err ? err.status : 200).set('Cache-Control', 'no-store').render('office/year-end', {
     ...consoleLocals(req, res),
@@ -41,6 +42,8 @@ export async function renderYearEnd(deps: Deps, req: Request, res: Response, err
       limit,
       sealedTo: clientKey ? 'client-key' : 'passphrase',
       fingerprint: clientKey?.fingerprint ?? null,
+      // Col 94 and the slips' 法人番号 box come from the company's settings: say so before a build leaves them blank.
+      noCorporateNumber: !settings?.corporate_number,
     },
     bundles,
     error: err ? t(err.messageKey, err.params) : null,
