@@ -65,7 +65,7 @@ export interface CustodySession {
   readonly dataKeyId: string;
   sealMany(numbers: readonly string[]): { tokens: string[]; records: Promise<Buffer> };
   writeRecords(records: ReadonlyArray<{ token: string; bytes: Buffer }>): Promise<void>;
-  personRows(inputs: ReadonlyArray<Omit<CustodyPerson, 'key'> & { token: string; number: string }>, createdAt?: string): repo.NewPersonRow[];
+  personRows(inputs: ReadonlyArray<Omit<CustodyPerson, 'key'>>, tokens: readonly string[], numbers: readonly string[], createdAt?: string): repo.NewPersonRow[];
 }
 
 export type CustodyDeps = Pick<Deps, 'db' | 'clock' | 'storage' | 'config'>;
@@ -146,7 +146,10 @@ export function beginCustody(deps: CustodyDeps, session: CustodySession, candida
       // A slice's work in a plain function, not in this async loop's body (lib/turns.ts says why).
       const buildSlice = (from: number) => {
         const slice = persons.slice(from, from + STAGE_SLICE);
-        for (const row of session.personRows(slice.map((p, n) => ({ ...p, token: tokens[slots[from + n]!]!, number: candidates[slots[from + n]!]!.number })), createdAt)) built.push(row);
+        // Tokens and numbers beside the persons, not merged into a copy of each (issue 17: that copy was most of confirm's garbage).
+        const sliceTokens = slice.map((_, n) => tokens[slots[from + n]!]!);
+        const sliceNumbers = slice.map((_, n) => candidates[slots[from + n]!]!.number);
+        for (const row of session.personRows(slice, sliceTokens, sliceNumbers, createdAt)) built.push(row);
       };
       const turn = turnTaker();
       for (let from = 0; from < persons.length; from += STAGE_SLICE) {
