@@ -27,6 +27,17 @@ export const limits = Object.freeze({
     maxMillis: 30_000,
     maxMemoryMiB: 512,
     maxCellChars: 32_767,
+    /**
+     * Rows per sheet (or PDF table) an ingest reads; a longer one is refused
+     * with a message naming this number (ingest.errors.tooManyRows). Issue
+     * 17: a roster of 100,000 employees (≈ 250,000 numbers with their
+     * dependents) is accepted by default — one row per employee, plus a
+     * header and title rows, with 10% to spare — and bench/ingest shows it
+     * fits the parse budget (time, the 512 MiB parse process) and the
+     * server's 1 GiB. A sheet that claims a million rows is still refused
+     * before it is read (zip-guard.ts checks the cell references first).
+     */
+    maxRows: 110_000,
     /** Parse workers (each up to maxMemoryMiB) running at once in this process; env KINKO_PARSE_MAX_CONCURRENT. */
     maxConcurrent: parseMaxConcurrent.safeParse(process.env.KINKO_PARSE_MAX_CONCURRENT).data ?? 2,
   }),
@@ -147,7 +158,7 @@ const envSchema = z.object({
   KINKO_S3_FORCE_PATH_STYLE: bool.default(false),
   KINKO_SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://user:pass@host:587 or smtps://host:465').optional(),
   KINKO_MAIL_FROM: z.string().email('an email address').default('kinko@localhost'),
-  KINKO_VAULT_BATCH: z.coerce.number({ error: 'a whole number from 1 to 100000' }).int('a whole number from 1 to 100000').min(1).max(100_000).default(10_000),
+  KINKO_VAULT_BATCH: z.coerce.number({ error: 'a whole number from 1 to 100000' }).int('a whole number from 1 to 100000').min(1).max(100_000).optional(),
   KINKO_NOTIFY_BATCH_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int('a whole number of seconds').min(0).max(86_400).default(300),
   KINKO_RETENTION_ALARM_DAYS: z.coerce.number({ error: 'a number of days' }).int('a whole number of days').min(1).max(365).default(30),
   KINKO_SECRET: secret,
@@ -174,8 +185,12 @@ export type Config = Readonly<{
   notifyBatchSeconds: number;
   /** 廃棄アラーム: disposals due within this many days are announced; due for longer than this is overdue. */
   retentionAlarmDays: number;
-  /** Vault records an ingest writes per storage createMany (one durable sync each); env KINKO_VAULT_BATCH. */
-  vaultBatch: number;
+  /**
+   * Vault records an ingest writes per storage createMany (one durable sync
+   * each); env KINKO_VAULT_BATCH. Unset: the vault's own choice
+   * (server/vault/custody.ts: all at once in the embedded vault, 10,000 on S3).
+   */
+  vaultBatch?: number;
   /** Signing secret for download URLs and cookies; from env or a file kinko creates under the data folder. */
   secret?: string;
   /** MAC key of the audit chain; kept outside the database (P6). */

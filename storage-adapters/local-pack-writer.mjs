@@ -7,7 +7,8 @@
 //
 // The same settings as the main connection (local-pack.ts): write-ahead log,
 // synchronous=FULL (durable when the answer is sent), secure_delete, and a
-// busy timeout for the moments the two connections meet. A batch is one
+// busy timeout for the moments the two connections meet; and a page cache
+// sized for an ingest's records. A batch is one
 // transaction: all of it or none; an existing key fails it as a whole.
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -22,6 +23,14 @@ function connection(file) {
   d.pragma('synchronous = FULL');
   d.pragma('secure_delete = ON');
   d.pragma('busy_timeout = 5000');
+  // 32 MiB of page cache instead of SQLite's 2 MiB (issue 17): the objects
+  // table is a B-tree keyed by random tokens, ≈ 85 bytes a record. Past
+  // ≈ 25,000 records (a 10,000-employee roster) it outgrows 2 MiB, and every
+  // insert of a large ingest then reads and spills pages at random: 122,231
+  // records took 2.0 s instead of 1.1 s, 245,000 (100,000 employees) grew
+  // faster still. 32 MiB holds ≈ 350,000 records' pages; the cache fills
+  // only as far as a batch needs it.
+  d.pragma(`cache_size = -${32 * 1024}`);
   connections.set(file, d);
   return d;
 }

@@ -81,6 +81,8 @@ const ROUNDS = (() => {
 })();
 const TARGET_TOTAL_MS = 10_000;
 const TARGET_RSS_MIB = 512;
+/** Issue 17 §5: this process (the server's part of an ingest, with the bench's own data on top) stays under 1 GiB at every size. */
+const TARGET_PROCESS_MIB = 1024;
 const TARGET_REVEAL_P95_MS = 50;
 const REVEALS = 200;
 const PER_HOLDER = 50;
@@ -147,7 +149,8 @@ async function main(): Promise<void> {
     const work = path.join(root, 'work');
     fs.mkdirSync(work);
     const profile = path.join(root, 'lo-profile');
-    const employees = makeEmployees(EMPLOYEES);
+    // Let go once the CSV is written and counted: only the numbers are needed later (this process's RSS is the figure).
+    let employees: ReturnType<typeof makeEmployees> | undefined = makeEmployees(EMPLOYEES);
     const numbers = employees.flatMap((e) => [e.number, ...(e.spouse ? [e.spouse.number] : []), ...e.dependents.map((d) => d.number)]);
     const csvFile = path.join(work, '従業員マイナンバー一覧.csv');
     fs.writeFileSync(csvFile, rosterCsv(employees));
@@ -158,11 +161,12 @@ async function main(): Promise<void> {
         `(${fmt(employees.filter((e) => e.spouse).length)} spouses, ${fmt(employees.reduce((n, e) => n + e.dependents.length, 0))} other dependents); ` +
         `CSV ${mib(fs.statSync(csvFile).size)} → xlsx ${mib(xlsx.length)} by LibreOffice in ${fmt(made.ms)} ms (first start, creates its profile)`,
     );
+    employees = undefined;
 
     // ---- 2. the peer: LibreOffice's mere conversion ----
     const peer = xlsxToCsv(profile, made.file, path.join(work, 'peer'));
     const peerCold = xlsxToCsv(path.join(root, 'lo-profile-fresh'), made.file, path.join(work, 'peer-cold'));
-    if (peer.lines !== employees.length + 1) throw new Error(`LibreOffice's CSV has ${peer.lines} lines, expected ${employees.length + 1}`);
+    if (peer.lines !== EMPLOYEES + 1) throw new Error(`LibreOffice's CSV has ${peer.lines} lines, expected ${EMPLOYEES + 1}`);
 
     // ---- 3. kinko ----
     const logs = new LogCapture();
@@ -211,9 +215,10 @@ async function main(): Promise<void> {
 
     // Between the clicks (not in the total): the plan the preview page computes.
     const p0 = performance.now();
-    const plan = await planIngest(d.db, entry, none);
+    // Only its count is kept: the page that showed it is gone when the second click comes.
+    const planned = (await planIngest(d.db, entry, none)).counts.add;
     const previewPlanMs = performance.now() - p0;
-    if (plan.counts.add !== numbers.length) throw new Error(`the plan adds ${plan.counts.add}, expected ${numbers.length}`);
+    if (planned !== numbers.length) throw new Error(`the plan adds ${planned}, expected ${numbers.length}`);
 
     // confirm: plan again, seal + write vault records, one transaction, destroy the original
     // The session object behind the vault API's view of it: custody calls these methods through it.
@@ -312,9 +317,13 @@ async function main(): Promise<void> {
     const lookups = span(spent.findByIndexes!, spent.findByEmployeeCodes!);
     const commitLoop = span(spent.writeRecords!);
     const committedMs = committedAt - confirmWall;
-    const worstRss = Math.max(startPeak.sampledMiB, startPeak.kernelMiB ?? 0, parseProcessPeak);
-    const fastEnough = kinkoMedian < peerMedian && Math.max(...rounds.map((r) => r.kinkoMs)) < TARGET_TOTAL_MS;
-    const rssOk = worstRss <= TARGET_RSS_MIB;
+    // The parse runs in a child process since issue 12: its own peak is the worker's figure.
+    const worstRss = parseProcessPeak;
+    const processPeak = Math.max(startPeak.sampledMiB, startPeak.kernelMiB ?? 0, confirmPeak.sampledMiB, confirmPeak.kernelMiB ?? 0);
+    // The 10 s bound is issue 5's, for its 10,000-employee workbook; larger rosters are held to LibreOffice alone.
+    const capMs = EMPLOYEES <= 10_000 ? TARGET_TOTAL_MS : Infinity;
+    const fastEnough = kinkoMedian < peerMedian && Math.max(...rounds.map((r) => r.kinkoMs)) < capMs;
+    const rssOk = worstRss <= TARGET_RSS_MIB && processPeak <= TARGET_PROCESS_MIB;
     const revealOk = revealP95 < TARGET_REVEAL_P95_MS;
     const row = (label: string, ms: number, note = '') => console.log(`  ${label.padEnd(50)}${fmt(ms).padStart(8)} ms  ${pct(ms, totalMs).padStart(4)}${note ? `  ${note}` : ''}`);
 
@@ -351,8 +360,8 @@ async function main(): Promise<void> {
     console.log(
       `\nkinko median ${fmt(kinkoMedian)} ms vs LibreOffice median ${fmt(peerMedian)} ms over ${rounds.length} rounds: ratio ${fmt(kinkoMedian / peerMedian, 2)}; ` +
         `kinko faster in ${rounds.filter((r) => r.kinkoMs < r.libreOfficeMs).length} of ${rounds.length}\n` +
-        `kinko faster than LibreOffice (medians) and every ingest < 10 s: ${fastEnough ? 'PASS' : 'FAIL'}` +
-        `\nworker peak RSS ≤ ${TARGET_RSS_MIB} MiB (this process during start, and the parse process): ${rssOk ? 'PASS' : 'FAIL'} (${fmt(worstRss, 1)} MiB)` +
+        `kinko faster than LibreOffice (medians)${capMs < Infinity ? ' and every ingest < 10 s' : ''}: ${fastEnough ? 'PASS' : 'FAIL'}` +
+        `\nparse process peak RSS ≤ ${TARGET_RSS_MIB} MiB and this process ≤ ${TARGET_PROCESS_MIB} MiB through start and confirm: ${rssOk ? 'PASS' : 'FAIL'} (${fmt(worstRss, 1)} MiB; ${fmt(processPeak, 1)} MiB)` +
         `\nreveal p95 < ${TARGET_REVEAL_P95_MS} ms: ${revealOk ? 'PASS' : 'FAIL'} (${fmt(revealP95, 1)} ms)`,
     );
     process.exitCode = fastEnough && rssOk && revealOk ? 0 : 1;

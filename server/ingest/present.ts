@@ -2,6 +2,7 @@ import type { TFunction } from 'i18next';
 import { formatSize } from '../drops/receipts.js';
 import { formatJst } from '../lib/jst.js';
 import { maskNumber as maskValue } from '../mynumber/mask.js';
+import { parseErrorParams } from './parse/errors.js';
 import type { Relation, ReviewReason } from './parse/types.js';
 import type { JobRecord, OfficeDrop } from './repo.js';
 import type { ReviewRecord } from './review-repo.js';
@@ -102,11 +103,11 @@ export function dropPageView(t: TFunction, lang: Lang, i: DropPageInput) {
     holderName: i.job?.claimedByName ?? '',
     holderSinceLabel: i.job?.claimedAt ? formatJst(i.job.claimedAt, lang) : '',
     myPreview: mine ? i.job!.id : null,
-    lastError: state === 'received' && i.job?.lastError && !i.job.unreadable ? t(i.job.lastError) : null,
+    lastError: state === 'received' && i.job?.lastError && !i.job.unreadable ? t(i.job.lastError, parseErrorParams(i.job.lastError)) : null,
     // Issue 12: the file could not be read; why, when, how often — and a deliberate "read again" instead of a plain start.
     unreadable:
       state === 'received' && i.job?.unreadable
-        ? { reason: t(i.job.lastError ?? 'ingestFlow.errors.failed'), atLabel: formatJst(i.job.unreadable.at, lang), count: i.job.unreadable.count }
+        ? { reason: t(i.job.lastError ?? 'ingestFlow.errors.failed', parseErrorParams(i.job.lastError ?? '')), atLabel: formatJst(i.job.unreadable.at, lang), count: i.job.unreadable.count }
         : null,
     counts: i.job?.counts ?? null,
     committedAtLabel: i.job?.committedAt ? formatJst(i.job.committedAt, lang) : null,

@@ -65,13 +65,25 @@ export interface CustodySession {
   readonly dataKeyId: string;
   sealMany(numbers: readonly string[]): { tokens: string[]; records: Promise<Buffer> };
   writeRecords(records: ReadonlyArray<{ token: string; bytes: Buffer }>): Promise<void>;
-  personRows(inputs: ReadonlyArray<Omit<CustodyPerson, 'key'> & { token: string; number: string }>, createdAt?: string): repo.NewPersonRow[];
+  personRows(inputs: ReadonlyArray<Omit<CustodyPerson, 'key'>>, tokens: readonly string[], numbers: readonly string[], createdAt?: string): repo.NewPersonRow[];
 }
 
 export type CustodyDeps = Pick<Deps, 'db' | 'clock' | 'storage' | 'config'>;
 
 /** Persons rows built between two turns of the event loop in stage(). */
 const STAGE_SLICE = 2000;
+
+/**
+ * Records per createMany on S3 unless KINKO_VAULT_BATCH says otherwise: a
+ * batch is written in parallel, and keepAlive runs between batches. The
+ * embedded vault takes all of an ingest's records in one createMany (one
+ * transaction on its writer thread) instead: its records are rows of a
+ * B-tree keyed by random tokens, so every batch of 10,000 rewrote nearly every
+ * page of the tree into the log and checkpointed it — 25 batches of a
+ * 100,000-employee roster wrote ≈ 550 MiB for 10 MiB of records, a cost
+ * growing with the square of the rows (issue 17; bench/ingest/persons-insert.ts).
+ */
+const REMOTE_BATCH = 10_000;
 
 /** How often a long write calls keepAlive (a caller's job goes stale after minutes, not seconds). */
 const KEEP_ALIVE_EVERY_MS = 10_000;
@@ -89,11 +101,11 @@ export function beginCustody(deps: CustodyDeps, session: CustodySession, candida
     void records.then((r) => r.fill(0), () => {});
   };
 
-  /** Writes the remaining records, config.vaultBatch at a time (storage createMany: one durable sync per batch). */
+  /** Writes the remaining records, batchSize() at a time (storage createMany: one durable sync per batch). */
   const writeRest = async (keepAlive?: () => Promise<void>) => {
     const all = await records;
     if (zeroed) throw new Error('the custody was abandoned');
-    const batchSize = deps.config.vaultBatch;
+    const batchSize = deps.config.vaultBatch ?? (deps.storage.vault.kind === 'local' ? Math.max(1, slots.length) : REMOTE_BATCH);
     let touched = Date.now();
     try {
       while (next < slots.length) {
@@ -134,7 +146,10 @@ export function beginCustody(deps: CustodyDeps, session: CustodySession, candida
       // A slice's work in a plain function, not in this async loop's body (lib/turns.ts says why).
       const buildSlice = (from: number) => {
         const slice = persons.slice(from, from + STAGE_SLICE);
-        for (const row of session.personRows(slice.map((p, n) => ({ ...p, token: tokens[slots[from + n]!]!, number: candidates[slots[from + n]!]!.number })), createdAt)) built.push(row);
+        // Tokens and numbers beside the persons, not merged into a copy of each (issue 17: that copy was most of confirm's garbage).
+        const sliceTokens = slice.map((_, n) => tokens[slots[from + n]!]!);
+        const sliceNumbers = slice.map((_, n) => candidates[slots[from + n]!]!.number);
+        for (const row of session.personRows(slice, sliceTokens, sliceNumbers, createdAt)) built.push(row);
       };
       const turn = turnTaker();
       for (let from = 0; from < persons.length; from += STAGE_SLICE) {

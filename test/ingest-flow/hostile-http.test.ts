@@ -108,6 +108,21 @@ describe('hostile files through HTTP on a running kinko', () => {
     expect(await healthy()).toBe(true);
   }, 180_000);
 
+  it('a sheet one row over limits.parse.maxRows is refused with a message naming the limit, on the answer and later on the drop page', async () => {
+    const max = limits.parse.maxRows.toLocaleString('en-US');
+    const lines = ['社員番号,氏名,個人番号'];
+    for (let i = 0; i < limits.parse.maxRows; i++) lines.push(`E${i},社員 ${i},`);
+    const up = await k.upload(Buffer.from(lines.join('\r\n') + '\r\n'), 'ooki-meibo.csv');
+    expect(up.status).toBe(201);
+    const start = await k.startIngest(up.dropId!);
+    expect(start.status).toBe(422);
+    expect(start.text).toContain(`1つのシート（または PDF の表）から読み込めるのは ${max} 行までです`);
+    const page = await k.get(`/office/drops/${up.dropId}`);
+    expect(page.text).toContain('このファイルは読み取れませんでした');
+    expect(page.text).toContain(`読み込めるのは ${max} 行までです`);
+    expect(k.alive()).toBe(true);
+  }, 120_000);
+
   it('memory stayed under the caps all along: each parse process under the cap plus the margin, the server small', () => {
     sample();
     expect(peaks.parse).toBeGreaterThan(0);

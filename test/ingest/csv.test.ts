@@ -37,7 +37,7 @@ describe('RFC 4180 parsing', () => {
     expect(r.truncatedCells).toBe(2);
   });
   it('refuses more rows than the cap', () => {
-    expect(() => parseCsv('a\nb\nc\n', { maxCellChars: 10, maxRows: 2 })).toThrow('ingest.errors.tooBig');
+    expect(() => parseCsv('a\nb\nc\n', { maxCellChars: 10, maxRows: 2 })).toThrow('ingest.errors.tooManyRows');
   });
   it('is linear on pathological input (an unterminated quote over a megabyte)', () => {
     const started = Date.now();

@@ -119,7 +119,7 @@ describe('zip guard (xlsx is a zip)', () => {
 describe('hostile spreadsheets', () => {
   it('a huge cell reference (XFD1048576) is refused without allocating the range', async () => {
     const xml = sheetXml(table, { dimension: 'A1:XFD1048576', extraCells: '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row>' });
-    expect(await refuse(buildWorkbook({ sheets: [{ name: 'S', xml }] }))).toEqual({ key: 'ingest.errors.tooBig', code: 'tooBig', workerEnded: true });
+    expect(await refuse(buildWorkbook({ sheets: [{ name: 'S', xml }] }))).toEqual({ key: 'ingest.errors.tooManyRows', code: 'tooManyRows', workerEnded: true });
   });
 
   it('a row past the limit is refused however its reference is written: single quotes, spaces around =, a very long number', async () => {
@@ -129,7 +129,7 @@ describe('hostile spreadsheets', () => {
       '<row r="99999999999999999999"><c r="A99999999999999999999" t="inlineStr"><is><t>far</t></is></c></row>',
     ]) {
       const xml = sheetXml(table, { extraCells: extra });
-      expect(await refuse(buildWorkbook({ sheets: [{ name: 'S', xml }] }))).toEqual({ key: 'ingest.errors.tooBig', code: 'tooBig', workerEnded: true });
+      expect(await refuse(buildWorkbook({ sheets: [{ name: 'S', xml }] }))).toEqual({ key: 'ingest.errors.tooManyRows', code: 'tooManyRows', workerEnded: true });
     }
   });
 

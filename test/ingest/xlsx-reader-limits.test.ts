@@ -27,12 +27,12 @@ describe('limits, read by the fast reader as by SheetJS', () => {
 
   it('maxRows rows are read; one more is refused as too big, by both readers', () => {
     expect(fastAndSame(handParts({ sheets: [{ name: 'S', xml: sheetXml(rows(5)) }] }), limits)).toHaveProperty('ok');
-    expect(fastAndSame(handParts({ sheets: [{ name: 'S', xml: sheetXml(rows(6)) }] }), limits)).toEqual({ error: 'ParseError:tooBig' });
+    expect(fastAndSame(handParts({ sheets: [{ name: 'S', xml: sheetXml(rows(6)) }] }), limits)).toEqual({ error: 'ParseError:tooManyRows' });
   });
 
   it('row maxRows + 1 counts even when its only cell is empty text; a row past it is not read at all', () => {
     const empty = rawSheet(`<row r="1"><c r="A1"><v>1</v></c></row><row r="6"><c r="A6" t="inlineStr"><is><t></t></is></c></row>`);
-    expect(fastAndSame(handParts({ sheets: [{ name: 'S', xml: empty }] }), limits)).toEqual({ error: 'ParseError:tooBig' });
+    expect(fastAndSame(handParts({ sheets: [{ name: 'S', xml: empty }] }), limits)).toEqual({ error: 'ParseError:tooManyRows' });
     const past = rawSheet(`<row r="1"><c r="A1"><v>1</v></c></row><row r="7"><c r="A7"><v>2</v></c></row>`);
     const got = fastAndSame(handParts({ sheets: [{ name: 'S', xml: past }] }), limits);
     expect(got).toStrictEqual({ ok: { sheets: [{ name: 'S', rows: [['1']], numeric: [[1]] }], truncatedCells: 0 } });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describeWithChromium } from '../e2e/browser.js';
+import { browserTests } from './browser-flow.js';
 import { missingParts, startCluster, type Cluster } from './cluster.js';
 import { faultTests } from './faults.js';
 import { ingestTests } from './ingest.js';
@@ -35,6 +37,8 @@ describeWithCluster()('two kinko instances behind nginx on PostgreSQL and S3', (
     expect(used).toEqual(new Set(get().instances.map((i) => `127.0.0.1:${i.port}`)));
   });
 
+  // First: it sets the office up through the setup page, which only works while there is no director.
+  describeWithChromium()('in real Chromium through the load balancer, setup to audit verify', () => browserTests(get));
   describe('ingest through either instance', () => ingestTests(get));
   describe('invariants across instances', () => invariantTests(get));
   describe('load', () => loadTests(get));

@@ -109,7 +109,7 @@ export function parseCsv(text: string, limits: CsvLimits): { rows: string[][]; t
   };
   const endRow = () => {
     endCell();
-    if (rows.length >= limits.maxRows) throw new ParseError('tooBig', 'more rows than the limit');
+    if (rows.length >= limits.maxRows) throw new ParseError('tooManyRows', 'more rows than the limit');
     rows.push(row.length === 1 && row[0] === '' ? [] : row);
     row = [];
   };

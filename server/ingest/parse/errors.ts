@@ -1,3 +1,4 @@
+import { limits as configured } from '../../config.js';
 import { AppError } from '../../lib/app-error.js';
 
 /**
@@ -7,7 +8,8 @@ import { AppError } from '../../lib/app-error.js';
  * put text (or a My Number) into a log line or an error page.
  */
 export const PARSE_ERROR_CODES = [
-  'tooBig', // over a size / entry / ratio / memory / row limit
+  'tooBig', // over a size / entry / ratio / memory / cell limit
+  'tooManyRows', // a sheet (or PDF table) with more rows than limits.parse.maxRows: the message names the limit
   'timeout', // over the parse time budget
   'corrupt', // damaged or not what it claims to be
   'encrypted', // password-protected workbook or PDF
@@ -27,10 +29,19 @@ export class ParseError extends AppError {
     /** A short, content-free note for the operator log (never a cell value). */
     readonly detail?: string,
   ) {
-    super(code === 'busy' ? 503 : 422, `ingest.errors.${code}`);
+    super(code === 'busy' ? 503 : 422, `ingest.errors.${code}`, parseErrorParams(`ingest.errors.${code}`));
   }
 }
 
 export function isParseErrorCode(x: unknown): x is ParseErrorCode {
   return typeof x === 'string' && (PARSE_ERROR_CODES as readonly string[]).includes(x);
+}
+
+/**
+ * The values a parse error's message names (the row limit). A job keeps only
+ * the message key of its last failure; the drop page shows it again later
+ * with these.
+ */
+export function parseErrorParams(messageKey: string): Record<string, string> {
+  return messageKey === 'ingest.errors.tooManyRows' ? { max: configured.parse.maxRows.toLocaleString('en-US') } : {};
 }

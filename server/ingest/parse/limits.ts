@@ -1,12 +1,8 @@
 import { limits as configured } from '../../config.js';
 import type { ParseLimits, ParseOptions } from './types.js';
 
-/**
- * Rows per sheet kinko reads. Not in config.ts (not this module's file to
- * edit); the largest roster we expect is ~10,000 employees, so this leaves
- * ten times the room while refusing sheets that claim a million rows.
- */
-export const MAX_ROWS = 100_000;
+/** Rows per sheet kinko reads: limits.parse.maxRows in server/config.ts (why that number: there). */
+export const MAX_ROWS = configured.parse.maxRows;
 
 /**
  * Cells per row and in a whole file (issue 12). A row's cells are an array in

@@ -89,7 +89,7 @@ export async function readPdf(
       const result = pageRows(items, columns, p === 1);
       columns = result.columns;
       result.rows.forEach((cells, i) => {
-        if (rows.length >= limits.parse.maxRows) throw new ParseError('tooBig', 'more rows than the limit');
+        if (rows.length >= limits.parse.maxRows) throw new ParseError('tooManyRows', 'more rows than the limit');
         if (cells.length > limits.parse.maxColumns) throw new ParseError('tooBig', 'more columns in a row than the limit');
         rows.push(cells);
         rowLabels.push(i + 1);

@@ -71,7 +71,7 @@ function toGrids(named: NamedData, limits: ParseLimits): ReadWorkbookResult {
     const rows: string[][] = [];
     const numeric: Array<Array<number | undefined> | undefined> = [];
     if (data) {
-      if (data.length > limits.parse.maxRows) throw new ParseError('tooBig', 'more rows than the limit');
+      if (data.length > limits.parse.maxRows) throw new ParseError('tooManyRows', 'more rows than the limit');
       data.forEach((row, r) => {
         if (!Array.isArray(row)) return;
         if (row.length > limits.parse.maxColumns) throw new ParseError('tooBig', 'more columns in a row than the limit');

@@ -146,7 +146,7 @@ export async function guardZip(bytes: Buffer, limits: ParseLimits): Promise<ZipS
           const r = m[2]!.length > 15 ? Infinity : Number(m[2]);
           if (r > maxRow) maxRow = r;
         }
-        if (maxRow > limits.parse.maxRows) throw new ParseError('tooBig', 'cell reference past the row limit');
+        if (maxRow > limits.parse.maxRows) throw new ParseError('tooManyRows', 'cell reference past the row limit');
       }
     }
     if (name === 'mimetype' && data.toString('latin1').startsWith('application/vnd.oasis.opendocument')) odf = true;
