@@ -257,7 +257,7 @@ describe.each(testDatabases())('identity images kept by the office policy (issue
     const id = await submission();
     const sub = await t.deps.db.selectFrom('collect_submissions').select(['id', 'request_id', 'company_id']).where('id', '=', id).executeTakeFirstOrThrow();
     // What a kill at collect-images.after-put leaves: the row `storing` and its ciphertext (crash.test drives the real kill).
-    const left = await storeKeptImages(t.deps, sub, { kind: 'card', images: [{ role: 'cardFront', type: 'image/jpeg', data: picture.toString('base64') }] });
+    const left = await storeKeptImages(t.deps, sub, { kind: 'card', images: [{ role: 'cardFront', type: 'image/jpeg', data: picture.toString('base64') }] }, null);
     // `kinko drops:sweep` an hour on leaves both alone: the received submission and the half-stored set are known (it used to delete submissions).
     expect((await sweepOrphanDrops(t.deps.db, t.deps.storage.drops, { now: new Date(Date.now() + ORPHAN_AGE_MS + 60_000) })).removed).toBe(0);
     expect((await storedKeys()).sort()).toEqual([left.stored_key, (await t.deps.db.selectFrom('collect_submissions').select('stored_key').where('id', '=', id).executeTakeFirstOrThrow()).stored_key].sort());
