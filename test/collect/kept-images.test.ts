@@ -210,6 +210,19 @@ describe.each(testDatabases())('identity images kept by the office policy (issue
     await nothingInTheClear();
   });
 
+  it('a kept set names the employee whose card it shows: the person the confirmation created, or the one held already when the number was a duplicate', async () => {
+    await setPolicy('30');
+    const first = await submission();
+    await confirm(first);
+    const employee = await t.deps.db.selectFrom('persons').select(['id', 'relation']).where('source_drop_id', '=', first).where('relation', '=', '本人').executeTakeFirstOrThrow();
+    expect((await kept()).map((k) => k.person_id)).toEqual([employee.id]);
+    // The same employee sends again (a new request, the same numbers): nothing new is held, the images are theirs.
+    const again = await submission('taro2@example.jp');
+    await confirm(again);
+    expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', again).execute()).toEqual([]);
+    expect((await kept()).map((k) => k.person_id)).toEqual([employee.id, employee.id]);
+  });
+
   it('a shorter policy ends what is kept already (0 destroys it at once, recorded); a longer one does not extend it', async () => {
     await setPolicy('10');
     await confirm(await submission());
