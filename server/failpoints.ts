@@ -17,6 +17,7 @@ export const FAILPOINTS = [
   // a disposal batch (disposal-batches/batch-run.ts), in the order it runs
   'disposal.after-approve',
   'disposal.after-key-destroy',
+  'disposal.after-images', // the persons' kept identity images destroyed and recorded, the records not yet
   'disposal.after-object-delete',
   'disposal.after-record',
   'disposal.after-certificate',

@@ -128,7 +128,9 @@ export async function confirmSubmission(deps: Deps, acting: Acting, actor: { use
     employeePersonId: i === 0 ? null : plan.held[0] === 'new' ? selfId : plan.heldSelfId, sourceDropId: row.id, sourceSheet: null, sourceRow: null,
   }));
   const { keepDays } = await imagePolicy(deps.db);
-  const kept = keepDays > 0 && payload.identity.images.length > 0 ? await storeKeptImages(deps, row, payload.identity) : null;
+  // Whose documents the images are: the employee this confirmation creates, or the one held already (duplicate, number change).
+  const selfPersonId = plan.held[0] === 'new' ? selfId : plan.heldSelfId;
+  const kept = keepDays > 0 && payload.identity.images.length > 0 ? await storeKeptImages(deps, row, payload.identity, selfPersonId) : null;
   const at = deps.clock.now();
   const now = at.toISOString();
   try {

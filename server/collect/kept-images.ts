@@ -36,13 +36,16 @@ import { keptImagesPayload } from './payload.js';
  */
 export type KeptImagesRow = Database['collect_kept_images'];
 
-/** Written before the confirmation's transaction; the caller marks it kept inside it (markKept) or abandons it. */
-export async function storeKeptImages(deps: Deps, sub: { id: string; request_id: string; company_id: string }, identity: SubmissionPayload['identity']): Promise<KeptImagesRow> {
+/**
+ * Written before the confirmation's transaction; the caller marks it kept inside it (markKept) or abandons it.
+ * `personId`: the employee (本人) whose documents these are — the person the confirmation creates, or the one held already.
+ */
+export async function storeKeptImages(deps: Deps, sub: { id: string; request_id: string; company_id: string }, identity: SubmissionPayload['identity'], personId: string | null): Promise<KeptImagesRow> {
   const now = deps.clock.now().toISOString();
   const row: KeptImagesRow = {
     id: randomId(), submission_id: sub.id, request_id: sub.request_id, company_id: sub.company_id, stored_key: randomStorageKey('i'),
     size: 0, sha256: '', identity_kind: identity.kind, roles: identity.images.map((im) => im.role).join(','), state: 'storing',
-    confirmed_at: null, keep_until: null, created_at: now, updated_at: now,
+    confirmed_at: null, keep_until: null, created_at: now, updated_at: now, person_id: personId,
   };
   const plain = Buffer.from(JSON.stringify({ v: 1, kind: identity.kind, images: identity.images }), 'utf8');
   const chunks: Buffer[] = [];
@@ -67,17 +70,18 @@ export async function markKept(trx: Transaction<Database>, id: string, confirmed
   await trx.updateTable('collect_kept_images').set({ state: 'kept', confirmed_at: confirmedAt.toISOString(), keep_until: keepUntil, updated_at: confirmedAt.toISOString() }).where('id', '=', id).where('state', '=', 'storing').execute();
 }
 
-export type DisposeReason = 'collect-images-expired' | 'collect-images-abandoned' | 'collect-images-early';
+/** `collect-images-person-disposed`: the number the card shows was disposed of (person-images.ts), so its picture goes too. */
+export type DisposeReason = 'collect-images-expired' | 'collect-images-abandoned' | 'collect-images-early' | 'collect-images-person-disposed';
 
 /** Deleted in every version, verified by listing, recorded (one routine, P5); false when another run recorded it first. */
-export function disposeKeptImages(deps: Deps, row: KeptImagesRow, reason: DisposeReason, by: { userId: string | null; role: string | null; requestId?: string }): Promise<boolean> {
+export function disposeKeptImages(deps: Deps, row: KeptImagesRow, reason: DisposeReason, by: { userId: string | null; role: string | null; requestId?: string }, why: Record<string, string> = {}): Promise<boolean> {
   return dispose(deps, {
     subject: { kind: 'drop', id: row.id },
     companyId: row.company_id,
     reason,
     objects: [{ location: 'drops', key: row.stored_key, sha256: row.sha256 || null, size: row.size || null }],
     by,
-    audit: { action: 'collect.imagesDisposed', purpose: '本人確認書類の廃棄', targetIds: [row.request_id, row.submission_id, row.id], details: { reason, images: row.roles.split(',').filter(Boolean).length, keptUntil: row.keep_until } },
+    audit: { action: 'collect.imagesDisposed', purpose: '本人確認書類の廃棄', targetIds: [row.request_id, row.submission_id, row.id], details: { reason, images: row.roles.split(',').filter(Boolean).length, keptUntil: row.keep_until, ...why } },
     notVerifiedMessage: 'collect.errors.imagesNotDisposed',
     failpoints: { afterDelete: 'collect-images.after-delete' },
     within: async (trx, verifiedAt) => {
@@ -88,9 +92,12 @@ export function disposeKeptImages(deps: Deps, row: KeptImagesRow, reason: Dispos
 }
 
 /**
- * Every kept image set whose time is up, and every `storing` one a crash
- * left, destroyed one by one; one that cannot be verified gone stays and is
- * tried at the next run. Hourly (image-timer.ts) and `kinko collect:expire-images`.
+ * Every kept image set whose time is up, every `storing` one a crash left,
+ * and every one whose employee's number was disposed of by a path that did
+ * not destroy it in its own run (person-images.ts: the vault's cohort erase,
+ * or a confirmation that committed while the person's batch ran), destroyed
+ * one by one; one that cannot be verified gone stays and is tried at the next
+ * run. Hourly (image-timer.ts) and `kinko collect:expire-images`.
  */
 export async function disposeDueImages(deps: Deps): Promise<{ disposed: number; failed: number }> {
   const now = deps.clock.now();
@@ -101,11 +108,20 @@ export async function disposeDueImages(deps: Deps): Promise<{ disposed: number; 
     .where((eb) => eb.or([eb.and([eb('state', '=', 'kept'), eb('keep_until', '<=', now.toISOString())]), eb.and([eb('state', '=', 'storing'), eb('created_at', '<=', stale)])]))
     .orderBy('keep_until')
     .execute();
+  const ofDisposed = await deps.db
+    .selectFrom('collect_kept_images')
+    .innerJoin('persons', 'persons.id', 'collect_kept_images.person_id')
+    .selectAll('collect_kept_images')
+    .where('collect_kept_images.state', '=', 'kept')
+    .where('persons.state', '=', 'disposed')
+    .execute();
+  const gone = new Set(ofDisposed.map((r) => r.id));
   let disposed = 0;
   let failed = 0;
-  for (const row of due) {
+  for (const row of [...ofDisposed, ...due.filter((r) => !gone.has(r.id))]) {
+    const reason: DisposeReason = gone.has(row.id) ? 'collect-images-person-disposed' : row.state === 'kept' ? 'collect-images-expired' : 'collect-images-abandoned';
     try {
-      if (await disposeKeptImages(deps, row, row.state === 'kept' ? 'collect-images-expired' : 'collect-images-abandoned', { userId: null, role: 'system' })) disposed++;
+      if (await disposeKeptImages(deps, row, reason, { userId: null, role: 'system' })) disposed++;
     } catch (err) {
       failed++;
       deps.logger.error({ keptImages: row.id, err: { name: (err as Error).name } }, 'identity images not destroyed yet; tried again at the next run');

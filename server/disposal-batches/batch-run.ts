@@ -1,6 +1,7 @@
 import type { Acting } from '../accounts/acting.js';
 import type { Deps } from '../deps.js';
 import { DisposalNotVerified } from '../disposal/errors.js';
+import { disposeImagesOfPersons } from '../collect/person-images.js';
 import { dispose } from '../disposal/service.js';
 import { AppError } from '../lib/app-error.js';
 import { failpoint } from '../failpoints.js';
@@ -18,6 +19,9 @@ import { attemptDecrypt, checkpointAfterDisposal, destroyDataKeys, ingestCohort,
  *     lose their only stored form (crypto-erase); the method is fixed —
  *     crypto-erase only when every person's key went, otherwise the records
  *     are plainly deleted (purge) and the certificate says so.
+ *  1b. the identity images kept for these employees (collect/person-images.ts:
+ *     a card's back shows the number) are destroyed, each with its own
+ *     disposal record (`collect-images-person-disposed`, naming the batch);
  *  2. server/disposal/ deletes every record object (all versions, delete
  *     markers, remnants) and verifies by listing;
  *  3. a decrypt attempt that must fail (no key material, no readable record);
@@ -59,13 +63,17 @@ export async function runBatch(deps: Deps, batchId: string, by: Acting | null): 
   if (now.state === 'keys-destroyed') {
     const keyIds = now.key_ids ? now.key_ids.split(' ') : [];
     let decryptFailedAt = '';
+    const byWhom = { userId: by?.userId ?? null, role: by?.role ?? 'system', requestId: by?.requestId ?? undefined };
     try {
+      // Before the records: a kept picture of a card shows the number, and must not outlive its disposal (a retry finds only what is left).
+      await disposeImagesOfPersons(deps, personIds, byWhom, { batch: batchId });
+      failpoint('disposal.after-images');
       await dispose(deps, {
         subject: { kind: 'cohort', id: batchId },
         companyId: now.company_id,
         reason: now.reason_code,
         objects: persons.map((p) => ({ location: 'vault' as const, key: p.token, sha256: null, size: null })),
-        by: { userId: by?.userId ?? null, role: by?.role ?? 'system', requestId: by?.requestId ?? undefined },
+        by: byWhom,
         audit: {
           action: 'retention.disposal',
           purpose: '保存期間の終了による廃棄',

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { bundleDownloads, type Facts } from './bundle-facts.js';
+import { addCollectedInBucket, addCollectViews, type CollectFacts } from './collect-scope.js';
 import type { Exposure } from './exposure.js';
 import { PeopleTally } from './people-tally.js';
 import * as repo from './scope-repo.js';
@@ -16,8 +17,10 @@ export interface Gathered {
   tally: PeopleTally;
   /** Drops received but not read yet, per company: their people are unknown until opened. */
   unreadDrops: Map<string, number>;
+  /** Employees' own submissions not confirmed, per company (collect-scope.ts): their people are unknown to kinko until confirmed. */
+  unconfirmed: Map<string, Set<string>>;
   /** Facts that explain the result (counts only). */
-  evidence: { reveals?: number; bulkReads?: number; keyUnlocks?: number; logins?: number; failedLogins?: number; dropsHeld?: number };
+  evidence: { reveals?: number; bulkReads?: number; keyUnlocks?: number; logins?: number; failedLogins?: number; dropsHeld?: number } & CollectFacts['evidence'];
   bundles: Facts<number>;
   accountRole?: string;
 }
@@ -27,7 +30,7 @@ const PLAIN_ACTIONS = ['vault.reveal', 'vault.read.bulk'] as const;
 const DOWNLOAD_ACTIONS = ['vault.read.bulk'] as const;
 
 export async function gatherScope(db: Kysely<Database>, e: Exposure): Promise<Gathered> {
-  const g: Gathered = { tally: new PeopleTally(), unreadDrops: new Map(), evidence: {}, bundles: { available: false } };
+  const g: Gathered = { tally: new PeopleTally(), unreadDrops: new Map(), unconfirmed: new Map(), evidence: {}, bundles: { available: false } };
   switch (e.kind) {
     case 'account':
     case 'device':
@@ -36,17 +39,24 @@ export async function gatherScope(db: Kysely<Database>, e: Exposure): Promise<Ga
     case 'company':
       await addVault(db, g, { companyId: e.companyId }, 'vaultApart');
       await addDrops(db, g, { companyId: e.companyId });
+      await addCollectedInBucket(db, g, { companyId: e.companyId });
       g.bundles = await sealedPeople(db, g, { companyId: e.companyId });
       break;
     case 'location':
       if (e.location === 'vault') await addVault(db, g, {}, 'vaultApart');
-      else await addDrops(db, g, {});
+      else {
+        await addDrops(db, g, {});
+        await addCollectedInBucket(db, g, {});
+      }
       break;
     case 'backup': {
       const asOf = e.takenAt.toISOString();
       // Vault records with the database beside them: the wrapped data keys and the locked office key are in the same set.
       if (e.vault) await addVault(db, g, { asOf }, e.database ? 'vaultWithLockedKey' : 'vaultApart');
-      if (e.drops) await addDrops(db, g, { asOf });
+      if (e.drops) {
+        await addDrops(db, g, { asOf });
+        await addCollectedInBucket(db, g, { asOf });
+      }
       break;
     }
     case 'bundle':
@@ -73,12 +83,14 @@ async function accountScope(db: Kysely<Database>, e: Extract<Exposure, { kind: '
     for (const entry of page) {
       if (entry.action === 'vault.reveal') reveals++;
       else bulkReads++;
-      ids.push(...targetIds(entry.target_ids));
+      ids.push(...repo.targetIds(entry.target_ids));
     }
     g.tally.add(await repo.personsByIds(db, [...new Set(ids)]), 'plain');
   }
   g.evidence.bulkReads = bulkReads;
   if (e.kind === 'account') {
+    // A submission or a kept set opened on this account showed the employee's card.
+    await addCollectViews(db, g, window);
     g.evidence.reveals = reveals;
     g.evidence.keyUnlocks = await repo.countActorEntries(db, { ...window, action: 'key.passphrase.unlock' });
   }
@@ -102,15 +114,6 @@ async function sealedPeople(db: Kysely<Database>, g: Gathered, f: Parameters<typ
   if (!facts.available) return facts;
   g.tally.add(facts.value, 'sealed');
   return { available: true, value: facts.value.length };
-}
-
-function targetIds(json: string): string[] {
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 export type { ScopePerson };

@@ -50,14 +50,16 @@ export async function scopeBreach(deps: Deps, actor: Actor, requestId: string | 
 
   const perCompany = new Map<string, PersonEntry[]>();
   for (const p of g.tally.entries()) perCompany.set(p.companyId, [...(perCompany.get(p.companyId) ?? []), p]);
-  for (const c of g.unreadDrops.keys()) if (!perCompany.has(c)) perCompany.set(c, []);
+  for (const c of [...g.unreadDrops.keys(), ...g.unconfirmed.keys()]) if (!perCompany.has(c)) perCompany.set(c, []);
+  const unknownOf = (companyId: string) => ({ drops: g.unreadDrops.get(companyId) ?? 0, submissions: g.unconfirmed.get(companyId)?.size ?? 0 });
   const unreadTotal = [...g.unreadDrops.values()].reduce((a, b) => a + b, 0);
-  const overall = verdictFor(countPeople(g.tally.entries()), unreadTotal, req.flags, req.discoveredAt, rules);
+  const unconfirmedTotal = [...g.unconfirmed.values()].reduce((a, b) => a + b.size, 0);
+  const overall = verdictFor(countPeople(g.tally.entries()), { drops: unreadTotal, submissions: unconfirmedTotal }, req.flags, req.discoveredAt, rules);
   const companies = [...perCompany.entries()]
     .map(([companyId, people]) => ({
       companyId,
       name: names.get(companyId) ?? companyId,
-      verdict: verdictFor(countPeople(people), g.unreadDrops.get(companyId) ?? 0, req.flags, req.discoveredAt, rules),
+      verdict: verdictFor(countPeople(people), unknownOf(companyId), req.flags, req.discoveredAt, rules),
     }))
     .sort((a, b) => b.verdict.counts.people - a.verdict.counts.people || a.name.localeCompare(b.name, 'ja'));
 
@@ -69,7 +71,7 @@ export async function scopeBreach(deps: Deps, actor: Actor, requestId: string | 
       purpose: '漏えい等の影響範囲の確認',
       result: 'ok',
       // Counts and the verdict only: never a person id, a name or a number.
-      details: { kind: e.kind, people: overall.counts.people, notExempt: overall.notExempt, companies: companies.length, unreadDrops: unreadTotal, reportable: overall.reportable, fraud: req.flags.fraud, publicView: req.flags.publicView, ...windowOf(e) },
+      details: { kind: e.kind, people: overall.counts.people, notExempt: overall.notExempt, companies: companies.length, unreadDrops: unreadTotal, unconfirmedSubmissions: unconfirmedTotal, reportable: overall.reportable, fraud: req.flags.fraud, publicView: req.flags.publicView, ...windowOf(e) },
     }),
   );
   return {

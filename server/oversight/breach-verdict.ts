@@ -18,6 +18,8 @@ export interface Verdict {
   counts: Counts;
   notExempt: number;
   unreadDrops: number;
+  /** Employees' own submissions not confirmed (issue 18): people unknown until confirmed, like unread drops. */
+  unconfirmedSubmissions: number;
   quickDue: string | null;
   finalDue: string | null;
   finalDays: number;
@@ -38,12 +40,19 @@ export function notExemptOf(c: Counts): number {
   return (Object.entries(c.byState) as Array<[ExposureState, number]>).filter(([s]) => !EXEMPTION_LIKELY.has(s)).reduce((n, [, v]) => n + v, 0);
 }
 
-export function verdictFor(counts: Counts, unreadDrops: number, flags: Flags, discoveredAt: Date, rules: BreachRules = DEFAULT_BREACH_RULES): Verdict {
+/** Files holding numbers of people kinko cannot count: drops not read yet, and employees' submissions not confirmed. */
+export interface Unknown {
+  drops: number;
+  submissions: number;
+}
+
+export function verdictFor(counts: Counts, unknown: Unknown, flags: Flags, discoveredAt: Date, rules: BreachRules = DEFAULT_BREACH_RULES): Verdict {
+  const { drops: unreadDrops, submissions } = unknown;
   const notExempt = notExemptOf(counts);
   const limit = rules.peopleThreshold;
   const reasons: Verdict['reasons'] = [];
   let reportable: Reportable = 'no';
-  if (counts.people === 0 && unreadDrops === 0) {
+  if (counts.people === 0 && unreadDrops === 0 && submissions === 0) {
     reasons.push({ key: 'nobody', values: {} });
     reportable = 'none';
   }
@@ -53,11 +62,12 @@ export function verdictFor(counts: Counts, unreadDrops: number, flags: Flags, di
   else if (counts.people > limit) reasons.push({ key: 'overLimitIfNoExemption', values: { count: counts.people, notExempt, limit } });
   else if (counts.people > 0) reasons.push({ key: 'underLimit', values: { count: counts.people, limit } });
   if (unreadDrops > 0) reasons.push({ key: 'unreadDrops', values: { count: unreadDrops } });
+  if (submissions > 0) reasons.push({ key: 'unconfirmedSubmissions', values: { count: submissions } });
   if (counts.people - notExempt > 0) reasons.push({ key: 'exemptionLikely', values: { count: counts.people - notExempt } });
 
-  const anyone = counts.people > 0 || unreadDrops > 0;
+  const anyone = counts.people > 0 || unreadDrops > 0 || submissions > 0;
   if (anyone && (flags.fraud || flags.publicView || notExempt > limit)) reportable = 'yes';
-  else if (anyone && (counts.people > limit || unreadDrops > 0)) reportable = 'decide';
+  else if (anyone && (counts.people > limit || unreadDrops > 0 || submissions > 0)) reportable = 'decide';
   else if (anyone) reportable = 'no';
 
   const finalDays = flags.fraud ? rules.finalReportDaysFraud : rules.finalReportDays;
@@ -68,6 +78,7 @@ export function verdictFor(counts: Counts, unreadDrops: number, flags: Flags, di
     counts,
     notExempt,
     unreadDrops,
+    unconfirmedSubmissions: submissions,
     quickDue: due ? jstDatePlus(discoveredAt, rules.quickReportDays) : null,
     finalDue: due ? jstDatePlus(discoveredAt, finalDays) : null,
     finalDays,

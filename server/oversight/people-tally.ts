@@ -21,7 +21,8 @@ export class PeopleTally {
 
   add(persons: Iterable<ScopePerson>, state: ExposureState): void {
     for (const p of persons) {
-      const key = `${p.company_id}\u0000${p.number_index}`;
+      // A disposed person's index is cleared (vault/dispose-persons.ts): each is then themself, never one with every other disposed person.
+      const key = p.number_index ? `${p.company_id}\u0000${p.number_index}` : `${p.company_id}\u0000id:${p.id}`;
       const had = this.people.get(key);
       // A person seen both as 本人 and as someone's dependent is counted as 本人.
       const relation = had && had.relation === 'self' ? 'self' : relationClass(p.relation);

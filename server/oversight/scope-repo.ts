@@ -140,3 +140,13 @@ export async function companyNames(db: Kysely<Database>): Promise<Map<string, st
 export async function officeName(db: Kysely<Database>): Promise<string | null> {
   return (await db.selectFrom('office').select('name').executeTakeFirst())?.name ?? null;
 }
+
+/** The ids an audit entry names (its `target_ids` JSON); nothing for anything else. */
+export function targetIds(json: string): string[] {
+  try {
+    const v = JSON.parse(json) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}

@@ -210,6 +210,19 @@ describe.each(testDatabases())('identity images kept by the office policy (issue
     await nothingInTheClear();
   });
 
+  it('a kept set names the employee whose card it shows: the person the confirmation created, or the one held already when the number was a duplicate', async () => {
+    await setPolicy('30');
+    const first = await submission();
+    await confirm(first);
+    const employee = await t.deps.db.selectFrom('persons').select(['id', 'relation']).where('source_drop_id', '=', first).where('relation', '=', '本人').executeTakeFirstOrThrow();
+    expect((await kept()).map((k) => k.person_id)).toEqual([employee.id]);
+    // The same employee sends again (a new request, the same numbers): nothing new is held, the images are theirs.
+    const again = await submission('taro2@example.jp');
+    await confirm(again);
+    expect(await t.deps.db.selectFrom('persons').select('id').where('source_drop_id', '=', again).execute()).toEqual([]);
+    expect((await kept()).map((k) => k.person_id)).toEqual([employee.id, employee.id]);
+  });
+
   it('a shorter policy ends what is kept already (0 destroys it at once, recorded); a longer one does not extend it', async () => {
     await setPolicy('10');
     await confirm(await submission());
@@ -257,7 +270,7 @@ describe.each(testDatabases())('identity images kept by the office policy (issue
     const id = await submission();
     const sub = await t.deps.db.selectFrom('collect_submissions').select(['id', 'request_id', 'company_id']).where('id', '=', id).executeTakeFirstOrThrow();
     // What a kill at collect-images.after-put leaves: the row `storing` and its ciphertext (crash.test drives the real kill).
-    const left = await storeKeptImages(t.deps, sub, { kind: 'card', images: [{ role: 'cardFront', type: 'image/jpeg', data: picture.toString('base64') }] });
+    const left = await storeKeptImages(t.deps, sub, { kind: 'card', images: [{ role: 'cardFront', type: 'image/jpeg', data: picture.toString('base64') }] }, null);
     // `kinko drops:sweep` an hour on leaves both alone: the received submission and the half-stored set are known (it used to delete submissions).
     expect((await sweepOrphanDrops(t.deps.db, t.deps.storage.drops, { now: new Date(Date.now() + ORPHAN_AGE_MS + 60_000) })).removed).toBe(0);
     expect((await storedKeys()).sort()).toEqual([left.stored_key, (await t.deps.db.selectFrom('collect_submissions').select('stored_key').where('id', '=', id).executeTakeFirstOrThrow()).stored_key].sort());

@@ -7,6 +7,7 @@ import { reportDeparture, setCompanyServices } from '../../server/retention/serv
 import { revealNumber } from '../../server/vault/index.js';
 import { arrangeOffice, type Office } from '../helpers/ingest-office.js';
 import { copyOf, everyCaseOnce, expectKilled, openDeps, post, startKinko, stepUpSession, stopKinko } from '../helpers/crash-kinko.js';
+import { keptImagesFor } from '../helpers/collected.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
 import { putInVault } from '../helpers/vault-office.js';
 import { DIRECTOR } from '../setup/setup-helpers.js';
@@ -18,7 +19,8 @@ import { DIRECTOR } from '../setup/setup-helpers.js';
  * over HTTP until the failpoint kills the process (SIGKILL), then kinko is
  * restarted without it. After start-up recovery the batch must be complete
  * — key destroyed, every record gone by listing, persons 廃棄済, exactly one
- * disposal record and one audit entry — and the batch page's "carry on"
+ * disposal record and one audit entry, and the leaver's kept identity images
+ * destroyed with one record of their own — and the batch page's "carry on"
  * issues any certificate the crash left unissued. The company's other person
  * keeps their record. KINKO_CRASH_ROUNDS repeats the set (20 = "20/20").
  */
@@ -31,6 +33,9 @@ interface Arranged {
   leavers: string[];
   leaverTokens: string[];
   stayerToken: string;
+  /** A leaver's kept identity images (a card showing the number) and the stayer's. */
+  leaverImages: { id: string; storedKey: string };
+  stayerImages: { id: string; storedKey: string };
 }
 
 /** After recovery: the batch is complete, nothing is left that could decrypt the three, the stayer's record is untouched. */
@@ -51,6 +56,14 @@ async function checkComplete(dataDir: string, a: Arranged): Promise<{ batchId: s
     expect(persons.every((p) => p.state === 'disposed' && p.number_index === '')).toBe(true);
     expect(await deps.db.selectFrom('disposals').select('id').where('subject_kind', '=', 'cohort').execute()).toHaveLength(1);
     expect(await deps.db.selectFrom('audit_log').select('seq').where('action', '=', 'retention.disposal').execute()).toHaveLength(1);
+    // The leaver's kept images went with the number, recorded once; the stayer's are kept.
+    const images = await deps.db.selectFrom('collect_kept_images').select(['id', 'state']).orderBy('id').execute();
+    expect(Object.fromEntries(images.map((i) => [i.id, i.state]))).toEqual({ [a.leaverImages.id]: 'disposed', [a.stayerImages.id]: 'kept' });
+    const drops: string[] = [];
+    for await (const o of deps.storage.drops.list()) drops.push(o.key);
+    expect(drops).toEqual([a.stayerImages.storedKey]);
+    const imageRecords = await deps.db.selectFrom('disposals').select('reason').where('subject_id', '=', a.leaverImages.id).execute();
+    expect(imageRecords).toEqual([{ reason: 'collect-images-person-disposed' }]);
     const certificates = (await deps.db.selectFrom('disposal_certificates').select('id').execute()).length;
     return { batchId: b.id, certificates };
   } finally {
@@ -106,7 +119,9 @@ describe(`disposal crash safety: kill -9 at every disposal failpoint, restart, t
       const gone = await putInVault(deps, { companyId, cohort: '2019', unlockAs: office.director.id, passphrase: DIRECTOR.keyPassphrase, employees: [0, 1, 2].map((i) => ({ name: `退職 ${i}郎`, number: numbers[i]!, employeeCode: `L${i}` })) });
       const [stayer] = await putInVault(deps, { companyId, cohort: '2025', unlockAs: office.director.id, passphrase: DIRECTOR.keyPassphrase, employees: [{ name: '在職 太郎', number: numbers[3]!, employeeCode: 'S1' }] });
       for (const p of gone) await reportDeparture(deps, by, { companyId, personId: p.id, on: '2015-03-31', via: 'office' });
-      a = { office, leavers: gone.map((p) => p.id), leaverTokens: gone.map((p) => p.token), stayerToken: stayer!.token };
+      const leaverImages = await keptImagesFor(deps, companyId, office.director.id, gone[0]!.id, { days: 90 });
+      const stayerImages = await keptImagesFor(deps, companyId, office.director.id, stayer!.id, { days: 90 });
+      a = { office, leavers: gone.map((p) => p.id), leaverTokens: gone.map((p) => p.token), stayerToken: stayer!.token, leaverImages, stayerImages };
     } finally {
       await deps.close();
     }

@@ -15,8 +15,8 @@ function people(n: number, state: ExposureState, company = 'c1') {
 
 describe('breach verdict', () => {
   it('when 100 people were seen in clear, it is under the threshold; at 101 a report is due', () => {
-    expect(verdictFor(countPeople(people(100, 'plain').entries()), 0, noFlags, DISCOVERED).reportable).toBe('no');
-    const over = verdictFor(countPeople(people(101, 'plain').entries()), 0, noFlags, DISCOVERED);
+    expect(verdictFor(countPeople(people(100, 'plain').entries()), { drops: 0, submissions: 0 }, noFlags, DISCOVERED).reportable).toBe('no');
+    const over = verdictFor(countPeople(people(101, 'plain').entries()), { drops: 0, submissions: 0 }, noFlags, DISCOVERED);
     expect(over.reportable).toBe('yes');
     expect(over.reasons.map((r) => r.key)).toContain('overLimit');
     expect(over.quickDue).toBe('2026-04-06');
@@ -24,21 +24,21 @@ describe('breach verdict', () => {
   });
 
   it('when 101 people are all encrypted with keys apart, the director decides (the exemption\'s reach is unverified)', () => {
-    const v = verdictFor(countPeople(people(101, 'vaultApart').entries()), 0, noFlags, DISCOVERED);
+    const v = verdictFor(countPeople(people(101, 'vaultApart').entries()), { drops: 0, submissions: 0 }, noFlags, DISCOVERED);
     expect(v.reportable).toBe('decide');
     expect(v.notExempt).toBe(0);
     expect(v.reasons.map((r) => r.key)).toEqual(['overLimitIfNoExemption', 'exemptionLikely']);
   });
 
   it('when one person is affected for an unlawful purpose, it is reportable and the 確報 moves to 60 days', () => {
-    const v = verdictFor(countPeople(people(1, 'vaultApart').entries()), 0, { fraud: true, publicView: false }, DISCOVERED);
+    const v = verdictFor(countPeople(people(1, 'vaultApart').entries()), { drops: 0, submissions: 0 }, { fraud: true, publicView: false }, DISCOVERED);
     expect(v.reportable).toBe('yes');
     expect(v.finalDays).toBe(60);
     expect(v.finalDue).toBe('2026-05-31');
   });
 
   it('when nobody is in scope, the verdict says so and no deadline runs', () => {
-    const v = verdictFor(countPeople(new PeopleTally().entries()), 0, { fraud: true, publicView: true }, DISCOVERED);
+    const v = verdictFor(countPeople(new PeopleTally().entries()), { drops: 0, submissions: 0 }, { fraud: true, publicView: true }, DISCOVERED);
     expect(v.reportable).toBe('none');
     expect(v.quickDue).toBeNull();
   });

@@ -21,6 +21,7 @@ import * as m0027 from './0027-vault-retired-records.js';
 import * as m0028 from './0028-bundle-delivery.js';
 import * as m0029 from './0029-oversight.js';
 import * as m0030 from './0030-collect-kept-images.js';
+import * as m0031 from './0031-kept-images-person.js';
 
 /**
  * Every migration, in order, listed by hand. A static list instead of scanning
@@ -55,4 +56,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0028-bundle-delivery': m0028,
   '0029-oversight': m0029,
   '0030-collect-kept-images': m0030,
+  '0031-kept-images-person': m0031,
 });

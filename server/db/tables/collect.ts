@@ -93,6 +93,8 @@ export interface CollectKeptImagesTable {
   keep_until: string | null;
   created_at: string;
   updated_at: string;
+  /** Migration 0031: the employee (本人) whose identity documents these are (no foreign key: a killed confirmation may name a person never committed). */
+  person_id: string | null;
 }
 
 export interface CollectTables {
