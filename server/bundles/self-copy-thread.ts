@@ -34,10 +34,19 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 let script: Promise<URL | null> | undefined;
 const workerScript = () => (script ??= bundleWorkerScript(`import { run } from './self-copy-worker.ts';\nrun();\n`, HERE, 'self-copy-worker-entry.ts').catch(() => null));
 
-export function sealSelfCopies(copies: readonly SelfCopy[], nenbun: number, builtAt: Date, archiveName: string, signingKey: openpgp.PrivateKey, to: Recipient, put: (body: Readable) => Promise<void>): SelfCopyRun {
+export function sealSelfCopies(
+  copies: readonly SelfCopy[],
+  nenbun: number,
+  builtAt: Date,
+  archiveName: string,
+  signingKey: openpgp.PrivateKey,
+  to: Recipient,
+  put: (body: Readable) => Promise<void>,
+  opts: { thread?: boolean } = {},
+): SelfCopyRun {
   let stopped = false;
   let worker: Worker | undefined;
-  const done = workerScript().then(async (url) => {
+  const done = (opts.thread === false ? Promise.resolve(null) : workerScript()).then(async (url) => {
     if (stopped) throw new Error('self-copy bundle stopped');
     if (!url) return sealHere(copies, nenbun, builtAt, archiveName, signingKey, to, put);
     worker = new Worker(url, { env: {}, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 384, maxYoungGenerationSizeMb: 32 } });
