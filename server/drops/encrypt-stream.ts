@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import type { ReadableStream as NodeWebReadable } from 'node:stream/web';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
+import { encryptWithOpenPgpJs } from './encrypt-openpgpjs.js';
 import { openThreadStream, type ThreadStream } from './encrypt-thread.js';
 import { startMessage } from './seipd-message.js';
 import { SeipdV1Writer } from './seipd-writer.js';
@@ -12,59 +12,24 @@ import { SeipdV1Writer } from './seipd-writer.js';
  * disk or a bucket is ciphertext. The plaintext exists only in small buffers
  * in memory on its way through.
  *
- * openpgp.js streams are Web streams; the bridge below pulls one chunk from
- * the Node stream each time openpgp.js asks for one, so backpressure holds end
- * to end (a slow disk slows the upload instead of growing memory).
- * Readable.toWeb is not used: on Node 20 its default queueing counts chunks,
- * not bytes, and can buffer far ahead.
+ * The message is openpgp.js's session-key packet (seipd-message.ts) followed
+ * by kinko's SEIPD v1 packet (seipd-writer.ts), written on an encryption
+ * thread (encrypt-thread.ts) so that the cipher runs on another core while
+ * this thread receives and stores. openpgp.js's streaming encrypt of the
+ * same packets (encrypt-openpgpjs.ts, the former path) took several times the
+ * CPU on one thread (bench/README.md, Uploads).
+ * Backpressure holds end to end: the next chunk is read only when the store
+ * has taken the last ones (a slow disk slows the upload instead of growing
+ * memory), with at most THREAD_WINDOW chunks at the thread.
  */
-
-/** GnuPG 2.2 interop (toolchain.md): SEIPD v1, no AEAD, no compression (nothing to decompress at ingest). */
-const ENCRYPT_CONFIG: openpgp.PartialConfig = {
-  aeadProtect: false,
-  preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed,
-};
 
 /**
- * Chunks handed to openpgp.js. It does fixed work per chunk (a CFB update,
- * a SHA-1 update for the MDC, a partial-length packet header, several Web
- * stream hand-offs and Uint8Array concatenations), and busboy delivers file
- * data in socket-sized pieces (often 16–64 KiB): gathering 1 MiB first made
- * the encryption ≈ 1.4× faster in a profile (bench/README.md, Uploads).
- * One such buffer per file in flight; copying into it is cheap next to AES.
+ * Plaintext is encrypted in chunks of this size. busboy delivers file data
+ * in socket-sized pieces (often a few KiB to 64 KiB); per piece there would
+ * be a cipher call, a hash call, a message to the thread and a write.
+ * A few such buffers per file in flight; copying into them is cheap next to AES.
  */
 export const ENCRYPT_CHUNK_BYTES = 1024 * 1024;
-
-export function pullWebStream(source: Readable, chunkBytes = ENCRYPT_CHUNK_BYTES): ReadableStream<Uint8Array> {
-  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let ended = false;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const parts: Buffer[] = [];
-        let size = 0;
-        while (!ended && size < chunkBytes) {
-          const r = await it.next();
-          if (r.done) ended = true;
-          else {
-            parts.push(r.value);
-            size += r.value.length;
-          }
-        }
-        if (size > 0) {
-          const b = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-          controller.enqueue(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-        }
-        if (ended) controller.close();
-      },
-      async cancel(reason) {
-        source.destroy(reason instanceof Error ? reason : undefined);
-        await it.return?.();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
 
 /**
  * How a plain upload is encrypted (env KINKO_UPLOAD_ENCRYPT, config.ts):
@@ -97,10 +62,40 @@ export async function encryptToOffice(plain: Readable, key: openpgp.PublicKey, m
   return out;
 }
 
+/**
+ * `plain` regathered into chunks of ENCRYPT_CHUNK_BYTES (the last shorter),
+ * each in memory of its own so it can be transferred to a thread. busboy
+ * hands over socket-sized pieces, often a few KiB: per piece the writer would
+ * pay a cipher and a hash call and the store a write.
+ */
+async function* gathered(plain: Readable): AsyncGenerator<Buffer> {
+  let stage = Buffer.from(new ArrayBuffer(ENCRYPT_CHUNK_BYTES));
+  let filled = 0;
+  for await (const c of plain as AsyncIterable<Buffer>) {
+    for (let at = 0; at < c.length; ) {
+      const n = Math.min(c.length - at, ENCRYPT_CHUNK_BYTES - filled);
+      c.copy(stage, filled, at, at + n);
+      filled += n;
+      at += n;
+      if (filled < ENCRYPT_CHUNK_BYTES) continue;
+      yield stage;
+      stage = Buffer.from(new ArrayBuffer(ENCRYPT_CHUNK_BYTES));
+      filled = 0;
+    }
+  }
+  if (filled > 0) yield stage.subarray(0, filled);
+}
+
+/** One buffer per call of the writer (its pieces joined), so the store gets few, large writes. */
+const joined = (parts: Buffer[]) => (parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+
 async function* inline(head: Buffer, plain: Readable, writer: SeipdV1Writer): AsyncGenerator<Buffer> {
   yield head;
-  for await (const c of plain as AsyncIterable<Buffer>) for (const b of writer.write(c)) yield b;
-  for (const b of writer.end()) yield b;
+  for await (const chunk of gathered(plain)) {
+    const out = writer.write(chunk);
+    if (out.length) yield joined(out);
+  }
+  yield joined(writer.end());
 }
 
 async function* onThread(head: Buffer, plain: Readable, thread: ThreadStream): AsyncGenerator<Buffer> {
@@ -111,28 +106,13 @@ async function* onThread(head: Buffer, plain: Readable, thread: ThreadStream): A
     p.catch(() => {});
     inFlight.push(p);
   };
-  let stage = new ArrayBuffer(ENCRYPT_CHUNK_BYTES);
-  let view = Buffer.from(stage);
-  let filled = 0;
   try {
-    for await (const c of plain as AsyncIterable<Buffer>) {
-      for (let at = 0; at < c.length; ) {
-        const n = Math.min(c.length - at, ENCRYPT_CHUNK_BYTES - filled);
-        c.copy(view, filled, at, at + n);
-        filled += n;
-        at += n;
-        if (filled < ENCRYPT_CHUNK_BYTES) continue;
-        send(thread.write(stage, filled));
-        stage = new ArrayBuffer(ENCRYPT_CHUNK_BYTES);
-        view = Buffer.from(stage);
-        filled = 0;
-        if (inFlight.length >= THREAD_WINDOW) {
-          const out = await inFlight.shift()!;
-          if (out.length) yield out;
-        }
-      }
+    for await (const chunk of gathered(plain)) {
+      send(thread.write(chunk.buffer as ArrayBuffer, chunk.length));
+      if (inFlight.length < THREAD_WINDOW) continue;
+      const out = await inFlight.shift()!;
+      if (out.length) yield out;
     }
-    if (filled > 0) send(thread.write(stage, filled));
     send(thread.end());
     while (inFlight.length) {
       const out = await inFlight.shift()!;
@@ -141,13 +121,6 @@ async function* onThread(head: Buffer, plain: Readable, thread: ThreadStream): A
   } finally {
     thread.close();
   }
-}
-
-/** The former path: openpgp.js's streaming encrypt (SEIPD v1 with the config below). */
-async function encryptWithOpenPgpJs(plain: Readable, key: openpgp.PublicKey): Promise<Readable> {
-  const message = await openpgp.createMessage({ binary: pullWebStream(plain), format: 'binary' });
-  const encrypted = await openpgp.encrypt({ message, encryptionKeys: key, format: 'binary', config: ENCRYPT_CONFIG });
-  return Readable.fromWeb(encrypted as unknown as NodeWebReadable<Uint8Array>, { highWaterMark: 1 << 16 });
 }
 
 /** Pass-through that counts bytes and computes SHA-256 of exactly what is stored. */

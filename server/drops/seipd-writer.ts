@@ -8,8 +8,8 @@ import { createCipheriv, createHash, randomBytes, type Cipher, type Hash } from 
  * it is openpgp.js's (seipd-message.ts); this file only frames bytes.
  *
  * Why by hand: openpgp.js's streaming encrypt of the same packets costs
- * ≈ 4× what its cipher does (Web-stream hand-offs, concatenations, garbage),
- * and was the whole gap to gpg (bench/README.md, Uploads). Here the cipher is
+ * several times what its cipher does (Web-stream hand-offs, concatenations,
+ * garbage), and was most of the gap to gpg (bench/README.md, Uploads). Here the cipher is
  * OpenSSL's AES-CFB (`createCipheriv('aes-256-cfb')`) and the MDC OpenSSL's
  * SHA-1 — library primitives, nothing hand-rolled — and the rest is framing.
  * Version 1 because GnuPG 2.2 refuses SEIPD v2 (AEAD).
