@@ -69,7 +69,8 @@ export async function encryptToOffice(plain: Readable, key: openpgp.PublicKey, m
  * pay a cipher and a hash call and the store a write.
  */
 async function* gathered(plain: Readable): AsyncGenerator<Buffer> {
-  let stage = Buffer.from(new ArrayBuffer(ENCRYPT_CHUNK_BYTES));
+  // allocUnsafeSlow: memory of its own (never the shared pool, so it may be transferred), not zero-filled first (every byte sent is written here).
+  let stage = Buffer.allocUnsafeSlow(ENCRYPT_CHUNK_BYTES);
   let filled = 0;
   for await (const c of plain as AsyncIterable<Buffer>) {
     for (let at = 0; at < c.length; ) {
@@ -79,23 +80,17 @@ async function* gathered(plain: Readable): AsyncGenerator<Buffer> {
       at += n;
       if (filled < ENCRYPT_CHUNK_BYTES) continue;
       yield stage;
-      stage = Buffer.from(new ArrayBuffer(ENCRYPT_CHUNK_BYTES));
+      stage = Buffer.allocUnsafeSlow(ENCRYPT_CHUNK_BYTES);
       filled = 0;
     }
   }
   if (filled > 0) yield stage.subarray(0, filled);
 }
 
-/** One buffer per call of the writer (its pieces joined), so the store gets few, large writes. */
-const joined = (parts: Buffer[]) => (parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-
 async function* inline(head: Buffer, plain: Readable, writer: SeipdV1Writer): AsyncGenerator<Buffer> {
   yield head;
-  for await (const chunk of gathered(plain)) {
-    const out = writer.write(chunk);
-    if (out.length) yield joined(out);
-  }
-  yield joined(writer.end());
+  for await (const chunk of gathered(plain)) yield* writer.write(chunk);
+  yield* writer.end();
 }
 
 async function* onThread(head: Buffer, plain: Readable, thread: ThreadStream): AsyncGenerator<Buffer> {

@@ -22,14 +22,14 @@ export type EncryptReply = { id: number; out: ArrayBuffer } | { id: number; erro
 function pack(parts: Buffer[]): ArrayBuffer {
   let n = 0;
   for (const p of parts) n += p.length;
-  const ab = new ArrayBuffer(n);
-  const view = new Uint8Array(ab);
+  // Memory of its own (allocUnsafeSlow never uses the shared pool), filled to the last byte below.
+  const out = Buffer.allocUnsafeSlow(n);
   let at = 0;
   for (const p of parts) {
-    view.set(p, at);
+    out.set(p, at);
     at += p.length;
   }
-  return ab;
+  return out.buffer as ArrayBuffer;
 }
 
 export function run(): void {
