@@ -5,7 +5,15 @@
  *
  *   node --import tsx bench/upload/run.ts [--size-mib 1024] [--rounds 10]
  *        [--reps 3] [--concurrency 50] [--load-mib 20] [--load-kind mixed|plain|encrypted]
- *        [--timeout-min 20]
+ *        [--compare openpgpjs,inline] [--timeout-min 20]
+ *
+ * 1 and 2 run interleaved: each of --reps rounds runs every contestant once
+ * (gpg, kinko plain, each --compare server plain, kinko pre-encrypted, the
+ * sink), the order rotated from round to round; medians are reported.
+ * --compare starts one more kinko server per KINKO_UPLOAD_ENCRYPT value (its
+ * own data folder, the same office key) so that the former path (openpgpjs)
+ * and the writer on the main thread (inline) are measured in the same rounds
+ * as the default (thread); '' for none.
  *
  *  1. plain CSV of --size-mib, encrypted by the server as it streams  vs
  *     `gpg -e` of the same bytes as one file to /dev/null          target ≥ 40%
