@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type * as openpgp from 'openpgp';
 import { encryptWithOpenPgpJs } from './encrypt-openpgpjs.js';
-import { openThreadStream, type ThreadStream } from './encrypt-thread.js';
+import { openThreadStream, type ThreadReply, type ThreadStream } from './encrypt-thread.js';
 import { startMessage } from './seipd-message.js';
-import { SeipdV1Writer } from './seipd-writer.js';
+import { FIRST_CHUNK_BYTES, PART_BYTES, SeipdV1Writer } from './seipd-writer.js';
 
 /**
  * P1 for clients without JavaScript: a plain upload is encrypted to the office
@@ -24,12 +24,12 @@ import { SeipdV1Writer } from './seipd-writer.js';
  */
 
 /**
- * Plaintext is encrypted in chunks of this size. busboy delivers file data
+ * Plaintext is encrypted in chunks of this size (one literal part, 1 MiB). busboy delivers file data
  * in socket-sized pieces (often a few KiB to 64 KiB); per piece there would
  * be a cipher call, a hash call, a message to the thread and a write.
  * A few such buffers per file in flight; copying into them is cheap next to AES.
  */
-export const ENCRYPT_CHUNK_BYTES = 1024 * 1024;
+export const ENCRYPT_CHUNK_BYTES = PART_BYTES;
 
 /**
  * How a plain upload is encrypted (env KINKO_UPLOAD_ENCRYPT, config.ts):
@@ -63,24 +63,47 @@ export async function encryptToOffice(plain: Readable, key: openpgp.PublicKey, m
 }
 
 /**
- * `plain` regathered into chunks of ENCRYPT_CHUNK_BYTES (the last shorter),
- * each in memory of its own so it can be transferred to a thread. busboy
- * hands over socket-sized pieces, often a few KiB: per piece the writer would
- * pay a cipher and a hash call and the store a write.
+ * Chunk memory of one upload, reused: a chunk the writer has encrypted whole
+ * comes back here (from the thread, transferred back) instead of becoming
+ * garbage. Fresh 1 MiB ArrayBuffers at the rate of an upload made V8 run a
+ * full mark-compact every few dozen MiB (external memory pressure), which
+ * cost the receiving thread more than the copy itself.
  */
-async function* gathered(plain: Readable): AsyncGenerator<Buffer> {
-  // allocUnsafeSlow: memory of its own (never the shared pool, so it may be transferred), not zero-filled first (every byte sent is written here).
-  let stage = Buffer.allocUnsafeSlow(ENCRYPT_CHUNK_BYTES);
+class ChunkPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  take(): Buffer {
+    const ab = this.free.pop();
+    // allocUnsafeSlow: memory of its own (never the shared pool, so it may be transferred), not zero-filled first (every byte used is written first).
+    return ab ? Buffer.from(ab) : Buffer.allocUnsafeSlow(ENCRYPT_CHUNK_BYTES);
+  }
+
+  give(ab: ArrayBuffer | undefined): void {
+    if (ab && ab.byteLength === ENCRYPT_CHUNK_BYTES && this.free.length <= THREAD_WINDOW) this.free.push(ab);
+  }
+}
+
+/**
+ * `plain` regathered into chunks that fill the writer's literal parts exactly
+ * (FIRST_CHUNK_BYTES, then ENCRYPT_CHUNK_BYTES each; the last shorter), each
+ * in memory of its own so it can be transferred to a thread and reused.
+ * busboy hands over socket-sized pieces, often a few KiB: per piece the
+ * writer would pay a cipher and a hash call and the store a write.
+ */
+async function* gathered(plain: Readable, pool: ChunkPool): AsyncGenerator<Buffer> {
+  let stage = pool.take();
+  let want = FIRST_CHUNK_BYTES;
   let filled = 0;
   for await (const c of plain as AsyncIterable<Buffer>) {
     for (let at = 0; at < c.length; ) {
-      const n = Math.min(c.length - at, ENCRYPT_CHUNK_BYTES - filled);
+      const n = Math.min(c.length - at, want - filled);
       c.copy(stage, filled, at, at + n);
       filled += n;
       at += n;
-      if (filled < ENCRYPT_CHUNK_BYTES) continue;
-      yield stage;
-      stage = Buffer.allocUnsafeSlow(ENCRYPT_CHUNK_BYTES);
+      if (filled < want) continue;
+      yield stage.subarray(0, want);
+      stage = pool.take();
+      want = ENCRYPT_CHUNK_BYTES;
       filled = 0;
     }
   }
@@ -89,28 +112,35 @@ async function* gathered(plain: Readable): AsyncGenerator<Buffer> {
 
 async function* inline(head: Buffer, plain: Readable, writer: SeipdV1Writer): AsyncGenerator<Buffer> {
   yield head;
-  for await (const chunk of gathered(plain)) yield* writer.write(chunk);
+  const pool = new ChunkPool();
+  for await (const chunk of gathered(plain, pool)) {
+    const out = writer.write(chunk);
+    if (!writer.holdsInput) pool.give(chunk.buffer as ArrayBuffer);
+    yield* out;
+  }
   yield* writer.end();
 }
 
 async function* onThread(head: Buffer, plain: Readable, thread: ThreadStream): AsyncGenerator<Buffer> {
   yield head;
-  const inFlight: Promise<Buffer>[] = [];
-  const send = (p: Promise<Buffer>) => {
+  const pool = new ChunkPool();
+  const inFlight: Promise<ThreadReply>[] = [];
+  const send = (p: Promise<ThreadReply>) => {
     // Awaited in order below; until then a failure must not count as unhandled.
     p.catch(() => {});
     inFlight.push(p);
   };
   try {
-    for await (const chunk of gathered(plain)) {
+    for await (const chunk of gathered(plain, pool)) {
       send(thread.write(chunk.buffer as ArrayBuffer, chunk.length));
       if (inFlight.length < THREAD_WINDOW) continue;
-      const out = await inFlight.shift()!;
+      const { out, back } = await inFlight.shift()!;
+      pool.give(back);
       if (out.length) yield out;
     }
     send(thread.end());
     while (inFlight.length) {
-      const out = await inFlight.shift()!;
+      const { out } = await inFlight.shift()!;
       if (out.length) yield out;
     }
   } finally {

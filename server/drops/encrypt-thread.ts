@@ -31,8 +31,14 @@ function encryptWorkerScript(): Promise<URL | null> {
   return script;
 }
 
+/** A chunk's ciphertext, and the chunk's memory back when the writer is done with it (for reuse). */
+export interface ThreadReply {
+  out: Buffer;
+  back?: ArrayBuffer;
+}
+
 interface Waiter {
-  resolve(b: Buffer): void;
+  resolve(r: ThreadReply): void;
   reject(e: Error): void;
 }
 
@@ -48,7 +54,7 @@ class EncryptThread {
     this.worker.on('message', (r: EncryptReply) => {
       const w = this.waiting.get(r.id)?.shift();
       if (!w) return;
-      if ('out' in r) w.resolve(Buffer.from(r.out));
+      if ('out' in r) w.resolve({ out: Buffer.from(r.out), back: r.back });
       else w.reject(new Error(`encryption thread: ${r.error}`));
     });
     // `on`, not `once`: an 'error' without a listener would take the whole process down.
@@ -62,7 +68,7 @@ class EncryptThread {
     this.worker.postMessage(m, transfer);
   }
 
-  expect(id: number): Promise<Buffer> {
+  expect(id: number): Promise<ThreadReply> {
     return new Promise((resolve, reject) => {
       if (this.dead) return reject(new Error('encryption thread gone'));
       this.waiting.get(id)?.push({ resolve, reject });
@@ -122,8 +128,8 @@ async function pick(): Promise<EncryptThread | null> {
 /** One upload's encryption on a thread: chunks in (ownership passes to the thread), ciphertext out, in order. */
 export interface ThreadStream {
   /** The first `length` bytes of `chunk` are plaintext; `chunk` is transferred (unusable here afterwards), so it must be memory of its own, never a pooled Buffer's. */
-  write(chunk: ArrayBuffer, length: number): Promise<Buffer>;
-  end(): Promise<Buffer>;
+  write(chunk: ArrayBuffer, length: number): Promise<ThreadReply>;
+  end(): Promise<ThreadReply>;
   /** Forgets the stream (after end, or on failure); the thread drops its writer and key. */
   close(): void;
 }

@@ -15,8 +15,8 @@ export type EncryptRequest =
   | { id: number; op: 'end' }
   | { id: number; op: 'drop' };
 
-/** One reply per 'data' and per 'end', in order; or the kind of failure only. */
-export type EncryptReply = { id: number; out: ArrayBuffer } | { id: number; error: string };
+/** One reply per 'data' and per 'end', in order (with the chunk's memory back once the writer no longer needs it); or the kind of failure only. */
+export type EncryptReply = { id: number; out: ArrayBuffer; back?: ArrayBuffer } | { id: number; error: string };
 
 /** The pieces in one transferable buffer (pieces may be views of pooled memory, which must never be transferred). */
 function pack(parts: Buffer[]): ArrayBuffer {
@@ -53,12 +53,14 @@ export function run(): void {
       }
       const w = writers.get(m.id);
       if (!w) throw new Error('no such stream');
-      let out: ArrayBuffer;
-      if (m.op === 'data') out = pack(w.write(Buffer.from(m.chunk, 0, m.length)));
-      else {
-        writers.delete(m.id);
-        out = pack(w.end());
+      if (m.op === 'data') {
+        const out = pack(w.write(Buffer.from(m.chunk, 0, m.length)));
+        const back = w.holdsInput ? undefined : m.chunk;
+        port.postMessage({ id: m.id, out, back } satisfies EncryptReply, back ? [out, back] : [out]);
+        return;
       }
+      writers.delete(m.id);
+      const out = pack(w.end());
       port.postMessage({ id: m.id, out } satisfies EncryptReply, [out]);
     } catch (e) {
       writers.delete(m.id);

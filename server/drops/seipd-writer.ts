@@ -22,9 +22,13 @@ import { createCipheriv, createHash, randomBytes, type Cipher, type Hash } from 
  * with an all-zero IV — no resynchronisation (that is the old tag 9 packet).
  *
  * Lengths (§4.2.2.4): both packets stream with partial body lengths of
- * PART_BYTES (a power of two, ≥ 512 as the first part must be); a part is
- * only cut while more bytes wait behind it, so the last length is an
- * ordinary one and never a partial.
+ * PART_BYTES (a power of two, ≥ 512 as the first part must be), and the last
+ * length is always an ordinary one, never a partial. The literal packet cuts
+ * a part as soon as one is full, so a caller that hands over FIRST_CHUNK_BYTES
+ * and then PART_BYTES at a time has each chunk encrypted whole at once and
+ * may reuse its memory (`holdsInput`); when the data ends on a part boundary
+ * the last length is 0, which §4.2.2.4 allows. The SEIPD packet cuts a part
+ * only while more bytes wait behind it (it holds only its own ciphertext).
  *
  * Threat: a tampered or truncated message read as good — the MDC covers every
  * plaintext octet (prefix and framing too), and readers (gpg, openpgp.js)
@@ -46,6 +50,10 @@ export const PART_POWER = 20;
 export const PART_BYTES = 2 ** PART_POWER;
 
 const TAG_LITERAL = 0xc0 | 11;
+/** Format, file-name length, date: the literal body's first octets, in its first part. */
+const LITERAL_HEADER_BYTES = 6;
+/** Plaintext that fills the literal packet's first part exactly (after its header). */
+export const FIRST_CHUNK_BYTES = PART_BYTES - LITERAL_HEADER_BYTES;
 const TAG_SEIPD = 0xc0 | 18;
 const MDC_HEADER = Buffer.from([0xc0 | 19, 20]);
 
@@ -123,7 +131,7 @@ export class SeipdV1Writer {
     this.encrypt(Buffer.concat([prefix, prefix.subarray(BLOCK_BYTES - 2)]));
     this.encrypt(Buffer.from([TAG_LITERAL]));
     // Literal header: binary ('b'), no file name (the name stays in the drops row), the date.
-    const head = Buffer.alloc(6);
+    const head = Buffer.alloc(LITERAL_HEADER_BYTES);
     head[0] = 0x62;
     head.writeUInt32BE(Math.floor(date.getTime() / 1000) >>> 0, 2);
     this.literal.push(head);
@@ -132,11 +140,16 @@ export class SeipdV1Writer {
   write(plain: Buffer): Buffer[] {
     if (this.ended) throw new Error('write after end');
     this.literal.push(plain);
-    while (this.literal.bytes > PART_BYTES) {
+    while (this.literal.bytes >= PART_BYTES) {
       this.encrypt(Buffer.from([0xe0 + PART_POWER]));
       for (const p of this.literal.take(PART_BYTES)) this.encrypt(p);
     }
     return this.drain();
+  }
+
+  /** Whether plaintext handed to `write` is still referenced (not yet a whole part); if not, its memory may be reused. */
+  get holdsInput(): boolean {
+    return this.literal.bytes > 0;
   }
 
   end(): Buffer[] {

@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
 import { encryptToOffice, type EncryptMode } from '../../server/drops/encrypt-stream.js';
 import { encryptThreadCount } from '../../server/drops/encrypt-thread.js';
-import { PART_BYTES } from '../../server/drops/seipd-writer.js';
+import { startMessage } from '../../server/drops/seipd-message.js';
+import { PART_BYTES, SeipdV1Writer } from '../../server/drops/seipd-writer.js';
 import { decryptDrop } from '../../server/ingest/decrypt.js';
 import { gpgWithOfficeKey, officeKeyPair, type TestOfficeKey } from './helpers.js';
 
@@ -109,6 +110,22 @@ describe('server-side encryption of plain uploads (SEIPD v1 packet writer)', () 
     expect((await kinkoDecrypt(cipher)).equals(plain)).toBe(true);
     // ...and it came from an encryption thread, not the fallback on this thread.
     expect(encryptThreadCount()).toBeGreaterThan(0);
+  });
+
+  // encryptToOffice hands the writer part-aligned chunks; any other caller may not.
+  it.each([0, 5, PART_BYTES - 6, PART_BYTES - 5, PART_BYTES + 1, 3 * PART_BYTES + 999])('the writer fed irregular pieces directly (%i bytes, parts cut across pieces) writes a message both read back exactly', async (size) => {
+    const plain = randomBytes(size);
+    const start = await startMessage(office.publicKey);
+    const writer = new SeipdV1Writer(start.algorithm, start.sessionKey, start.date);
+    const parts: Buffer[] = [start.head];
+    for await (const piece of pieces(plain, size + 1)) parts.push(...writer.write(piece as Buffer));
+    parts.push(...writer.end());
+    const cipher = Buffer.concat(parts);
+    const g = gpg.decrypt(cipher, { statusLines: true });
+    expect(g.status).toBe(0);
+    expect(g.stderr).toMatch(/^\[GNUPG:\] DECRYPTION_OKAY$/m);
+    expect(g.stdout.equals(plain)).toBe(true);
+    expect((await openpgpDecrypt(cipher)).equals(plain)).toBe(true);
   });
 
   it('two uploads of the same bytes give different ciphertexts (fresh session key and random prefix each)', async () => {
