@@ -37,7 +37,8 @@ export const ENCRYPT_CHUNK_BYTES = PART_BYTES;
  * receive (the default); 'inline' — the same writer on the main thread (also
  * the fallback when no thread can be had); 'openpgpjs' — openpgp.js's own
  * streaming encrypt, the former path, kept so the bench can compare.
- * All three write SEIPD v1 messages with the same packets.
+ * For the office key all three write the same packets (SEIPD v1); openpgp.js
+ * alone would switch to v2 for a key that advertises it.
  */
 export type EncryptMode = 'thread' | 'inline' | 'openpgpjs';
 
@@ -64,10 +65,9 @@ export async function encryptToOffice(plain: Readable, key: openpgp.PublicKey, m
 
 /**
  * Chunk memory of one upload, reused: a chunk the writer has encrypted whole
- * comes back here (from the thread, transferred back) instead of becoming
- * garbage. Fresh 1 MiB ArrayBuffers at the rate of an upload made V8 run a
- * full mark-compact every few dozen MiB (external memory pressure), which
- * cost the receiving thread more than the copy itself.
+ * comes back here (from the thread, transferred back) instead of a fresh
+ * 1 MiB allocation for every MiB received. At most THREAD_WINDOW + 1 spare
+ * chunks, freed with the upload.
  */
 class ChunkPool {
   private readonly free: ArrayBuffer[] = [];
