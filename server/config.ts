@@ -168,6 +168,7 @@ const envSchema = z.object({
   KINKO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KINKO_FAILPOINTS: z.string().optional(),
   KINKO_PARSE_MAX_CONCURRENT: parseMaxConcurrent.optional(),
+  KINKO_UPLOAD_ENCRYPT: z.enum(['thread', 'inline', 'openpgpjs'], { error: '"thread", "inline" or "openpgpjs"' }).default('thread'),
 });
 
 export type Config = Readonly<{
@@ -200,6 +201,8 @@ export type Config = Readonly<{
   secretsDir: string;
   logLevel: string;
   failpoints: readonly string[];
+  /** How plain uploads are encrypted on arrival (server/drops/encrypt-stream.ts EncryptMode); env KINKO_UPLOAD_ENCRYPT, for benches and diagnosis. */
+  uploadEncrypt: 'thread' | 'inline' | 'openpgpjs';
   limits: Limits;
 }>;
 
@@ -297,6 +300,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretsDir: path.join(dataDir, 'secrets'),
     logLevel: e.KINKO_LOG_LEVEL,
     failpoints: (e.KINKO_FAILPOINTS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    uploadEncrypt: e.KINKO_UPLOAD_ENCRYPT,
     limits,
   });
 }

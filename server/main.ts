@@ -8,6 +8,7 @@ import { warnIfNobodyReceivesNotices } from './notify/recipients.js';
 import { recoverOnStart } from './ingest/reconcile.js';
 import { startInstanceHeartbeat } from './ingest/instances.js';
 import { sweepInterruptedPuts } from './drops/reconcile.js';
+import { stopEncryptThreads } from './drops/encrypt-thread.js';
 import { startCheckpointTimer } from './audit/checkpoint-timer.js';
 import { startRetentionAlarms } from './retention/alarm-timer.js';
 import { startBundleExpiry } from './bundles/delivery/timer.js';
@@ -77,6 +78,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       await stopImageExpiry().catch(() => {});
       await stopParseWorkers().catch(() => {});
       await stopSealWorkers().catch(() => {});
+      await stopEncryptThreads().catch(() => {});
       await stopUnlockThread().catch(() => {});
       await deps.close().catch(() => {});
       deps.logger.flush?.();

@@ -5,7 +5,15 @@
  *
  *   node --import tsx bench/upload/run.ts [--size-mib 1024] [--rounds 10]
  *        [--reps 3] [--concurrency 50] [--load-mib 20] [--load-kind mixed|plain|encrypted]
- *        [--timeout-min 20]
+ *        [--compare openpgpjs,inline] [--timeout-min 20]
+ *
+ * 1 and 2 run interleaved: each of --reps rounds runs every contestant once
+ * (gpg, kinko plain, each --compare server plain, kinko pre-encrypted, the
+ * sink), the order rotated from round to round; medians are reported.
+ * --compare starts one more kinko server per KINKO_UPLOAD_ENCRYPT value (its
+ * own data folder, the same office key) so that the former path (openpgpjs)
+ * and the writer on the main thread (inline) are measured in the same rounds
+ * as the default (thread); '' for none.
  *
  *  1. plain CSV of --size-mib, encrypted by the server as it streams  vs
  *     `gpg -e` of the same bytes as one file to /dev/null          target ≥ 40%
@@ -66,6 +74,9 @@ const concurrency = Number(opt('concurrency', '50'));
 const loadMiB = Number(opt('load-mib', '20'));
 const loadKind = opt('load-kind', 'mixed') as 'mixed' | 'plain' | 'encrypted';
 const timeoutMin = Number(opt('timeout-min', '20'));
+/** Other encryption paths (KINKO_UPLOAD_ENCRYPT) measured in the same rounds, each on a kinko server of its own. */
+const compareModes = opt('compare', 'openpgpjs,inline').split(',').filter(Boolean);
+for (const m of compareModes) if (!['thread', 'inline', 'openpgpjs'].includes(m)) throw new Error('--compare: a list of thread, inline, openpgpjs');
 for (const [k, v] of Object.entries({ sizeMiB, rounds, reps, concurrency, loadMiB, timeoutMin })) {
   if (!(v > 0) || !Number.isFinite(v)) throw new Error(`--${k}: expected a positive number`);
 }
@@ -349,6 +360,96 @@ async function checkReceipt(deps: Deps, r: Receipt, exp: Expect, gpg: { env: Nod
   return problems;
 }
 
+// ---- comparison servers ------------------------------------------------------------
+
+/** Every child started (servers, the sink), for the watchdog and Ctrl-C. */
+const children: ChildProcess[] = [];
+
+async function apiLogin(api: string, company: { accessKey: string }, user: { loginId: string; password: string; totpSecret: string }): Promise<string> {
+  const login = await fetch(`${api}/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ accessKey: company.accessKey, loginId: user.loginId, password: user.password, totp: await totpCode({ secret: user.totpSecret }) }),
+  });
+  if (login.status !== 201) throw new Error(`API login failed: ${login.status} ${await login.text()}`);
+  return ((await login.json()) as { token: string }).token;
+}
+
+interface AltServer {
+  mode: string;
+  secs: number[];
+  cpu: number[];
+  peak: number;
+  baseline: number;
+  /** One multipart request of `files`; every receipt checked, decrypted by gpg when `plainShas` is given. */
+  upload(files: string[], plainShas?: string[]): Promise<{ secs: number; cpu: number; problems: string[] }>;
+  stop(): Promise<void>;
+}
+
+/** Another kinko server on a data folder of its own (same office key), encrypting plain uploads by `mode`. */
+async function startAltServer(mode: string, base: string, tmpDir: string, gpgCheck: { env: NodeJS.ProcessEnv; tmpDir: string }): Promise<AltServer> {
+  const dataDir = path.join(base, `data-${mode}`);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const deps = await buildDeps(loadConfig({ KINKO_DATA_DIR: dataDir, KINKO_LOG_LEVEL: 'warn' }));
+  await installOfficeKey(deps);
+  const company = await makeCompany(deps, `比較 ${mode} 株式会社`);
+  const user = await makeUser(deps, { role: 'client', companyId: company.id });
+  const port = await freePort();
+  const server = await startChild(
+    ['bin/kinko.js', 'serve'],
+    childEnv({ KINKO_DATA_DIR: dataDir, KINKO_PORT: String(port), KINKO_HOST: '127.0.0.1', KINKO_LOG_LEVEL: 'warn', KINKO_UPLOAD_ENCRYPT: mode }),
+    port,
+    path.join(base, `server-${mode}.log`),
+    async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
+  );
+  children.push(server.proc);
+  const api = `http://127.0.0.1:${port}/api/v1`;
+  const auth = `Authorization: Bearer ${await apiLogin(api, company, user)}`;
+  const sampler = new RssSampler(server.proc.pid!);
+  const pid = server.proc.pid!;
+  const alt: AltServer = {
+    mode,
+    secs: [],
+    cpu: [],
+    peak: 0,
+    baseline: 0,
+    async upload(files, plainShas) {
+      sampler.reset();
+      const cpu0 = cpuOf(pid);
+      const r = await curlUpload(`${api}/drops`, files, [auth], path.join(tmpDir, `resp-${mode}.json`));
+      const cpu = cpuOf(pid) - cpu0;
+      alt.peak = Math.max(alt.peak, sampler.peak);
+      if (r.status !== 201) throw new Error(`plain upload (${mode}): ${r.status} ${r.body.slice(0, 500)}`);
+      const problems: string[] = [];
+      const rcs = receiptsOf(r.body);
+      if (rcs.length !== files.length) problems.push(`plain upload (${mode}): ${rcs.length} receipts for ${files.length} files`);
+      for (const [i, rc] of rcs.entries()) problems.push(...(await checkReceipt(deps, rc, plainShas ? { plainSha: plainShas[i]! } : {}, gpgCheck, true)));
+      return { secs: r.secs, cpu, problems };
+    },
+    async stop() {
+      sampler.stop();
+      await server.stop();
+      await deps.close().catch(() => {});
+    },
+  };
+  const upload = alt.upload;
+  alt.upload = async (files, plainShas) => {
+    const r = await upload(files, plainShas);
+    alt.secs.push(r.secs);
+    alt.cpu.push(r.cpu);
+    return r;
+  };
+  // warm-up: one 1 MiB plain upload (lazy modules, JIT, the encryption thread's first start)
+  const warm = path.join(tmpDir, `warm-up-${mode}.csv`);
+  fs.writeFileSync(warm, Buffer.concat([...csvChunks(MiB)]));
+  const w = await upload([warm]);
+  fs.rmSync(warm);
+  if (w.problems.length) throw new Error(`warm-up (${mode}): ${w.problems.join('; ')}`);
+  await sleep(500);
+  alt.baseline = sampler.sample();
+  return alt;
+}
+
 // ---- main --------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -367,11 +468,13 @@ async function main(): Promise<number> {
   let server: Child | undefined;
   let sink: Child | undefined;
   let sampler: RssSampler | undefined;
+  const alts: AltServer[] = [];
   const watchdog = setTimeout(() => {
     console.error(`\nbench exceeded --timeout-min ${timeoutMin}: stopping`);
     sampler?.stop();
     server?.proc.kill('SIGKILL');
     sink?.proc.kill('SIGKILL');
+    for (const c of children) c.kill('SIGKILL');
     void run('gpgconf', ['--kill', 'all'], { env: gnupg }).finally(() => {
       fs.rmSync(base, { recursive: true, force: true });
       process.exit(1);
@@ -381,6 +484,7 @@ async function main(): Promise<number> {
   const onSigint = () => {
     server?.proc.kill('SIGKILL');
     sink?.proc.kill('SIGKILL');
+    for (const c of children) c.kill('SIGKILL');
     fs.rmSync(base, { recursive: true, force: true });
     process.exit(130);
   };
@@ -476,13 +580,7 @@ async function main(): Promise<number> {
     sampler = new RssSampler(server.proc.pid!);
     const rssAtStart = sampler.sample();
 
-    const login = await fetch(`${api}/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accessKey: company.accessKey, loginId: user.loginId, password: user.password, totp: await totpCode({ secret: user.totpSecret }) }),
-    });
-    if (login.status !== 201) throw new Error(`API login failed: ${login.status} ${await login.text()}`);
-    const { token } = (await login.json()) as { token: string };
+    const token = await apiLogin(api, company, user);
     const auth = `Authorization: Bearer ${token}`;
     let uploadsDone = 0;
     const problems: string[] = [];
@@ -508,22 +606,37 @@ async function main(): Promise<number> {
     console.log(`${sizeMiB} MiB = ONE request of ${nParts} file(s) of ${fmt(partBytes[0]! / MiB)} MiB (server limit ${limits.upload.maxFileBytes / MiB} MiB per file, ${limits.upload.maxFilesPerRequest} per request); ${reps} run(s) each, median`);
     console.log(`sources generated in ${fmt(genSecs)} s; server RSS at start ${fmt(rssAtStart / MiB)} MiB, after login + warm-up ${fmt(rssBaseline / MiB)} MiB\n`);
 
-    // -- 1. plain upload (server encrypts) vs gpg -e of the same bytes
+    // -- comparison servers: the same kinko with another KINKO_UPLOAD_ENCRYPT (--compare), each on a data folder of its own
+    for (const mode of compareModes) alts.push(await startAltServer(mode, base, tmpDir, gpgCheck));
+
+    // -- 1 + 2, interleaved: per round every contestant once, the order rotated each round:
+    //    gpg -e, kinko plain (server encrypts), each comparison server plain, kinko pre-encrypted (stored as is), the sink
+    const sinkPort = await freePort();
+    sink = await startChild(['--import', 'tsx', 'bench/upload/sink-server.ts', sinkDir, String(sinkPort)], childEnv({}), sinkPort, path.join(base, 'sink.log'), async () =>
+      fs.readFileSync(path.join(base, 'sink.log'), 'utf8').includes('listening'),
+    );
+    const sinkSampler = new RssSampler(sink.proc.pid!);
     const gpgSecs: number[] = [];
     const gpgCpu: number[] = [];
     const plainSecs: number[] = [];
     const plainCpu: number[] = [];
+    const sinkSecs: number[] = [];
+    const sinkCpu: number[] = [];
+    const encSecs: number[] = [];
+    const encCpu: number[] = [];
     const serverPid = server.proc.pid!;
     let plainPeak = 0;
     let plainHwm = 0;
+    let encPeak = 0;
+    let encHwm = 0;
     for (let rep = 0; rep < reps; rep++) {
-      const peer = async () => {
+      const gpgRun = async () => {
         const r = await runCpu('gpg', ['--batch', '--yes', '--trust-model', 'always', '--compress-algo', 'none', '-e', '-r', fpr, '-o', '/dev/null', bigCsv], gnupg);
         if (r.code !== 0) throw new Error(`gpg -e: ${r.stderr}`);
         gpgSecs.push(r.secs);
         gpgCpu.push(r.cpu);
       };
-      const kinko = async () => {
+      const kinkoPlain = async () => {
         sampler!.reset();
         const cpu0 = cpuOf(serverPid);
         const r = await curlUpload(`${api}/drops`, plainParts.map((p) => p.file), [auth], path.join(tmpDir, 'resp.json'));
@@ -540,29 +653,11 @@ async function main(): Promise<number> {
           uploadsDone++;
         }
       };
-      if (rep % 2 === 0) {
-        await peer();
-        await kinko();
-      } else {
-        await kinko();
-        await peer();
-      }
-    }
-
-    // -- 2. pre-encrypted upload vs the same curl request to a minimal Node server
-    const sinkPort = await freePort();
-    sink = await startChild(['--import', 'tsx', 'bench/upload/sink-server.ts', sinkDir, String(sinkPort)], childEnv({}), sinkPort, path.join(base, 'sink.log'), async () =>
-      fs.readFileSync(path.join(base, 'sink.log'), 'utf8').includes('listening'),
-    );
-    const sinkSampler = new RssSampler(sink.proc.pid!);
-    const sinkSecs: number[] = [];
-    const sinkCpu: number[] = [];
-    const encSecs: number[] = [];
-    const encCpu: number[] = [];
-    let encPeak = 0;
-    let encHwm = 0;
-    for (let rep = 0; rep < reps; rep++) {
-      const peer = async () => {
+      const altPlain = (alt: AltServer) => async () => {
+        const r = await alt.upload(plainParts.map((p) => p.file), rep === 0 ? plainParts.map((p) => p.sha) : undefined);
+        problems.push(...r.problems);
+      };
+      const sinkRun = async () => {
         const cpu0 = cpuOf(sink!.proc.pid!);
         const r = await curlUpload(`http://127.0.0.1:${sinkPort}/`, encParts.map((p) => p.file), [auth], path.join(tmpDir, 'resp.json'));
         sinkCpu.push(cpuOf(sink!.proc.pid!) - cpu0);
@@ -572,7 +667,7 @@ async function main(): Promise<number> {
         fs.rmSync(path.join(sinkDir, got.file));
         sinkSecs.push(r.secs);
       };
-      const kinko = async () => {
+      const kinkoEncrypted = async () => {
         sampler!.reset();
         const cpu0 = cpuOf(serverPid);
         const r = await curlUpload(`${api}/drops`, encParts.map((p) => p.file), [auth], path.join(tmpDir, 'resp.json'));
@@ -588,18 +683,15 @@ async function main(): Promise<number> {
           uploadsDone++;
         }
       };
-      if (rep % 2 === 0) {
-        await peer();
-        await kinko();
-      } else {
-        await kinko();
-        await peer();
-      }
+      const round = [gpgRun, kinkoPlain, ...alts.map(altPlain), kinkoEncrypted, sinkRun];
+      const shift = rep % round.length;
+      for (const step of [...round.slice(shift), ...round.slice(0, shift)]) await step();
     }
     const sinkPeak = sinkSampler.peak;
     sinkSampler.stop();
     await sink.stop();
     sink = undefined;
+    for (const alt of alts) await alt.stop();
 
     // -- 4. concurrent load through the API (fetch + FormData from file-backed Blobs)
     sampler.reset();
@@ -679,11 +771,18 @@ async function main(): Promise<number> {
       [`pre-encrypted ${fmt(encBytes / MiB, 0)} MiB, stored as is`, rate(encBytes, encMed), 'node sink + fsync', rate(encBytes, sinkMed), `${fmt(encRatio * 100, 0)}%`, `≥ ${TARGET_ENCRYPTED * 100}%`, verdict(encRatio >= TARGET_ENCRYPTED)],
     ];
     table.push([`plain CSV ${sizeMiB} MiB vs kinko's own receive`, rate(totalBytes, plainMed), 'kinko, pre-encrypted', rate(encBytes, encMed), `${fmt(plainVsReceive * 100, 0)}%`, `≥ ${TARGET_PLAIN_VS_RECEIVE * 100}%`, verdict(plainVsReceive >= TARGET_PLAIN_VS_RECEIVE)]);
+    // The other encryption paths, same rounds (not graded: for choosing the path).
+    for (const alt of alts) {
+      const m = median(alt.secs);
+      table.push([`  same, KINKO_UPLOAD_ENCRYPT=${alt.mode}`, rate(totalBytes, m), 'gpg -e → /dev/null', rate(totalBytes, gpgMed), `${fmt((gpgMed / m) * 100, 0)}%`, '', '']);
+      table.push([`  same, KINKO_UPLOAD_ENCRYPT=${alt.mode}`, rate(totalBytes, m), 'kinko, pre-encrypted', rate(encBytes, encMed), `${fmt((totalBytes / m / (encBytes / encMed)) * 100, 0)}%`, '', '']);
+    }
     const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
     for (const r of table) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
     const secs = (xs: number[]) => xs.map((x) => fmt(x, 2)).join('/');
-    console.log(`runs, wall s: kinko plain ${secs(plainSecs)}, gpg ${secs(gpgSecs)}; kinko pre-encrypted ${secs(encSecs)}, sink ${secs(sinkSecs)}`);
-    console.log(`runs, CPU s (server process / gpg / sink process, user+sys): kinko plain ${secs(plainCpu)}, gpg ${secs(gpgCpu)}; kinko pre-encrypted ${secs(encCpu)}, sink ${secs(sinkCpu)}`);
+    const altRuns = (f: (a: AltServer) => number[]) => alts.map((a) => `; ${a.mode} plain ${secs(f(a))}`).join('');
+    console.log(`runs, wall s: kinko plain ${secs(plainSecs)}, gpg ${secs(gpgSecs)}; kinko pre-encrypted ${secs(encSecs)}, sink ${secs(sinkSecs)}${altRuns((a) => a.secs)}`);
+    console.log(`runs, CPU s (server process / gpg / sink process, user+sys): kinko plain ${secs(plainCpu)}, gpg ${secs(gpgCpu)}; kinko pre-encrypted ${secs(encCpu)}, sink ${secs(sinkCpu)}${altRuns((a) => a.cpu)}`);
     const perCpu = (bytes: number, cpu: number[]) => `${fmt(bytes / MiB / median(cpu))} MiB per CPU-s`;
     console.log(
       `by CPU time (less sensitive to other load): kinko plain ${perCpu(totalBytes, plainCpu)} vs gpg ${perCpu(totalBytes, gpgCpu)} = ${fmt((median(gpgCpu) / median(plainCpu)) * 100, 0)}%; ` +
@@ -698,6 +797,7 @@ async function main(): Promise<number> {
     console.log(`server RSS, baseline ${fmt(rssBaseline / MiB)} MiB (idle, after login + warm-up), sampled every 50 ms:`);
     console.log(`  during plain ${sizeMiB} MiB uploads:         peak ${fmt(plainPeak / MiB)} MiB (${growth(plainPeak)}), kernel VmHWM ${fmt(plainHwm / MiB)} MiB`);
     console.log(`  during pre-encrypted ${sizeMiB} MiB uploads: peak ${fmt(encPeak / MiB)} MiB (${growth(encPeak)}), kernel VmHWM ${fmt(encHwm / MiB)} MiB`);
+    for (const a of alts) console.log(`  ${a.mode} server, plain uploads:         peak ${fmt(a.peak / MiB)} MiB (+${fmt((a.peak - a.baseline) / MiB)} MiB over its own ${fmt(a.baseline / MiB)} MiB)`);
     console.log(`  peak − baseline < ${TARGET_RSS_MIB} MiB: ${verdict(growthOk)};  peak < ${TARGET_RSS_MIB} MiB: ${verdict(rssOk)}   (peer sink process peak ${fmt(sinkPeak / MiB)} MiB)`);
     console.log('');
 
@@ -739,6 +839,7 @@ async function main(): Promise<number> {
     clearTimeout(watchdog);
     sampler?.stop();
     await sink?.stop();
+    for (const alt of alts) await alt.stop().catch(() => {});
     await server?.stop();
     await deps?.close().catch(() => {});
     await run('gpgconf', ['--kill', 'all'], { env: gnupg }).catch(() => {});

@@ -62,6 +62,7 @@ export async function receiveDrops(deps: Deps, who: Uploader, upload: Upload, me
     recipient,
     limits: deps.config.limits.upload,
     newKey: () => randomStorageKey('d'),
+    encrypt: deps.config.uploadEncrypt,
   });
 
   const createdAt = deps.clock.now().toISOString();

@@ -4,7 +4,7 @@ import { pipeline, type Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { Limits } from '../config.js';
 import type { StorageAdapter } from '../../storage-adapters/types.js';
-import { DigestCounter, encryptToOffice } from './encrypt-stream.js';
+import { DigestCounter, encryptToOffice, type EncryptMode } from './encrypt-stream.js';
 import { ClientGone, UploadMalformed, UploadRefusedType, UploadTooLarge } from './errors.js';
 import { splitHead } from './file-head.js';
 import { cleanFileName } from './file-name.js';
@@ -47,6 +47,8 @@ export interface ReceiveOptions {
   limits: Limits['upload'];
   /** A fresh random storage key. */
   newKey: () => string;
+  /** How plain files are encrypted (config.uploadEncrypt); the encryption thread by default. */
+  encrypt?: EncryptMode;
 }
 
 /** Enough for file-type to see a workbook's first zip entries and for every session-key packet of a message. */
@@ -209,7 +211,7 @@ async function storeOne(
       // encrypted as it flows; the plaintext is never written (P1).
       await checkPlainType(fileName, head);
       kind = 'server-encrypted';
-      stages.push(await encryptToOffice(whole, opts.recipient.key));
+      stages.push(await encryptToOffice(whole, opts.recipient.key, opts.encrypt));
       break;
   }
   const digest = new DigestCounter();

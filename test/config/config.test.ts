@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(c.mail.kind).toBe('outbox');
     expect(c.port).toBe(3000);
     expect(c.limits).toBe(limits);
+    expect(c.uploadEncrypt).toBe('thread');
   });
 
   it('KINKO_DATA_DIR moves every embedded location', () => {
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
     [{ KINKO_STORAGE: 's3', KINKO_S3_DROPS_BUCKET: 'same', KINKO_S3_VAULT_BUCKET: 'same' }, 'KINKO_S3_VAULT_BUCKET', 'separate'],
     [{ KINKO_SMTP_URL: 'http://mail' }, 'KINKO_SMTP_URL', 'smtp://'],
     [{ KINKO_SECRET: 'short' }, 'KINKO_SECRET', '32 bytes'],
+    [{ KINKO_UPLOAD_ENCRYPT: 'gpg' }, 'KINKO_UPLOAD_ENCRYPT', '"thread", "inline" or "openpgpjs"'],
   ])('a wrong setting %j names %s and what it expects', (env, variable, expects) => {
     let err: unknown;
     try {

@@ -51,10 +51,15 @@ export function strangerKey(): Promise<TestOfficeKey> {
   return generate('Someone Else');
 }
 
+/** The office key pair of this test file (generated once), without any app. */
+export function officeKeyPair(): Promise<TestOfficeKey> {
+  generated ??= generate();
+  return generated;
+}
+
 /** The office key of this test app (one generated key per test file, inserted into office_keys). */
 export async function installOfficeKey(deps: Deps): Promise<TestOfficeKey> {
-  generated ??= generate();
-  const k = await generated;
+  const k = await officeKeyPair();
   const exists = await deps.db.selectFrom('office_keys').select('fingerprint').where('fingerprint', '=', k.fingerprint).executeTakeFirst();
   if (!exists) {
     await deps.db
@@ -284,6 +289,32 @@ export function gpgDecrypt(key: TestOfficeKey, cipher: Buffer): Buffer {
     spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
     fs.rmSync(home, { recursive: true, force: true });
   }
+}
+
+/**
+ * A GnuPG home holding the office secret key, for many decryptions in a row
+ * (fuzzing): each answers gpg's exit status and output, so a refusal is seen
+ * as gpg reports it rather than thrown.
+ */
+export function gpgWithOfficeKey(key: TestOfficeKey): {
+  /** `statusLines`: gpg's machine-readable status (--status-fd) goes to stderr too, e.g. DECRYPTION_OKAY, GOODMDC. */
+  decrypt(cipher: Buffer, opts?: { statusLines?: boolean }): { status: number | null; stdout: Buffer; stderr: string };
+  close(): void;
+} {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-gpg-'));
+  const env = { ...process.env, GNUPGHOME: home };
+  const imp = spawnSync('gpg', ['--batch', '--import'], { input: key.privateArmored, env });
+  if (imp.status !== 0) throw new Error(`gpg --import failed: ${imp.stderr.toString()}`);
+  return {
+    decrypt(cipher, opts = {}) {
+      const dec = spawnSync('gpg', ['--batch', '--quiet', ...(opts.statusLines ? ['--status-fd', '2'] : []), '--decrypt'], { input: cipher, env, maxBuffer: 512 * 1024 * 1024 });
+      return { status: dec.status, stdout: dec.stdout, stderr: dec.stderr.toString() };
+    },
+    close() {
+      spawnSync('gpgconf', ['--kill', 'all'], { env });
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Encrypts with GnuPG to the office public key (binary, GnuPG's own packet framing). */

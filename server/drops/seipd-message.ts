@@ -1,0 +1,33 @@
+import * as openpgp from 'openpgp';
+import type { SymmetricName } from './seipd-writer.js';
+
+/**
+ * The part of a server-encrypted message that needs the office public key:
+ * a fresh session key and the Public-Key Encrypted Session Key packet that
+ * carries it to the office key (RFC 4880 §5.1), both made by openpgp.js
+ * (generateSessionKey, encryptSessionKey). seipd-writer.ts writes what follows.
+ *
+ * The algorithm is the one openpgp.js's own encrypt would pick for this key
+ * (AES-256 when the key lists it, else AES-128), but always for SEIPD v1:
+ * a session key packet for AEAD (v2) would be unreadable to GnuPG 2.2, so any
+ * AEAD suggestion from the key's features is left out.
+ */
+export interface MessageStart {
+  /** The PKESK packet(s), the first bytes of the message. */
+  head: Buffer;
+  algorithm: SymmetricName;
+  /** Raw session key; the caller zeroes it once the writer has it. */
+  sessionKey: Uint8Array;
+  date: Date;
+}
+
+const CONFIG: openpgp.PartialConfig = { aeadProtect: false };
+const SUPPORTED: readonly string[] = ['aes128', 'aes192', 'aes256'] satisfies SymmetricName[];
+
+export async function startMessage(key: openpgp.PublicKey, date = new Date()): Promise<MessageStart> {
+  const sk = await openpgp.generateSessionKey({ encryptionKeys: key, date, config: CONFIG });
+  if (!SUPPORTED.includes(sk.algorithm)) throw new Error(`session-key algorithm ${sk.algorithm} not supported here`);
+  const algorithm = sk.algorithm as SymmetricName;
+  const head = await openpgp.encryptSessionKey({ data: sk.data, algorithm, encryptionKeys: key, format: 'binary', date, config: CONFIG });
+  return { head: Buffer.from(head), algorithm, sessionKey: sk.data, date };
+}
