@@ -127,6 +127,7 @@ describeWithChromium()('every office and room page at 1280 and 390 px (e2e)', ()
     await visit(page, 'office-step-up', '/office/step-up');
     await visit(page, 'office-safeguards', '/office/oversight/safeguards');
     await visit(page, 'office-custody-reports', `/office/companies/${office.company.id}/custody-reports`);
+    await visit(page, 'office-identity-images', '/office/settings/identity-images');
   }, 180_000);
 
   it('the client’s pages', async () => {

@@ -35,6 +35,18 @@ export interface Running {
 }
 
 export async function startKinko(dataDir: string, failpoints?: string): Promise<Running> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await startOnce(dataDir, failpoints);
+    } catch (e) {
+      // Another process took the port between freePort and listen: try another one.
+      if (tries < 3 && /EADDRINUSE/.test(String(e))) continue;
+      throw e;
+    }
+  }
+}
+
+async function startOnce(dataDir: string, failpoints?: string): Promise<Running> {
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
     cwd: ROOT,

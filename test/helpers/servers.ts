@@ -10,15 +10,23 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+/**
+ * A port nothing listens on, chosen below Linux's ephemeral range
+ * (32768–60999): a port the kernel hands out for `listen(0)` can be taken
+ * again a moment later as the local end of any outgoing connection, and the
+ * server started on it then fails with EADDRINUSE (CI, stop 25).
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
+  for (let tries = 0; ; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (ok) return port;
+    if (tries > 50) throw new Error('no free port between 20000 and 32000');
+  }
 }
 
 async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
