@@ -19,6 +19,8 @@ export interface Gathered {
   unreadDrops: Map<string, number>;
   /** Employees' own submissions not confirmed, per company (collect-scope.ts): their people are unknown to kinko until confirmed. */
   unconfirmed: Map<string, Set<string>>;
+  /** Identity image sources in scope, per company (collect-scope.ts). */
+  images: Map<string, number>;
   /** Facts that explain the result (counts only). */
   evidence: { reveals?: number; bulkReads?: number; keyUnlocks?: number; logins?: number; failedLogins?: number; dropsHeld?: number } & CollectFacts['evidence'];
   bundles: Facts<number>;
@@ -30,7 +32,7 @@ const PLAIN_ACTIONS = ['vault.reveal', 'vault.read.bulk'] as const;
 const DOWNLOAD_ACTIONS = ['vault.read.bulk'] as const;
 
 export async function gatherScope(db: Kysely<Database>, e: Exposure): Promise<Gathered> {
-  const g: Gathered = { tally: new PeopleTally(), unreadDrops: new Map(), unconfirmed: new Map(), evidence: {}, bundles: { available: false } };
+  const g: Gathered = { tally: new PeopleTally(), unreadDrops: new Map(), unconfirmed: new Map(), images: new Map(), evidence: {}, bundles: { available: false } };
   switch (e.kind) {
     case 'account':
     case 'device':

@@ -25,7 +25,10 @@ export interface BreachScope {
   discoveredOn: string;
   officeName: string | null;
   overall: Verdict;
-  companies: Array<{ companyId: string; name: string; verdict: Verdict }>;
+  /** Whether identity images (本人確認書類の画像) from employee collection are in scope: the 速報 draft's 項目 line names them. */
+  images: boolean;
+  /** Each client's own: `images` says the same for that client's notice pack. */
+  companies: Array<{ companyId: string; name: string; verdict: Verdict; images: boolean }>;
   evidence: Awaited<ReturnType<typeof gatherScope>>['evidence'];
   accountRole?: string;
   accountName?: string;
@@ -50,7 +53,7 @@ export async function scopeBreach(deps: Deps, actor: Actor, requestId: string | 
 
   const perCompany = new Map<string, PersonEntry[]>();
   for (const p of g.tally.entries()) perCompany.set(p.companyId, [...(perCompany.get(p.companyId) ?? []), p]);
-  for (const c of [...g.unreadDrops.keys(), ...g.unconfirmed.keys()]) if (!perCompany.has(c)) perCompany.set(c, []);
+  for (const c of [...g.unreadDrops.keys(), ...g.unconfirmed.keys(), ...g.images.keys()]) if (!perCompany.has(c)) perCompany.set(c, []);
   const unknownOf = (companyId: string) => ({ drops: g.unreadDrops.get(companyId) ?? 0, submissions: g.unconfirmed.get(companyId)?.size ?? 0 });
   const unreadTotal = [...g.unreadDrops.values()].reduce((a, b) => a + b, 0);
   const unconfirmedTotal = [...g.unconfirmed.values()].reduce((a, b) => a + b.size, 0);
@@ -60,6 +63,7 @@ export async function scopeBreach(deps: Deps, actor: Actor, requestId: string | 
       companyId,
       name: names.get(companyId) ?? companyId,
       verdict: verdictFor(countPeople(people), unknownOf(companyId), req.flags, req.discoveredAt, rules),
+      images: (g.images.get(companyId) ?? 0) > 0,
     }))
     .sort((a, b) => b.verdict.counts.people - a.verdict.counts.people || a.name.localeCompare(b.name, 'ja'));
 
@@ -76,7 +80,7 @@ export async function scopeBreach(deps: Deps, actor: Actor, requestId: string | 
   );
   return {
     exposure: e, flags: req.flags, discoveredOn: jstDatePlus(req.discoveredAt, 0), officeName: await repo.officeName(deps.db),
-    overall, companies, evidence: g.evidence, accountRole: g.accountRole, accountName, bundles: g.bundles, rules,
+    overall, images: g.images.size > 0, companies, evidence: g.evidence, accountRole: g.accountRole, accountName, bundles: g.bundles, rules,
     companyName: e.kind === 'company' ? names.get(e.companyId) : undefined,
   };
 }

@@ -22,6 +22,8 @@ export interface CollectFacts {
   tally: PeopleTally;
   /** company → submissions whose people kinko does not know (each once, whatever led to it). */
   unconfirmed: Map<string, Set<string>>;
+  /** company → identity image sources in scope (kept sets, opened sets or submissions; an unconfirmed submission holds the employee's images too): what the 項目 line names. */
+  images: Map<string, number>;
   evidence: { submissionsHeld?: number; keptImageSets?: number; imageViews?: number };
 }
 
@@ -30,6 +32,7 @@ export async function addCollectedInBucket(db: Kysely<Database>, g: CollectFacts
   for (const s of subs) if (!s.confirmed) unknown(g, s.company_id, s.id);
   g.tally.add(await repo.personsFromDrops(db, subs.filter((s) => s.confirmed).map((s) => s.id)), 'officeKey');
   const kept = await collect.keptImagesInBucket(db, f);
+  for (const k of kept) image(g, k.company_id);
   const persons = await repo.personsByIds(db, [...new Set(kept.flatMap((k) => (k.person_id ? [k.person_id] : [])))]);
   g.tally.add(persons, 'officeKey');
   const known = new Set(persons.map((p) => p.id));
@@ -50,6 +53,7 @@ export async function addCollectViews(db: Kysely<Database>, g: CollectFacts, win
     for (const entry of page) {
       const ids = repo.targetIds(entry.target_ids);
       views++;
+      if (entry.company_id) image(g, entry.company_id);
       if (entry.action === 'collect.imagesViewed' && ids[2]) keptIds.push(ids[2]);
       else if (entry.action === 'collect.viewed' && ids[1] && entry.company_id) viewed.push({ company: entry.company_id, submission: ids[1] });
     }
@@ -70,7 +74,12 @@ export async function addCollectViews(db: Kysely<Database>, g: CollectFacts, win
   if (views > 0) g.evidence.imageViews = views;
 }
 
+function image(g: CollectFacts, companyId: string): void {
+  g.images.set(companyId, (g.images.get(companyId) ?? 0) + 1);
+}
+
 function unknown(g: CollectFacts, companyId: string, submissionId: string): void {
+  image(g, companyId);
   const set = g.unconfirmed.get(companyId) ?? new Set<string>();
   set.add(submissionId);
   g.unconfirmed.set(companyId, set);

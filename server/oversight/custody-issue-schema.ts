@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { isIsoDate } from '../retention/calendar.js';
 import { asText } from '../http/validate.js';
+import { periodFields } from './ledger-schema.js';
 
-/** Issuing a signed custody report: the period in office days (empty = the past 12 months) and the key holder's passphrase. */
-const day = z.preprocess(asText, z.string().trim().refine((v) => v === '' || isIsoDate(v), { message: 'oversight.ledger.errors.badDay' }));
-
+/** Issuing a signed custody report: the period in office days (ledger-schema.ts: empty = the past 12 months) and the key holder's passphrase. */
 export const issueSchema = {
-  body: z.object({
-    from: day,
-    to: day,
+  body: periodFields.extend({
     passphrase: z.preprocess(asText, z.string().min(1, 'oversight.custody.errors.passphrase').max(1024, 'oversight.custody.errors.passphrase')),
   }),
 };

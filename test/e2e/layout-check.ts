@@ -10,10 +10,18 @@ import type { Page } from 'playwright-core';
  * - wrappedCounts: a count (「1 件」「新着 1 件」「3 人」, a badge) breaks over
  *   two lines;
  * - letterColumns: a table cell holding a token (an id, a hash, a file name)
- *   is so narrow that the token runs down it a few letters a line.
+ *   is so narrow that the token runs down it a few letters a line;
+ * - scrollRegions: regions inside the page that scroll sideways (content
+ *   wider than a box that lets it scroll: at 390 px every table is one,
+ *   kinko.css). The page-wide `overflow` cannot see these — the container
+ *   keeps the page narrow. A wide table one only reads (a schedule, the audit
+ *   log) may scroll inside itself, so these fail only on pages that ask for
+ *   it (layout.test.ts: `noInnerScroll`); each says whether it holds a form
+ *   field or button.
  */
 export interface LayoutProblems {
   overflow: string | null;
+  scrollRegions: string[];
   wrappedCounts: string[];
   letterColumns: string[];
 }
@@ -89,6 +97,14 @@ export async function layoutProblems(page: Page): Promise<LayoutProblems> {
       // Narrower than five characters, or three characters or fewer a line on average.
       if (inner < fontSize * 5 || (n > 2 && text.length / n <= 3)) letterColumns.push(`${label(td)} (${Math.round(inner)}px, ${n} lines)`);
     }
-    return { overflow, wrappedCounts, letterColumns };
+    // Regions that scroll sideways inside the page: content wider than the box, and the box lets it scroll.
+    const scrollRegions: string[] = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const ox = getComputedStyle(el).overflowX;
+      if ((ox !== 'auto' && ox !== 'scroll') || el.scrollWidth <= el.clientWidth + 1 || !visible(el)) continue;
+      const fields = el.querySelector('input:not([type=hidden]), select, textarea, button') ? ', holds form fields' : '';
+      scrollRegions.push(`${label(el)} (${el.scrollWidth}px of content in ${el.clientWidth}px${fields})`);
+    }
+    return { overflow, wrappedCounts, letterColumns, scrollRegions };
   });
 }

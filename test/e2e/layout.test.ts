@@ -33,6 +33,12 @@ describeWithChromium()('every office and room page at 1280 and 390 px (e2e)', ()
   /** Every page checked: name → width → problems. */
   const checked = new Map<string, Map<number, LayoutProblems & { url: string }>>();
   const dropIds: string[] = [];
+  /**
+   * Pages where nothing may scroll sideways even inside the page — forms laid
+   * out as tables, filled in on a phone. Elsewhere a wide table one only
+   * reads may scroll inside itself (logged at the end, not failed).
+   */
+  const noInnerScroll = new Set(['office-safeguards', 'office-custody-reports', 'room-custody-reports']);
 
   async function newPage(): Promise<Page> {
     const ctx = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
@@ -87,6 +93,8 @@ describeWithChromium()('every office and room page at 1280 and 390 px (e2e)', ()
     await server?.close();
     await t?.close();
     console.log(`[kinko e2e] layout screenshots: ${SCREENSHOT_DIR}`);
+    const regions = [...checked].flatMap(([name, byWidth]) => [...byWidth].flatMap(([width, p]) => p.scrollRegions.map((r) => `${name} @${width}: ${r}`)));
+    if (regions.length) console.log(`[kinko e2e] regions that scroll sideways inside a page (allowed outside noInnerScroll):\n  ${regions.join('\n  ')}`);
   });
 
   it('the director’s pages, through an ingest', async () => {
@@ -144,12 +152,14 @@ describeWithChromium()('every office and room page at 1280 and 390 px (e2e)', ()
 
   it('no page scrolls sideways, wraps a count or squeezes a token letter by letter, at either width', () => {
     expect(checked.size).toBeGreaterThanOrEqual(24);
+    for (const name of noInnerScroll) expect({ name, checked: checked.has(name) }).toEqual({ name, checked: true });
     const problems: string[] = [];
     for (const [name, byWidth] of checked) {
       for (const [width, p] of byWidth) {
         if (p.overflow) problems.push(`${name} @${width} (${p.url}): ${p.overflow}`);
         for (const c of p.wrappedCounts) problems.push(`${name} @${width}: count wraps: ${c}`);
         for (const c of p.letterColumns) problems.push(`${name} @${width}: letter-by-letter cell: ${c}`);
+        if (noInnerScroll.has(name)) for (const c of p.scrollRegions) problems.push(`${name} @${width}: a region scrolls sideways inside the page: ${c}`);
       }
     }
     expect(problems).toEqual([]);

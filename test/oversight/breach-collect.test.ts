@@ -27,7 +27,7 @@ describe.each(testDatabases())('breach scoping of collected submissions and kept
   let t: TestApp;
   let now = JST('2026-01-10T09:00');
   let office: VaultOffice;
-  const co: Record<'a' | 'b', { id: string; name: string }> = {} as never;
+  const co: Record<'a' | 'b' | 'c', { id: string; name: string }> = {} as never;
   const self: Record<string, PersonRow> = {};
   /** The truth, per scope: people (company:person) and their state, and submissions whose people are unknown, per company. */
   const inBucketNow = { people: new Map<string, 'officeKey' | 'vaultApart'>(), unconfirmed: { a: 0, b: 0 } };
@@ -46,6 +46,7 @@ describe.each(testDatabases())('breach scoping of collected submissions and kept
     office = await makeVaultOffice(t.deps);
     co.a = await makeCompany(t.deps, '青葉商事株式会社');
     co.b = await makeCompany(t.deps, '白川工業株式会社');
+    co.c = await makeCompany(t.deps, '黒田運輸株式会社'); // vault only: nothing collected from its employees
     const n = [...NUMBERS];
     const A = await putInVault(t.deps, { companyId: co.a.id, employees: [
       { number: n[0]!, name: '青葉 一郎', employeeCode: 'E1', dependents: [{ number: n[1]!, name: '青葉 花子', relation: '配偶者' }] },
@@ -53,6 +54,7 @@ describe.each(testDatabases())('breach scoping of collected submissions and kept
       { number: n[3]!, name: '青葉 三郎', employeeCode: 'E3' },
     ] });
     const B = await putInVault(t.deps, { companyId: co.b.id, employees: [{ number: n[4]!, name: '白川 一郎', employeeCode: 'F1' }] });
+    await putInVault(t.deps, { companyId: co.c.id, employees: [{ number: n[7]!, name: '黒田 一郎', employeeCode: 'G1' }] });
     for (const p of [...A, ...B]) if (p.relation === '本人') self[p.employee_code!] = p;
     const by = office.director.id;
 
@@ -117,6 +119,9 @@ describe.each(testDatabases())('breach scoping of collected submissions and kept
   }
   const row = (html: string, companyId: string) => new RegExp(`<tr data-company="${companyId}">([\\s\\S]*?)</tr>`).exec(html)?.[1] ?? '';
   const pack = (html: string, companyId: string) => new RegExp(`<article class="card notice-pack" data-pack="${companyId}">([\\s\\S]*?)</article>`).exec(html)?.[1] ?? '';
+  const packItems = (html: string, companyId: string) => /<p data-pack-line="items">([^<]*)<\/p>/.exec(pack(html, companyId))?.[1] ?? '';
+  const IMAGES_JA = '本人確認書類の画像（マイナンバーカード・通知カード。個人番号が写っています）';
+  const IMAGES_EN = 'Identity document images (My Number card, notification card: they show the My Number)';
   const of = (people: Iterable<string>, c: 'a' | 'b') => [...people].filter((k) => k.startsWith(`${c}:`)).length;
 
   it('when the drops bucket is scoped, each employee whose images are kept counts once, encrypted to the office key, and unconfirmed submissions are counted per client as files of unknown people', async () => {
@@ -171,5 +176,28 @@ describe.each(testDatabases())('breach scoping of collected submissions and kept
     expect(count(html, 'data-count="unconfirmedSubmissions"')).toBe(1);
     expect(html).toMatch(/data-evidence="imageViews">[^<]*: 3 回/);
     expect(html).toMatch(/data-draft="items">[^<]*個人番号、氏名/);
+  });
+
+  it('each client\'s notice pack names identity images as an item when, and only when, that client\'s images are in scope', async () => {
+    // A backup of the vault and the drops location: A and B had kept sets and submissions in the bucket; C only vault records.
+    const body = { kind: 'backup', takenAt: '2026-01-15T09:00', holdsVault: '1', holdsDrops: '1' };
+    const html = await scope(body);
+    expect(packItems(html, co.a.id)).toBe(`漏えい等した項目: 暗号化された個人番号（鍵は別の場所で保護）、${IMAGES_JA}`);
+    expect(packItems(html, co.b.id)).toContain(IMAGES_JA);
+    expect(packItems(html, co.c.id)).toBe('漏えい等した項目: 暗号化された個人番号（鍵は別の場所で保護）');
+    expect(html).toMatch(new RegExp(`data-draft="items">[^<]*${IMAGES_JA.replace(/[()（）]/g, '.')}`));
+    const en = await scope(body, '?lang=en');
+    expect(packItems(en, co.a.id)).toBe(`Items affected: Encrypted My Numbers (key kept apart); ${IMAGES_EN}`);
+    expect(packItems(en, co.c.id)).toBe('Items affected: Encrypted My Numbers (key kept apart)');
+
+    // The staff account's window: it opened A's and B's employees' cards, so both packs name the images, beside the numbers seen in clear.
+    const seen = await scope({ kind: 'account', accountId: office.keyHolder.id, from: '2026-02-01T00:00', to: '2026-02-10T00:00' });
+    expect(packItems(seen, co.a.id)).toBe(`漏えい等した項目: 個人番号、氏名、フリガナ、従業員番号、続柄、${IMAGES_JA}`);
+    expect(packItems(seen, co.b.id)).toContain(IMAGES_JA);
+
+    // C alone: no image anywhere, in its pack or in the 速報 draft.
+    const onlyC = await scope({ kind: 'company', companyId: co.c.id });
+    expect(packItems(onlyC, co.c.id)).toBe('漏えい等した項目: 暗号化された個人番号（鍵は別の場所で保護）');
+    expect(onlyC).not.toContain(IMAGES_JA);
   });
 });

@@ -240,6 +240,14 @@ describe.each(testDatabases())('handling ledger (on $name)', (target) => {
     const bad = await agent.get(`/office/companies/${office.company.id}/ledger?from=2026-02-30`);
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('日付を「年-月-日」の形（例: 2026-04-01）で入力してください。');
+    // The same checks as the custody report's (ledger-schema.ts): a start after today is refused, an end after today counts up to today and says so.
+    const later = await agent.get(`/office/companies/${office.company.id}/ledger?from=2026-07-01`);
+    expect(later.status).toBe(400);
+    expect(later.text).toContain('開始日（2026-07-01）が今日（2026-06-01）より後になっています。');
+    const clamped = await agent.get(`/office/companies/${office.company.id}/ledger?from=2026-05-01&to=2026-12-31`);
+    expect(clamped.status).toBe(200);
+    expect(clamped.text).toContain('終了日 2026-12-31 は今日より後のため、今日（2026-06-01）までを対象にしています。');
+    expect(clamped.text).toContain(`/office/companies/${office.company.id}/ledger.csv?from=2026-05-01&amp;to=2026-06-01`);
   });
 
   it('when the company is unknown it is not found, and a client never reaches an office ledger', async () => {
