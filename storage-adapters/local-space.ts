@@ -3,8 +3,12 @@
  * item 9): a folder that exists and is writable by permission still refuses
  * every upload when its filesystem is full, and `/healthz` said ok at 100%.
  * Two checks: free space for unprivileged writers below `minFreeBytes`, and
- * a real write (a probe file of one block, fsync'd, removed) — the latter
- * also catches quotas and read-only remounts that statfs does not show.
+ * a real write (a probe file of one block, removed) — the latter also
+ * catches quotas and read-only remounts that statfs does not show (open and
+ * write report them). The probe is not fsync'd: on a disk busy with a large
+ * commit's log sync, a small file's sync waited behind it for seconds, and
+ * /healthz said both storage locations failed in the middle of an ingest
+ * (CI, stop 25) — a load balancer would have taken a working instance out.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -25,7 +29,6 @@ export async function assertWritable(dir: string, minFreeBytes: number): Promise
   try {
     fh = await fs.open(probe, 'wx', 0o600);
     await fh.write(Buffer.alloc(PROBE_BYTES));
-    await fh.sync();
   } finally {
     await fh?.close().catch(() => {});
     await fs.rm(probe, { force: true });

@@ -17,7 +17,9 @@ const MiB = 1024 * 1024;
  * waiting. It is a ratio, so a loaded CI machine slows both parts alike (the
  * wall-clock stall bound used before went over on loaded runs). The control
  * proves the measure can fail: decrypting on the main thread keeps the loop
- * busy all the time.
+ * busy all the time (≥ 0.99 here). Off the main thread it read 0.19–0.41 on
+ * an idle machine and 0.87 at load 10–16 (CI beside three other sessions'
+ * work), hence the bound: below the control, with room for load.
  */
 async function utilisation<T>(work: () => Promise<T>): Promise<{ result: T; busy: number }> {
   const start = performance.eventLoopUtilization();
@@ -51,7 +53,7 @@ describe('decrypting a large drop', () => {
     expect(cipher.length).toBeGreaterThan(OFF_THREAD_BYTES);
     const { result: out, busy } = await utilisation(() => decryptDrop(Readable.from([cipher.subarray(0, MiB), cipher.subarray(MiB)]), key, 100 * MiB, cipher.length));
     expect(out.equals(plain)).toBe(true);
-    expect(busy).toBeLessThan(0.7);
+    expect(busy).toBeLessThan(0.95);
   }, 60_000);
 
   it('(control) decrypting on the main thread itself keeps the loop busy: the measure above can fail', async () => {
@@ -61,7 +63,7 @@ describe('decrypting a large drop', () => {
       const message = await openpgp.readMessage({ binaryMessage: cipher });
       return openpgp.decrypt({ message, decryptionKeys: key, format: 'binary' });
     });
-    expect(busy).toBeGreaterThan(0.9);
+    expect(busy).toBeGreaterThan(0.97);
   }, 60_000);
 
   it('a tampered, an oversized or a foreign message is refused with its own message, as on the main thread', async () => {
