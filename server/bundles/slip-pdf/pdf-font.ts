@@ -1,3 +1,4 @@
+import { cidToGidMap } from './cid-map.js';
 import { deflate } from './deflate.js';
 import type { FontFace } from './font-face.js';
 import { subsetTtf } from './ttf-subset.js';
@@ -76,8 +77,6 @@ function widthsArray(face: FontFace, cids: readonly number[]): string {
  */
 export function prepareFont(face: FontFace, chars: ReadonlyMap<number, number>, tag: string, shared: boolean): PreparedFont {
   const { file, gids } = subsetTtf(face, chars.keys());
-  const map = Buffer.alloc(2 * ((gids[gids.length - 1] ?? 0) + 1));
-  gids.forEach((gid, i) => map.writeUInt16BE(i, 2 * gid));
   const scale = 1000 / face.unitsPerEm;
   const baseFont = `${tag}+${face.postscriptName}`;
   const [x0, y0, x1, y1] = face.bbox.map((v) => Math.round(v * scale));
@@ -91,7 +90,7 @@ export function prepareFont(face: FontFace, chars: ReadonlyMap<number, number>, 
     fontFileLength: file.length,
     toUnicode: shared ? deflate(toUnicodeCmap(chars), 9) : Buffer.from(toUnicodeCmap(chars), 'latin1'),
     flate: shared,
-    cidToGid: deflate(map, 1),
+    cidToGid: cidToGidMap(gids),
     widths: widthsArray(face, gids),
     descriptor,
   };
