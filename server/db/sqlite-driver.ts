@@ -66,15 +66,47 @@ interface EachRowQuery extends CompiledQuery {
 /** How many distinct statement texts keep their "read-only?" answer (the rest are asked again). */
 const READONLY_CACHE = 1000;
 
+/**
+ * Prepared statements kept per connection, by text. better-sqlite3's
+ * prepare() parses and plans the SQL every time — a third of a bulk read of
+ * 15,834 numbers (one row lookup each) went to preparing the same two texts
+ * again (bench/README "Year-end bundles"). A statement is reused only by run()
+ * below, which runs it to the end synchronously (all() / run()), so no two
+ * uses overlap; stream() prepares its own, as an iterating statement is busy
+ * until its caller finishes. Kysely writes `IN (?, ?, …)` with one `?` per
+ * value, so texts vary: past STATEMENT_CACHE the cache starts again.
+ */
+const STATEMENT_CACHE = 500;
+
+class Statements {
+  readonly #byText = new Map<string, SqliteDatabase.Statement>();
+
+  constructor(private readonly db: Raw) {}
+
+  get(text: string): SqliteDatabase.Statement {
+    let s = this.#byText.get(text);
+    if (!s) {
+      s = this.db.prepare(text);
+      if (this.#byText.size >= STATEMENT_CACHE) this.#byText.clear();
+      this.#byText.set(text, s);
+    }
+    return s;
+  }
+}
+
 export class ReadWriteSqliteDriver implements Driver {
   readonly #writer: Raw;
   readonly #reader: Raw;
   readonly #mutex = new Mutex();
   readonly #readonlyBySql = new Map<string, boolean>();
+  readonly #writerStatements: Statements;
+  readonly #readerStatements: Statements;
 
   constructor(writer: Raw, reader: Raw) {
     this.#writer = writer;
     this.#reader = reader;
+    this.#writerStatements = new Statements(writer);
+    this.#readerStatements = new Statements(reader);
   }
 
   async init(): Promise<void> {}
@@ -133,11 +165,11 @@ export class ReadWriteSqliteDriver implements Driver {
 
   /** Runs one statement where it belongs (see the file comment). */
   async execute<R>(c: RoutedConnection, query: CompiledQuery): Promise<QueryResult<R>> {
-    if (c.inTransaction) return run<R>(this.#writer, query);
-    if (this.#readOnly(query.sql)) return run<R>(this.#reader, query);
+    if (c.inTransaction) return run<R>(this.#writerStatements, query);
+    if (this.#readOnly(query.sql)) return run<R>(this.#readerStatements, query);
     await this.#mutex.lock();
     try {
-      return run<R>(this.#writer, query);
+      return run<R>(this.#writerStatements, query);
     } finally {
       this.#mutex.unlock();
     }
@@ -154,7 +186,7 @@ export class ReadWriteSqliteDriver implements Driver {
     let known = this.#readonlyBySql.get(text);
     if (known === undefined) {
       // PRAGMAs report read-only but are settings of one connection; they go to the writer.
-      known = !/^\s*pragma\b/i.test(text) && this.#reader.prepare(text).readonly;
+      known = !/^\s*pragma\b/i.test(text) && this.#readerStatements.get(text).readonly;
       if (this.#readonlyBySql.size >= READONLY_CACHE) this.#readonlyBySql.clear();
       this.#readonlyBySql.set(text, known);
     }
@@ -204,8 +236,8 @@ class RoutedConnection implements DatabaseConnection {
   }
 }
 
-function run<R>(db: Raw, query: CompiledQuery): QueryResult<R> {
-  const stmt = db.prepare(query.sql);
+function run<R>(statements: Statements, query: CompiledQuery): QueryResult<R> {
+  const stmt = statements.get(query.sql);
   if (EACH_ROW in query) {
     if (stmt.reader) throw new Error('eachRow runs writes only');
     let changes = 0;

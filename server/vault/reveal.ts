@@ -90,11 +90,15 @@ async function readNumber(deps: RevealDeps, person: repo.PersonRow, officeKey: o
  * (reseal.ts) may move the record between the caller's read of the row and
  * this one: the row is read again, and when the record is missing because
  * the row moved meanwhile, the new one is read — never a false "damaged".
+ * With `justRead`, `person` is a row the caller has just read (a bulk read
+ * reads 500 at a time, bulk-read.ts) and serves as the first reading.
  */
-export async function readCurrentNumber(deps: RevealDeps, person: repo.PersonRow, dataKey: (dataKeyId: string) => Promise<Buffer>): Promise<string> {
-  let row = person;
+export type RecordRow = Pick<repo.PersonRow, 'id' | 'state' | 'token' | 'data_key_id'>;
+
+export async function readCurrentNumber(deps: RevealDeps, person: RecordRow, dataKey: (dataKeyId: string) => Promise<Buffer>, justRead = false): Promise<string> {
+  let row: RecordRow = person;
   for (let attempt = 0; ; attempt++) {
-    const now = await repo.findPerson(deps.db, person.id);
+    const now: RecordRow | null = attempt === 0 && justRead ? person : await repo.findPerson(deps.db, person.id);
     if (!now || now.state !== 'held') throw new VaultRecordDisposed();
     row = now;
     try {
