@@ -88,7 +88,9 @@ export async function startSignature(
   written.catch(() => undefined);
   return {
     onePass: ops.write(),
-    write: (bytes) => controller.enqueue(bytes),
+    write: (bytes) => {
+      if (!failed) controller.enqueue(bytes);
+    },
     room: async () => {
       while (!failed && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((r) => (pulled = r));
     },

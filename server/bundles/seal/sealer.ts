@@ -50,9 +50,10 @@ export async function startSeal(archiveName: string, signingKey: openpgp.Private
     signer.fail(err);
     throw err;
   }
+  let failed = false;
   return {
     write: (bytes) => {
-      if (bytes.length === 0) return [];
+      if (failed || bytes.length === 0) return [];
       signer.write(bytes);
       const out = writer.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       if (head.length === 0) return out;
@@ -65,6 +66,9 @@ export async function startSeal(archiveName: string, signingKey: openpgp.Private
       const signature = await signer.end();
       return [...head.splice(0), ...writer.end(signature)];
     },
-    fail: (err) => signer.fail(err),
+    fail: (err) => {
+      failed = true;
+      signer.fail(err);
+    },
   };
 }
