@@ -3,6 +3,8 @@
  * in pieces of 24–40 KiB (as the employees' PDFs come) zipped and sealed —
  * signed with an office key, encrypted to a client key (or --to passphrase) —
  * by each path over the same pieces, into a sink that drops the ciphertext:
+ *   - the primitives alone: the hashes and the cipher any seal of these bytes
+ *     pays in this node's OpenSSL (the floor under the seal);
  *   - the zip alone (fflate + each file's SHA-256 for the manifest; no seal),
  *     the part of sealStreamed that is not the seal;
  *   - openpgp.js's streaming sign+encrypt (the seal before, seal-openpgpjs.ts);
@@ -15,7 +17,7 @@
  *   node --import tsx bench/bundles/seal-only.mts [--mb 300] [--rounds 3] [--to key|passphrase]
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,6 +90,19 @@ const gpgSeal = () =>
   });
 
 const paths: Record<string, () => Promise<number | void>> = {
+  // What any seal of these bytes pays in this node's OpenSSL: the signature's hash (openpgp.js picks SHA-512
+  // for these keys), AES-256-CFB and the MDC's SHA-1, and the stored bytes' SHA-256 (the bundle's row).
+  'primitives alone (SHA-512, CFB, SHA-1, SHA-256)': async () => {
+    const [h512, h1, h256] = [createHash('sha512'), createHash('sha1'), createHash('sha256')];
+    const c = createCipheriv('aes-256-cfb', randomBytes(32), Buffer.alloc(16));
+    for (let i = 0; i < pieces.length; i += 32) {
+      const b = Buffer.concat(pieces.slice(i, i + 32));
+      h512.update(b);
+      h1.update(b);
+      h256.update(c.update(b));
+    }
+    for (const h of [h512, h1, h256]) h.digest();
+  },
   'zip alone (no seal)': async () => {
     const zip = new Zip(() => undefined);
     const entries = [];
