@@ -35,7 +35,7 @@ module.exports = {
     },
     {
       name: 'lib-is-domain-free',
-      comment: 'server/lib/ holds the domain-free helpers (ids and randomness, JST dates, the secret box, passwords, the signing key, the CLI command type); it imports no domain, so every domain may use it.',
+      comment: 'server/lib/ holds the domain-free helpers (ids and randomness, JST dates, the secret box, passwords, the signing key, the CLI command type, the OpenPGP SEIPD v1 writer that drops and bundles share); it imports no domain, so every domain may use it.',
       severity: 'error',
       from: { path: '^server/lib/' },
       to: { path: '^server/(?!lib/)' },

@@ -3,8 +3,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type * as openpgp from 'openpgp';
 import { encryptWithOpenPgpJs } from './encrypt-openpgpjs.js';
 import { openThreadStream, type ThreadReply, type ThreadStream } from './encrypt-thread.js';
-import { startMessage } from './seipd-message.js';
-import { FIRST_CHUNK_BYTES, PART_BYTES, SeipdV1Writer } from './seipd-writer.js';
+import { startMessage } from '../lib/seipd-message.js';
+import { FIRST_CHUNK_BYTES, PART_BYTES, SeipdV1Writer } from '../lib/seipd-writer.js';
 
 /**
  * P1 for clients without JavaScript: a plain upload is encrypted to the office

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { bundleWorkerScript } from '../workers/bundle.js';
 import type { EncryptReply, EncryptRequest } from './encrypt-worker.js';
-import type { SymmetricName } from './seipd-writer.js';
+import type { SymmetricName } from '../lib/seipd-writer.js';
 
 /**
  * Encryption threads for plain uploads (encrypt-worker.ts). Receiving an

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { SeipdV1Writer, type SymmetricName } from './seipd-writer.js';
+import { SeipdV1Writer, type SymmetricName } from '../lib/seipd-writer.js';
 
 /**
  * Body of an encryption thread (encrypt-thread.ts): runs the SEIPD writers

@@ -4,8 +4,8 @@ import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
 import { encryptToOffice, type EncryptMode } from '../../server/drops/encrypt-stream.js';
 import { encryptThreadCount } from '../../server/drops/encrypt-thread.js';
-import { startMessage } from '../../server/drops/seipd-message.js';
-import { PART_BYTES, SeipdV1Writer } from '../../server/drops/seipd-writer.js';
+import { startMessage } from '../../server/lib/seipd-message.js';
+import { PART_BYTES, SeipdV1Writer } from '../../server/lib/seipd-writer.js';
 import { decryptDrop } from '../../server/ingest/decrypt.js';
 import { gpgWithOfficeKey, officeKeyPair, type TestOfficeKey } from './helpers.js';
 

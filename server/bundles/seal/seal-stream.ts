@@ -1,23 +1,23 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Zip, ZipPassThrough } from 'fflate';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import { fileEntry, type BundleFile, type Recipient } from './seal.js';
+import { startSeal } from './sealer.js';
 
 /**
  * sealBundle for a bundle too large to hold twice in memory (the 本人交付
  * bundle of 10,000 employees: a PDF each): the files come one at a time, go
  * into the zip as they come (stored, not compressed), the zip streams into
  * one OpenPGP message — signed with the office key, encrypted as sealBundle
- * does (openpgp.js streams both) — and the ciphertext streams to `put`.
- * Only a few MiB of files wait for the encryption at any time (QUEUED), so
- * a slow store slows the PDFs rather than filling memory. The
+ * does (sealer.ts) — and the ciphertext streams to `put`.
+ * Only a few MiB wait for the store or the signature's hash at any time
+ * (QUEUED), so a slow store slows the PDFs rather than filling memory. The
  * manifest, which lists every file's size and SHA-256, is the last entry.
  */
 const GATHER = 1 << 20;
-/** Zip bytes that may wait for the encryption before the next file is made. */
+/** Bytes that may wait for the store (ciphertext) or the hash (zip) before the next file is made. */
 const QUEUED = 8 << 20;
-const CONFIG: openpgp.PartialConfig = { aeadProtect: false, preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed };
 
 export interface StreamSealed {
   readonly size: number;
@@ -33,35 +33,42 @@ export async function sealStreamed(
   manifestOf: (files: ReturnType<typeof fileEntry>[]) => Uint8Array,
   put: (ciphertext: Readable) => Promise<void>,
 ): Promise<StreamSealed> {
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let pulled: (() => void) | undefined;
-  const plain = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-      },
-      pull() {
-        pulled?.();
-        pulled = undefined;
-      },
+  const sealer = await startSeal(archiveName, signingKey, to, QUEUED);
+  const hash = createHash('sha256');
+  let size = 0;
+  let taken: (() => void) | undefined;
+  const out = new Readable({
+    highWaterMark: QUEUED,
+    read() {
+      taken?.();
+      taken = undefined;
     },
-    new ByteLengthQueuingStrategy({ highWaterMark: QUEUED }),
-  );
-  const push = (c: Uint8Array) => controller.enqueue(c);
-  const finish = () => controller.close();
-  const fail = (e: unknown) => controller.error(e);
-  /** Waits while more than QUEUED bytes of zip wait for the encryption: the next PDF is made only when there is room. */
+  });
+  const emit = (cipher: Buffer[]) => {
+    for (const c of cipher) {
+      hash.update(c);
+      size += c.length;
+      out.push(c);
+    }
+  };
+  const fail = (e: unknown) => {
+    sealer.fail(e);
+    out.destroy(e instanceof Error ? e : new Error(String(e)));
+  };
+  /** Waits while more than QUEUED bytes wait for the store or the hash: the next PDF is made only when there is room. */
   let broken = false;
   const room = async () => {
-    while (!broken && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((r) => (pulled = r));
+    while (!broken && out.readableLength >= QUEUED) await new Promise<void>((r) => (taken = r));
+    if (!broken) await sealer.room();
   };
-  // The zip's output comes in many small pieces (a header, a file, a descriptor each); openpgp.js pays
-  // per piece, so they are passed on gathered into pieces of about 1 MiB.
+  // The zip's output comes in many small pieces (a header, a file, a descriptor each); the hash and the
+  // cipher pay per piece, so they are passed on gathered into pieces of about 1 MiB.
   let held: Uint8Array[] = [];
   let heldBytes = 0;
+  let ended: Promise<void> | undefined;
   const flush = () => {
     if (heldBytes === 0) return;
-    push(held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, heldBytes));
+    emit(sealer.write(held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, heldBytes)));
     held = [];
     heldBytes = 0;
   };
@@ -72,25 +79,18 @@ export async function sealStreamed(
     if (heldBytes >= GATHER) flush();
     if (final) {
       flush();
-      finish();
+      ended = sealer.end().then((rest) => {
+        emit(rest);
+        out.push(null);
+      });
     }
   });
-  const message = await openpgp.createMessage({ binary: plain, filename: archiveName, format: 'binary' });
-  const encrypted = (await openpgp.encrypt({
-    message, signingKeys: signingKey, ...(to.kind === 'client-key' ? { encryptionKeys: to.publicKey } : { passwords: [to.passphrase] }), format: 'binary', config: CONFIG,
-  })) as unknown as ReadableStream<Uint8Array>;
-  const hash = createHash('sha256');
-  let size = 0;
-  const out = Readable.fromWeb(encrypted as never).map((c: Uint8Array) => {
-    hash.update(c);
-    size += c.length;
-    return c;
-  });
   const stored = put(out);
-  // A store or encryption that fails stops the files' loop rather than leave it waiting for room.
-  stored.catch(() => {
+  // A store that fails stops the files' loop rather than leave it waiting for room, and stops the signature.
+  stored.catch((e: unknown) => {
     broken = true;
-    pulled?.();
+    sealer.fail(e);
+    taken?.();
   });
   const entries: ReturnType<typeof fileEntry>[] = [];
   const add = (name: string, bytes: Uint8Array) => {
@@ -104,13 +104,15 @@ export async function sealStreamed(
       entries.push(fileEntry(f));
       // Not zeroed here: the zip hands these very bytes on to the encryption (and this bundle holds no number).
       add(f.name, f.bytes);
-      // Let the encryption take what was zipped before the next file is made.
+      // Let the store and the hash take what was sealed before the next file is made.
       await room();
       if (broken) break;
     }
     if (!broken) {
       add('manifest.json', manifestOf(entries));
       zip.end();
+      // The signature comes when the hash has every byte; a signature that fails fails the stream, so `put` rejects.
+      await ended?.catch(fail);
     }
   } catch (err) {
     fail(err);

@@ -11,6 +11,12 @@ import type { SymmetricName } from './seipd-writer.js';
  * (AES-256 when the key lists it, else AES-128), but always for SEIPD v1:
  * a session key packet for AEAD (v2) would be unreadable to GnuPG 2.2, so any
  * AEAD suggestion from the key's features is left out.
+ *
+ * A message sealed to a passphrase instead (a year-end bundle for a client
+ * without a key) starts with the Symmetric-Key Encrypted Session Key packet
+ * (§5.3) openpgp.js makes for it — version 4, iterated and salted S2K with
+ * openpgp.js's settings — and the algorithm openpgp.js's own encrypt uses
+ * when there is no key to consult (its preferred one, AES-256).
  */
 export interface MessageStart {
   /** The PKESK packet(s), the first bytes of the message. */
@@ -24,10 +30,14 @@ export interface MessageStart {
 const CONFIG: openpgp.PartialConfig = { aeadProtect: false };
 const SUPPORTED: readonly string[] = ['aes128', 'aes192', 'aes256'] satisfies SymmetricName[];
 
-export async function startMessage(key: openpgp.PublicKey, date = new Date()): Promise<MessageStart> {
-  const sk = await openpgp.generateSessionKey({ encryptionKeys: key, date, config: CONFIG });
+/** The message's recipient: a public key, or a passphrase. */
+export type MessageTo = openpgp.PublicKey | { passphrase: string };
+
+export async function startMessage(to: MessageTo, date = new Date()): Promise<MessageStart> {
+  const recipient = 'passphrase' in to ? { passwords: [to.passphrase] } : { encryptionKeys: to };
+  const sk = await openpgp.generateSessionKey({ encryptionKeys: 'passphrase' in to ? [] : to, date, config: CONFIG });
   if (!SUPPORTED.includes(sk.algorithm)) throw new Error(`session-key algorithm ${sk.algorithm} not supported here`);
   const algorithm = sk.algorithm as SymmetricName;
-  const head = await openpgp.encryptSessionKey({ data: sk.data, algorithm, encryptionKeys: key, format: 'binary', date, config: CONFIG });
+  const head = await openpgp.encryptSessionKey({ data: sk.data, algorithm, ...recipient, format: 'binary', date, config: CONFIG });
   return { head: Buffer.from(head), algorithm, sessionKey: sk.data, date };
 }

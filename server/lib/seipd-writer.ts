@@ -6,6 +6,10 @@ import { createCipheriv, createHash, randomBytes, type Cipher, type Hash } from 
  * tag 18) holding one Literal Data packet (§5.9, tag 11) and the Modification
  * Detection Code packet (§5.14, tag 19). The session-key packet in front of
  * it is openpgp.js's (seipd-message.ts); this file only frames bytes.
+ * A signed message (the year-end bundles) has whole packets made by
+ * openpgp.js around the literal one — its one-pass signature packet before
+ * (`leading`), its signature packet after (`end(trailing)`) — which are
+ * encrypted here as they are, like the literal packet's body.
  *
  * Why by hand: openpgp.js's streaming encrypt of the same packets costs
  * several times what its cipher does (Web-stream hand-offs, concatenations,
@@ -25,7 +29,7 @@ import { createCipheriv, createHash, randomBytes, type Cipher, type Hash } from 
  * PART_BYTES (a power of two, ≥ 512 as the first part must be), and the last
  * length is always an ordinary one, never a partial. The literal packet cuts
  * a part as soon as one is full, so a caller that hands over FIRST_CHUNK_BYTES
- * and then PART_BYTES at a time has each chunk encrypted whole at once and
+ * (when the literal packet names no file) and then PART_BYTES at a time has each chunk encrypted whole at once and
  * may reuse its memory (`holdsInput`); when the data ends on a part boundary
  * the last length is 0, which §4.2.2.4 allows. The SEIPD packet cuts a part
  * only while more bytes wait behind it (it holds only its own ciphertext).
@@ -50,9 +54,9 @@ export const PART_POWER = 20;
 export const PART_BYTES = 2 ** PART_POWER;
 
 const TAG_LITERAL = 0xc0 | 11;
-/** Format, file-name length, date: the literal body's first octets, in its first part. */
+/** Format, file-name length, date: the literal body's first octets, in its first part (and the file name, when there is one). */
 const LITERAL_HEADER_BYTES = 6;
-/** Plaintext that fills the literal packet's first part exactly (after its header). */
+/** Plaintext that fills the literal packet's first part exactly (after its header, which names no file). */
 export const FIRST_CHUNK_BYTES = PART_BYTES - LITERAL_HEADER_BYTES;
 const TAG_SEIPD = 0xc0 | 18;
 const MDC_HEADER = Buffer.from([0xc0 | 19, 20]);
@@ -118,9 +122,14 @@ export class SeipdV1Writer {
   /**
    * @param sessionKey the message's session key (copied into OpenSSL's context; the caller zeroes its copy)
    * @param date the literal packet's date (seconds), as openpgp.js writes the time of encryption
-   * @param prefix random prefix of one block; tests pass their own to compare with other writers
+   * @param opts.fileName the literal packet's file name (UTF-8, at most 255 octets); none by default
+   * @param opts.leading whole packets to go before the literal packet (a one-pass signature packet)
+   * @param opts.prefix random prefix of one block; tests pass their own to compare with other writers
    */
-  constructor(algorithm: SymmetricName, sessionKey: Uint8Array, date: Date, prefix: Buffer = randomBytes(BLOCK_BYTES)) {
+  constructor(algorithm: SymmetricName, sessionKey: Uint8Array, date: Date, opts: { fileName?: string; leading?: Uint8Array; prefix?: Buffer } = {}) {
+    const prefix = opts.prefix ?? randomBytes(BLOCK_BYTES);
+    const name = Buffer.from(opts.fileName ?? '', 'utf8');
+    if (name.length > 255) throw new Error('file name longer than 255 octets');
     const c = CIPHERS[algorithm];
     if (!c) throw new Error(`unsupported session-key algorithm ${String(algorithm)}`);
     if (sessionKey.length !== c.keyBytes) throw new Error('session key of the wrong size');
@@ -129,11 +138,14 @@ export class SeipdV1Writer {
     this.out.push(Buffer.from([TAG_SEIPD]));
     this.body.push(Buffer.from([1]));
     this.encrypt(Buffer.concat([prefix, prefix.subarray(BLOCK_BYTES - 2)]));
+    if (opts.leading) this.encrypt(opts.leading);
     this.encrypt(Buffer.from([TAG_LITERAL]));
-    // Literal header: binary ('b'), no file name (the name stays in the drops row), the date.
-    const head = Buffer.alloc(LITERAL_HEADER_BYTES);
+    // Literal header: binary ('b'), the file name (for drops none: the name stays in the drops row), the date.
+    const head = Buffer.alloc(LITERAL_HEADER_BYTES + name.length);
     head[0] = 0x62;
-    head.writeUInt32BE(Math.floor(date.getTime() / 1000) >>> 0, 2);
+    head[1] = name.length;
+    name.copy(head, 2);
+    head.writeUInt32BE(Math.floor(date.getTime() / 1000) >>> 0, 2 + name.length);
     this.literal.push(head);
   }
 
@@ -152,12 +164,14 @@ export class SeipdV1Writer {
     return this.literal.bytes > 0;
   }
 
-  end(): Buffer[] {
+  /** @param trailing whole packets to go after the literal packet (a signature packet) */
+  end(trailing?: Uint8Array): Buffer[] {
     if (this.ended) throw new Error('end after end');
     this.ended = true;
     const n = this.literal.bytes;
     this.encrypt(simpleLength(n));
     for (const p of this.literal.take(n)) this.encrypt(p);
+    if (trailing) this.encrypt(trailing);
     this.mdc.update(MDC_HEADER);
     this.body.push(this.cipher.update(MDC_HEADER));
     const digest = this.mdc.digest();
@@ -170,7 +184,7 @@ export class SeipdV1Writer {
   }
 
   /** Plaintext of the SEIPD body: into the MDC and through the cipher. */
-  private encrypt(b: Buffer): void {
+  private encrypt(b: Uint8Array): void {
     this.mdc.update(b);
     this.body.push(this.cipher.update(b));
     this.frameBody();
