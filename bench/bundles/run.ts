@@ -143,7 +143,7 @@ async function main() {
     await deps.close();
     // The build runs in a process of its own, as in a server, so its RSS is kinko's and not this set-up's.
     fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ dropId: drop.id, directorId: office.director.id, numbers }));
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--phase', 'build', '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const child = spawnSync(process.execPath, [...(process.env.KINKO_BENCH_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.KINKO_BENCH_PROF_DIR] : []), '--import', 'tsx', fileURLToPath(import.meta.url), '--phase', 'build', '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (child.status !== 0) throw new Error(`the build process failed (${child.status}): ${child.stderr.slice(-2000)}`);
     const { openMs, buildMs, cpuS, out, peak, rssBefore, numberInLog } = JSON.parse(child.stdout.trim().split('\n').pop() as string) as BuildReport;
     deps = await openDeps(dir, log);

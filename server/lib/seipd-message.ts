@@ -30,14 +30,22 @@ export interface MessageStart {
 const CONFIG: openpgp.PartialConfig = { aeadProtect: false };
 const SUPPORTED: readonly string[] = ['aes128', 'aes192', 'aes256'] satisfies SymmetricName[];
 
-/** The message's recipient: a public key, or a passphrase. */
-export type MessageTo = openpgp.PublicKey | { passphrase: string };
+/**
+ * The message's recipient: a public key, or a passphrase. `s2kIterationCountByte`
+ * (RFC 4880 §3.7.1.3's coded count) lowers openpgp.js's default stretching
+ * (224: 16 MiB hashed, ≈ 20 ms per message here and longer in a browser) —
+ * only for a passphrase with the entropy of a key, where stretching adds
+ * nothing (a year-end bundle's: ≈ 173 random bits).
+ */
+export type MessageTo = openpgp.PublicKey | { passphrase: string; s2kIterationCountByte?: number };
 
 export async function startMessage(to: MessageTo, date = new Date()): Promise<MessageStart> {
   const recipient = 'passphrase' in to ? { passwords: [to.passphrase] } : { encryptionKeys: to };
   const sk = await openpgp.generateSessionKey({ encryptionKeys: 'passphrase' in to ? [] : to, date, config: CONFIG });
   if (!SUPPORTED.includes(sk.algorithm)) throw new Error(`session-key algorithm ${sk.algorithm} not supported here`);
   const algorithm = sk.algorithm as SymmetricName;
-  const head = await openpgp.encryptSessionKey({ data: sk.data, algorithm, ...recipient, format: 'binary', date, config: CONFIG });
+  const count = 'passphrase' in to ? to.s2kIterationCountByte : undefined;
+  const config = count === undefined ? CONFIG : { ...CONFIG, s2kIterationCountByte: count };
+  const head = await openpgp.encryptSessionKey({ data: sk.data, algorithm, ...recipient, format: 'binary', date, config });
   return { head: Buffer.from(head), algorithm, sessionKey: sk.data, date };
 }
