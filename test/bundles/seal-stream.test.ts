@@ -71,6 +71,9 @@ async function openpgpOpen(message: Uint8Array, to: Recipient): Promise<Uint8Arr
   return out.data as Uint8Array;
 }
 function expectFiles(zip: Uint8Array, files = FILES) {
+  // An independent reader checks every entry's CRC-32 (fflate's unzip does not): Python's zipfile.
+  const crc = spawnSync('python3', ['-c', 'import sys, zipfile, io; z = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read())); print(z.testzip() or "ok", len(z.namelist()))'], { input: Buffer.from(zip) });
+  expect(crc.stdout.toString().trim()).toBe(`ok ${files.length + 1}`);
   const entries = unzipSync(zip);
   for (const f of files) expect(Buffer.from(entries[f.name]!).equals(f.bytes)).toBe(true);
   expect(Object.keys(entries)).toHaveLength(files.length + 1);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { Zip, ZipPassThrough } from 'fflate';
 import type * as openpgp from 'openpgp';
@@ -18,6 +19,30 @@ import { startSeal } from './sealer.js';
 const GATHER = 1 << 20;
 /** Bytes that may wait for the store (ciphertext) or the hash (zip) before the next file is made. */
 const QUEUED = 8 << 20;
+
+/**
+ * A stored zip entry whose CRC-32 comes from node:zlib (native) instead of
+ * fflate's JavaScript loop — 0.3–0.7 s of a 300 MB 本人交付 bundle's thread.
+ * The rest is fflate's: `process` is its documented hook for subclasses, and
+ * the zip reads `crc` and `size` once the entry's last chunk is pushed.
+ * zlib.crc32 is Node ≥ 20.15; on an older 20 the entry is fflate's own.
+ */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+export class NativeCrcEntry extends ZipPassThrough {
+  constructor(name: string) {
+    super(name);
+    this.crc = 0;
+  }
+
+  override push(chunk: Uint8Array, final = false): void {
+    if (!nativeCrc32) return super.push(chunk, final);
+    if (!this.ondata) throw new Error('zip entry pushed before it was added to a zip');
+    this.crc = nativeCrc32(chunk, this.crc);
+    this.size += chunk.length;
+    this.process(chunk as Uint8Array<ArrayBuffer>, final);
+  }
+}
 
 export interface StreamSealed {
   readonly size: number;
@@ -94,7 +119,7 @@ export async function sealStreamed(
   });
   const entries: ReturnType<typeof fileEntry>[] = [];
   const add = (name: string, bytes: Uint8Array) => {
-    const e = new ZipPassThrough(name);
+    const e = new NativeCrcEntry(name);
     e.mtime = new Date('2000-01-01T00:00:00Z');
     zip.add(e);
     e.push(bytes, true);
