@@ -49,7 +49,11 @@ export function sealSelfCopies(
   const done = (opts.thread === false ? Promise.resolve(null) : workerScript()).then(async (url) => {
     if (stopped) throw new Error('self-copy bundle stopped');
     if (!url) return sealHere(copies, nenbun, builtAt, archiveName, signingKey, to, put);
-    worker = new Worker(url, { env: {}, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 384, maxYoungGenerationSizeMb: 32 } });
+    // Heap limits: the thread holds the copies' data, the font and a few PDFs at a time (what waits for the
+    // seal is bounded by QUEUED). With 384 MiB of old generation V8 let garbage pile up before collecting it:
+    // the build process peaked at 580–640 MiB for 10,000 employees; at 128 MiB, 516–528 MiB, no slower
+    // (bench/README.md). The copies' data grows with the company, so the limit does too (4 MiB per 1,000).
+    worker = new Worker(url, { env: {}, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: Math.min(384, 96 + Math.ceil(copies.length / 250)), maxYoungGenerationSizeMb: 16 } });
     try {
       return await inThread(worker, { copies, nenbun, builtAt: builtAt.toISOString(), archiveName, key: keyBytes(signingKey), to: to.kind === 'client-key' ? { kind: 'client-key', armored: to.publicKey.armor() } : to }, put);
     } finally {
