@@ -35,13 +35,16 @@ export interface PersonToDispose {
  */
 export async function reserveForDisposal(trx: Trx, companyId: string, personIds: readonly string[]): Promise<PersonToDispose[] | { notHeld: string[]; notFound: string[] }> {
   const ids = [...new Set(personIds)];
-  const rows = ids.length === 0 ? [] : await trx.selectFrom('persons').select(['id', 'token', 'data_key_id', 'state', 'name', 'relation']).where('company_id', '=', companyId).where(oneOfValues(trx, 'id', ids)).execute();
+  // By id alone, the company checked here: with `company_id = ?` in the query SQLite walks the
+  // company's whole index instead of looking the ids up (bulk-read.ts). Another company's id is "not found".
+  const rows = ids.length === 0 ? [] : (await trx.selectFrom('persons').select(['id', 'company_id', 'token', 'data_key_id', 'state', 'name', 'relation']).where(oneOfValues(trx, 'id', ids)).execute()).filter((r) => r.company_id === companyId);
   const found = new Set(rows.map((r) => r.id));
   const notFound = ids.filter((id) => !found.has(id));
   const notHeld = rows.filter((r) => r.state !== 'held').map((r) => r.id);
   if (notFound.length > 0 || notHeld.length > 0) return { notHeld, notFound };
   // Conditional: a concurrent approval that got in first leaves fewer rows to update.
-  const upd = await trx.updateTable('persons').set({ state: 'disposing' }).where('company_id', '=', companyId).where(oneOfValues(trx, 'id', ids)).where('state', '=', 'held').executeTakeFirst();
+  // (Every id is this company's: checked above, inside this transaction.)
+  const upd = await trx.updateTable('persons').set({ state: 'disposing' }).where(oneOfValues(trx, 'id', ids)).where('state', '=', 'held').executeTakeFirst();
   if (Number(upd.numUpdatedRows) !== ids.length) return { notHeld: ids, notFound: [] };
   return rows.map((r) => ({ personId: r.id, token: r.token, dataKeyId: r.data_key_id, name: r.name, relation: r.relation }));
 }

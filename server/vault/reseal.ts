@@ -67,7 +67,9 @@ export async function resealPersons(deps: ResealDeps, input: ResealInput): Promi
   const ids = [...target.keys()];
   let moved = 0;
   for (let i = 0; i < ids.length; i += RESEAL_SLICE) {
-    const rows = await deps.db.selectFrom('persons').selectAll().where('company_id', '=', input.companyId).where('id', 'in', ids.slice(i, i + RESEAL_SLICE)).where('state', '=', 'held').execute();
+    // By id alone, the company checked here (as bulk-read.ts does): with `company_id = ?` in the query
+    // SQLite walks the company's index for every slice — O(n²) in the company's size.
+    const rows = (await deps.db.selectFrom('persons').selectAll().where('id', 'in', ids.slice(i, i + RESEAL_SLICE)).where('state', '=', 'held').execute()).filter((p) => p.company_id === input.companyId);
     const byCohort = new Map<string, repo.PersonRow[]>();
     for (const p of rows) {
       const cohort = target.get(p.id)!;
