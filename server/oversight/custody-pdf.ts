@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 import { jstStamp } from '../lib/jst.js';
 import { approvalJa, handlersJa, NOT_REGISTERED, RELATION, roleJa, stateJa, whatJa, whereJa } from './custody-labels.js';
 import type { CustodyReport } from './custody-report.js';
@@ -15,6 +14,8 @@ const FONT = require.resolve('@expo-google-fonts/noto-sans-jp/400Regular/NotoSan
 const NA = '該当なし（この機能は未導入）';
 
 export async function custodyPdf(r: CustodyReport): Promise<Buffer> {
+  // pdfkit (≈ 20–29 MiB once loaded, with fontkit) is loaded when a PDF is first made, not at start (issue 17: idle RSS).
+  const { default: PDFDocument } = await import('pdfkit');
   const at = new Date(r.generatedAt);
   const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `取扱状況の報告 ${r.company.name}`, Creator: 'kinko', CreationDate: at, ModDate: at } });
   const chunks: Buffer[] = [];

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 import { jstStamp } from '../lib/jst.js';
 import { assertHonest, METHOD_LABEL, type CertificateFacts } from './certificate.js';
 
@@ -14,6 +13,8 @@ const require = createRequire(import.meta.url);
 const FONT = require.resolve('@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf');
 
 export async function certificatePdf(c: CertificateFacts): Promise<Buffer> {
+  // pdfkit (≈ 20–29 MiB once loaded, with fontkit) is loaded when a PDF is first made, not at start (issue 17: idle RSS).
+  const { default: PDFDocument } = await import('pdfkit');
   assertHonest(c);
   const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `廃棄証明書 ${c.certificateId}`, Producer: `kinko ${c.kinkoVersion}`, Creator: 'kinko', CreationDate: new Date(c.issuedAt), ModDate: new Date(c.issuedAt) } });
   const chunks: Buffer[] = [];
