@@ -9,6 +9,7 @@ import { unzipSync } from 'fflate';
 import * as openpgp from 'openpgp';
 import { sealBundle, type BundleFile, type Recipient } from '../../server/bundles/seal/seal.js';
 import { sealStreamed } from '../../server/bundles/seal/seal-stream.js';
+import { prng } from '../helpers/prng.js';
 
 /**
  * The seal as kinko writes it (sealer.ts: openpgp.js's session-key packet and
@@ -146,17 +147,6 @@ describe.each([
 });
 
 describe('a damaged bundle is refused by openpgp.js', () => {
-  /** A seeded generator (mulberry32), so a failing case can be run again. */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   async function refused(damaged: Buffer, to: Recipient): Promise<boolean> {
     return openpgpOpen(damaged, to).then(
       () => false,

@@ -8,6 +8,7 @@ import { startMessage } from '../../server/lib/seipd-message.js';
 import { PART_BYTES, SeipdV1Writer } from '../../server/lib/seipd-writer.js';
 import { decryptDrop } from '../../server/ingest/decrypt.js';
 import { gpgWithOfficeKey, officeKeyPair, type TestOfficeKey } from './helpers.js';
+import { prng } from '../helpers/prng.js';
 
 /**
  * Plain uploads are encrypted by kinko's own packet writer (seipd-writer.ts:
@@ -19,17 +20,6 @@ import { gpgWithOfficeKey, officeKeyPair, type TestOfficeKey } from './helpers.j
  * encrypted packet, or a message cut short at any point.
  */
 
-/** A seeded generator (mulberry32), so a failing case can be run again. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `plain` as a stream of irregular pieces (1 byte to 96 KiB), as sockets and busboy hand them over. */
 function pieces(plain: Buffer, seed: number): Readable {
