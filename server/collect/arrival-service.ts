@@ -9,7 +9,7 @@ import { decryptDrop } from '../ingest/decrypt.js';
 import { BadRequest, NotFound } from '../http/errors.js';
 import { unlockOfficeKey } from '../keys/office-key.js';
 import { limits } from '../config.js';
-import { newPersonId } from '../lib/random.js';
+import { randomId } from '../lib/random.js';
 import { maskNumber } from '../mynumber/mask.js';
 import { ingestCohort, NumberInPersonRow, openVaultSession, type CustodyPerson } from '../vault/index.js';
 import { withoutDigitRuns } from './employee-service.js';
@@ -122,9 +122,9 @@ export async function confirmSubmission(deps: Deps, acting: Acting, actor: { use
   const heldBack = plan.held.filter((h) => h === 'numberChange').length;
   const adds = payload.persons.map((p, i) => ({ p, i })).filter(({ i }) => plan.held[i] === 'new');
   const custody = plan.session.takeCustody(adds.map(({ p, i }) => ({ key: String(i), number: p.number })));
-  const selfId = newPersonId();
+  const selfId = randomId();
   const persons: CustodyPerson[] = adds.map(({ p, i }) => ({
-    key: String(i), id: i === 0 ? selfId : newPersonId(), name: p.name, employeeCode: i === 0 ? row.employee_code : null, relation: plan.relations[i]!,
+    key: String(i), id: i === 0 ? selfId : randomId(), name: p.name, employeeCode: i === 0 ? row.employee_code : null, relation: plan.relations[i]!,
     employeePersonId: i === 0 ? null : plan.held[0] === 'new' ? selfId : plan.heldSelfId, sourceDropId: row.id, sourceSheet: null, sourceRow: null,
   }));
   const { keepDays } = await imagePolicy(deps.db);

@@ -6,7 +6,7 @@ import { markIngested } from '../drops/repo.js';
 import { failpoint } from '../failpoints.js';
 import { BadRequest, Conflict } from '../http/errors.js';
 import type { Actor } from '../http/policies.js';
-import { newPersonId, randomId } from '../lib/random.js';
+import { randomId } from '../lib/random.js';
 import { eachWithTurns } from '../lib/turns.js';
 import { livePreview } from './columns.js';
 import { destroyOriginal } from './dispose.js';
@@ -162,7 +162,7 @@ async function personRows(
   const idOfKey = new Map<string, string>();
   const ids: string[] = [];
   await eachWithTurns(adds, (p) => {
-    const id = newPersonId();
+    const id = randomId();
     idOfKey.set(p.key, id);
     ids.push(id);
   });

@@ -88,31 +88,3 @@ export function randomReadable(length: number, alphabet = 'abcdefghijkmnpqrstuvw
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
-
-/** Digits, then upper, then lower case: ASCII order, so a string of them sorts as the number it writes. */
-const SORTED_62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const TIME_CHARS = 9; // 62^9 > 2^53: any millisecond time
-const PERSON_RANDOM_BYTES = 10; // 80 bits, written as 14 base64url characters, cut to 13 (78 bits)
-
-/**
- * A person's id: 22 characters like randomId(16), but the first 9 are the
- * millisecond time it was made, in an alphabet whose ASCII order is its
- * value order (no `-` or `_`, so an id never starts like a command-line
- * option), and the last 13 are 78 random bits from the CSPRNG — unguessable
- * as before; only its order says when it was made, which its row says anyway.
- * Why: an ingest inserts tens of thousands of persons in one transaction, and
- * with random ids the primary key and the dependents' employee_person_id index
- * take each row at a random place in their B-trees; ids that grow with time
- * land at the trees' right edge (raw insert of 245,000 rows: −23 % CPU,
- * bench/README.md). SQLite compares text byte by byte, so the order holds.
- */
-export function newPersonId(now = Date.now()): string {
-  if (!Number.isSafeInteger(now) || now < 0) throw new RangeError('a person id needs a time in milliseconds');
-  let t = now;
-  let time = '';
-  for (let i = 0; i < TIME_CHARS; i++) {
-    time = SORTED_62[t % 62]! + time;
-    t = Math.floor(t / 62);
-  }
-  return time + randomString(PERSON_RANDOM_BYTES, 'base64url').slice(0, 22 - TIME_CHARS);
-}

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type * as openpgp from 'openpgp';
 import type { Deps } from '../deps.js';
-import { newPersonId } from '../lib/random.js';
+import { randomId } from '../lib/random.js';
 import { blindIndex, encryptRecord, isToken, newToken } from './crypto.js';
 import { beginCustody, type Custody, type CustodyCandidate, type CustodyPerson } from './custody.js';
 import { blindIndexesOnThread, OFF_THREAD_INDEXES } from './index-thread.js';
@@ -121,7 +121,7 @@ export async function openVaultSession(
   const rowOf = (p: Omit<NewPersonInput, 'token' | 'number'>, token: string, number: string, createdAt: string): repo.NewPersonRow => {
     if (!isToken(token)) throw new TypeError('not a vault token');
     return {
-      id: p.id ?? newPersonId(),
+      id: p.id ?? randomId(),
       company_id: opts.companyId,
       token,
       data_key_id: dataKey.id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { newPersonId, randomBytesPooled, randomId, randomStorageKey, randomString } from '../../server/lib/random.js';
+import { randomBytesPooled, randomId, randomStorageKey, randomString } from '../../server/lib/random.js';
 import { isValidKey } from '../../storage-adapters/keys.js';
 import { decryptRecord, encryptRecord, NONCE_BYTES, newToken, RECORD_BYTES } from '../../server/vault/crypto.js';
 import { syntheticMyNumbers } from '../helpers/mynumber.js';
@@ -77,33 +77,5 @@ describe('pooled random draws', () => {
     }
     // What the collected submissions used before: refused often enough to be seen in a run.
     expect(Array.from({ length: 5000 }, () => randomId(24)).some((k) => !isValidKey(k))).toBe(true);
-  });
-});
-
-describe('person ids', () => {
-  it('look like any other id (22 base64url characters), never start like an option, and are unique over many draws', () => {
-    const ids = Array.from({ length: 50_000 }, () => newPersonId());
-    for (const id of ids.slice(0, 500)) expect(id).toMatch(/^[0-9A-Za-z][A-Za-z0-9_-]{21}$/);
-    expect(new Set(ids).size).toBe(ids.length);
-  });
-
-  it('sort (byte by byte, as SQLite compares text) in the order of the time they were made', () => {
-    const times = [0, 1, 61, 62, 3843, 1_700_000_000_000, 1_800_000_000_000, 1_800_000_000_001, 2 ** 47, Number.MAX_SAFE_INTEGER];
-    const ids = times.map((t) => newPersonId(t));
-    const sorted = [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    expect(sorted).toEqual(ids);
-    // Made at the same millisecond, two ids share their first 9 characters and differ in the random rest.
-    const [a, b] = [newPersonId(1_800_000_000_000), newPersonId(1_800_000_000_000)];
-    expect(a.slice(0, 9)).toBe(b.slice(0, 9));
-    expect(a).not.toBe(b);
-  });
-
-  it('keep 78 random bits: over many ids made at one millisecond every random position takes many values', () => {
-    const rests = Array.from({ length: 4000 }, () => newPersonId(1_800_000_000_000).slice(9));
-    for (let pos = 0; pos < 13; pos++) expect(new Set(rests.map((r) => r[pos])).size).toBeGreaterThan(50);
-  });
-
-  it('refuses a time that is not a whole, non-negative number of milliseconds', () => {
-    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => newPersonId(bad)).toThrow(RangeError);
   });
 });
